@@ -1,0 +1,105 @@
+/**
+ * The sandbox port: where an agent's tools run. One sandbox per session, created on first use
+ * and resumed after a restart (its directory survives). Providers (subprocess, bwrap, later remote
+ * ones) implement `SandboxProvider`; the harness and the tools only ever see these interfaces.
+ */
+
+/** Options for one command. */
+export interface ExecOptions {
+  /** Kill the whole process tree after this many milliseconds. Default: provider default (120 s). */
+  timeoutMs?: number;
+  /** Aborting kills the whole process tree at once. */
+  signal?: AbortSignal;
+  /** Keep at most this many bytes of stdout+stderr; the rest is counted in `truncatedBytes`. Default 100 KiB. */
+  maxOutputBytes?: number;
+  /** Extra variables for this command only (on top of the scrubbed base environment). */
+  env?: Record<string, string>;
+  /** Working directory inside the sandbox, absolute or relative to the workdir. Default: the workdir. */
+  cwd?: string;
+  /** Bytes written to the command's stdin, then stdin is closed. */
+  stdin?: string | Buffer;
+}
+
+/** What a finished (or killed) command left behind. */
+export interface ExecResult {
+  /** Exit code, or null when the process was killed by a signal. */
+  exitCode: number | null;
+  /** The signal that ended the process, if any (e.g. "SIGKILL"). */
+  signal: string | null;
+  stdout: string;
+  stderr: string;
+  /** True when the command was killed because it ran past `timeoutMs`. */
+  timedOut: boolean;
+  /** True when the command was killed because `signal` was aborted. */
+  aborted: boolean;
+  /** Number of output bytes dropped beyond `maxOutputBytes` (0 when nothing was cut). */
+  truncatedBytes: number;
+}
+
+/** Result of one call of the persistent shell (`Sandbox.shell`). */
+export interface ShellResult extends ExecResult {
+  /** Working directory the shell is in after the command (as seen inside the sandbox). */
+  cwd: string;
+}
+
+export interface DirEntry {
+  name: string;
+  type: 'file' | 'directory' | 'symlink' | 'other';
+  size: number;
+  /** Modification time, epoch milliseconds. */
+  mtimeMs: number;
+}
+
+/** One session's sandbox. Paths are as seen inside the sandbox; relative paths resolve against `workdir`. */
+export interface Sandbox {
+  readonly sessionId: string;
+  /** The working directory as the agent sees it (e.g. "/workspace" under bwrap, the host path under subprocess). */
+  readonly workdir: string;
+  /** Runs `bash -c command` in a fresh process group. */
+  exec(command: string, options?: ExecOptions): Promise<ExecResult>;
+  /**
+   * Runs a command in the session's persistent shell: the working directory and exported variables
+   * left by one call are there for the next (bash tool semantics). `restart` forgets that state.
+   */
+  shell(command: string, options?: ExecOptions): Promise<ShellResult>;
+  /** Forgets the persistent shell's state (cwd back to workdir, exported variables cleared). */
+  restartShell(): Promise<void>;
+  /** Reads a file. Throws SandboxError (operation "readFile") when it does not exist or is outside the sandbox. */
+  readFile(path: string): Promise<Buffer>;
+  /** Creates or overwrites a file, creating parent directories. */
+  writeFile(path: string, data: string | Buffer): Promise<void>;
+  /** Lists a directory. */
+  list(path: string): Promise<DirEntry[]>;
+  /** Kills every process the sandbox is running; the sandbox stays usable. */
+  stop(): Promise<void>;
+}
+
+/** Chosen by `SANDBOX_PROVIDER` at boot. */
+export interface SandboxProvider {
+  /** "subprocess", "bwrap", … */
+  readonly name: string;
+  /** Checks prerequisites (binaries, kernel support); throws SandboxError with an actionable message. */
+  check(): Promise<void>;
+  /** Creates the session's sandbox on first use, or resumes it (same directory) after a restart. */
+  open(sessionId: string): Promise<Sandbox>;
+  /** Stops the session's processes (archive). Safe when nothing runs. */
+  stop(sessionId: string): Promise<void>;
+  /** Stops processes and removes the session's directory (session delete). Safe when absent. */
+  destroy(sessionId: string): Promise<void>;
+  /** Stops every sandbox process (SIGTERM of the server). */
+  shutdown(): Promise<void>;
+}
+
+/** Thrown by providers. Never carries credentials. */
+export class SandboxError extends Error {
+  readonly provider: string;
+  readonly operation: string;
+  readonly sandboxId: string | undefined;
+  constructor(options: { provider: string; operation: string; sandboxId?: string; message: string; cause?: unknown }) {
+    super(options.message, { cause: options.cause });
+    this.name = 'SandboxError';
+    this.provider = options.provider;
+    this.operation = options.operation;
+    this.sandboxId = options.sandboxId;
+  }
+}
