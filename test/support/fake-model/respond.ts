@@ -55,7 +55,8 @@ async function writeEvents(events: SseEvent[], context: ResponseContext, delayMs
       const waited = await delay(delayMs, true, { signal: context.closed }).catch(() => false);
       if (!waited) return false;
     }
-    context.res.write(formatSse(event));
+    // Waiting for the flush keeps a following socket.destroy() from discarding the events.
+    await new Promise<void>((resolve) => context.res.write(formatSse(event), () => resolve()));
   }
   return !context.closed.aborted;
 }

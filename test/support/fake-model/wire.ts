@@ -21,7 +21,7 @@ export function createId(prefix: string): string {
 function toWireBlock(block: ContentSpec): Record<string, unknown> {
   switch (block.type) {
     case 'text':
-      return { type: 'text', text: block.text, citations: null };
+      return { type: 'text', text: block.text };
     case 'tool_use':
       return { type: 'tool_use', id: block.id ?? createId('toolu'), name: block.name, input: block.input };
     case 'thinking':
