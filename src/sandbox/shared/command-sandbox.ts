@@ -1,0 +1,128 @@
+/**
+ * The `Sandbox` every local provider shares. A provider only says how to start `bash` with some
+ * arguments (directly, or inside bwrap); commands, the persistent shell, file operations and
+ * process tracking are the same for all of them, so the agent sees the same behaviour everywhere.
+ */
+import path from 'node:path';
+import { SandboxError, type DirEntry, type ExecOptions, type ExecResult, type Sandbox, type ShellResult } from '../sandbox.ts';
+import { isEnvironmentName } from './environment.ts';
+import { readFileInSandbox, writeFileInSandbox, listInSandbox } from './sandbox-files.ts';
+import { ProcessSet } from './process-set.ts';
+import { runProcess, type LaunchSpec, type RawResult } from './run-process.ts';
+import { quoteShellWord } from './shell-quote.ts';
+import { SHELL_STATE_SCRIPT, STATE_DIRECTORY_NAME } from './shell-script.ts';
+
+/** Default wall-clock limit of one command, in milliseconds. */
+export const DEFAULT_TIMEOUT_MS = 120_000;
+/** Default cap on stdout+stderr kept from one command, in bytes. */
+export const DEFAULT_MAX_OUTPUT_BYTES = 100 * 1024;
+
+/** What a provider supplies: how to start `bash` for one session. */
+export interface BashLauncher {
+  readonly provider: string;
+  /** The workdir as the agent sees it. */
+  readonly workdir: string;
+  /** Builds the process to start for `bash <args>`, with the per-call variables on top of the scrubbed base. */
+  createLaunchSpec(bashArgs: string[], env: Record<string, string>): LaunchSpec;
+}
+
+/** Internal options of one bash run (public `ExecOptions` plus raw stdin and a byte cap). */
+export interface BashRunOptions extends ExecOptions {
+  operation: string;
+}
+
+export class CommandSandbox implements Sandbox {
+  readonly sessionId: string;
+  readonly workdir: string;
+  /** The session's running process trees; the provider kills them on stop/destroy/shutdown. */
+  readonly processes = new ProcessSet();
+  private readonly launcher: BashLauncher;
+  private readonly stateDirectory: string;
+
+  constructor(options: { sessionId: string; launcher: BashLauncher }) {
+    this.sessionId = options.sessionId;
+    this.launcher = options.launcher;
+    this.workdir = options.launcher.workdir;
+    this.stateDirectory = path.posix.join(this.workdir, STATE_DIRECTORY_NAME);
+  }
+
+  async exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
+    const raw = await this.runBash(['-c', withCwd(command, options.cwd)], { ...options, operation: 'exec' });
+    return toExecResult(raw);
+  }
+
+  async shell(command: string, options: ExecOptions = {}): Promise<ShellResult> {
+    const callEnv = Object.keys(options.env ?? {}).filter(isEnvironmentName);
+    const args = ['-c', SHELL_STATE_SCRIPT, 'oma-shell', this.stateDirectory, withCwd(command, options.cwd), ...callEnv];
+    const raw = await this.runBash(args, { ...options, operation: 'shell' });
+    return { ...toExecResult(raw), cwd: await this.readShellCwd() };
+  }
+
+  async restartShell(): Promise<void> {
+    const script = 'rm -f -- "$1/shell-state" "$1/shell-state.tmp" "$1/shell-cwd"';
+    const raw = await this.runBash(['-c', script, 'oma-restart', this.stateDirectory], { operation: 'restartShell' });
+    if (raw.exitCode !== 0) throw this.error('restartShell', `Could not reset the shell state: ${raw.stderr.toString('utf8').trim()}`);
+  }
+
+  readFile(filePath: string): Promise<Buffer> {
+    return readFileInSandbox(this, filePath);
+  }
+
+  writeFile(filePath: string, data: string | Buffer): Promise<void> {
+    return writeFileInSandbox(this, filePath, data);
+  }
+
+  list(directoryPath: string): Promise<DirEntry[]> {
+    return listInSandbox(this, directoryPath);
+  }
+
+  async stop(): Promise<void> {
+    await this.processes.killAll();
+  }
+
+  /** Runs `bash <args>` in the sandbox and returns raw bytes. Throws SandboxError if it cannot start. */
+  async runBash(args: string[], options: BashRunOptions): Promise<RawResult> {
+    const spec = this.launcher.createLaunchSpec(args, options.env ?? {});
+    try {
+      return await runProcess(spec, {
+        timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+        maxOutputBytes: options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES,
+        signal: options.signal,
+        stdin: options.stdin,
+        processes: this.processes,
+      });
+    } catch (cause) {
+      throw this.error(options.operation, `Could not start the sandbox command (${spec.file}): ${(cause as Error).message}`, cause);
+    }
+  }
+
+  /** Builds a SandboxError about this sandbox. */
+  error(operation: string, message: string, cause?: unknown): SandboxError {
+    return new SandboxError({ provider: this.launcher.provider, operation, sandboxId: this.sessionId, message, cause });
+  }
+
+  private async readShellCwd(): Promise<string> {
+    const raw = await this.runBash(['-c', 'cat -- "$1/shell-cwd" 2>/dev/null', 'oma-cwd', this.stateDirectory], {
+      operation: 'shell',
+      maxOutputBytes: 64 * 1024,
+    });
+    const cwd = raw.stdout.toString('utf8');
+    return raw.exitCode === 0 && cwd.startsWith('/') ? cwd : this.workdir;
+  }
+}
+
+function withCwd(command: string, cwd: string | undefined): string {
+  return cwd === undefined ? command : `cd -- ${quoteShellWord(cwd)} || exit 1\n${command}`;
+}
+
+function toExecResult(raw: RawResult): ExecResult {
+  return {
+    exitCode: raw.exitCode,
+    signal: raw.signal,
+    stdout: raw.stdout.toString('utf8'),
+    stderr: raw.stderr.toString('utf8'),
+    timedOut: raw.timedOut,
+    aborted: raw.aborted,
+    truncatedBytes: raw.truncatedBytes,
+  };
+}

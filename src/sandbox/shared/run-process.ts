@@ -1,0 +1,183 @@
+/**
+ * Runs one sandboxed process tree: its own process group, a wall-clock timeout, an abort signal,
+ * a shared output budget and optional stdin. Killing always takes the whole tree, never just the
+ * direct child, so a `sleep` started in the background does not outlive its command.
+ */
+import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
+import { OutputCollector } from './output-collector.ts';
+import type { ProcessSet, RunningProcess } from './process-set.ts';
+
+/** How to start the process; built by a provider. */
+export interface LaunchSpec {
+  file: string;
+  args: string[];
+  env: Record<string, string>;
+  /** Host directory the launcher starts in. */
+  cwd: string;
+  /**
+   * The launcher writes `{"child-pid": N}` to fd 3 (bwrap `--info-fd 3`). Killing that pid (the
+   * pid-namespace init) tears the namespace down and lets the launcher exit and reap normally.
+   */
+  infoFd?: boolean;
+}
+
+export interface RunOptions {
+  timeoutMs: number;
+  maxOutputBytes: number;
+  signal?: AbortSignal;
+  stdin?: string | Buffer;
+  /** The session's set of running processes, for stop/destroy/shutdown. */
+  processes?: ProcessSet;
+}
+
+export interface RawResult {
+  exitCode: number | null;
+  signal: string | null;
+  stdout: Buffer;
+  stderr: Buffer;
+  timedOut: boolean;
+  aborted: boolean;
+  truncatedBytes: number;
+}
+
+/**
+ * How long to wait for stdout/stderr to close after the command and its process group are gone.
+ * A process that escaped the group (setsid, subprocess mode only) may hold the pipes open; after
+ * this grace period the pipes are closed on our side rather than waiting for it forever.
+ */
+const PIPE_CLOSE_GRACE_MS = 1_000;
+
+/** Sends SIGKILL, ignoring "no such process" (the target already exited). */
+export function killQuietly(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+  }
+}
+
+/** Starts the process and resolves when it and its output are finished. Rejects only if it cannot start. */
+export function runProcess(spec: LaunchSpec, options: RunOptions): Promise<RawResult> {
+  if (options.signal?.aborted) return Promise.resolve(abortedBeforeStart());
+  return new Promise((resolve, reject) => {
+    const stdio: StdioOptions = [options.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'];
+    if (spec.infoFd) stdio.push('pipe');
+    const child = spawn(spec.file, spec.args, { cwd: spec.cwd, env: spec.env, detached: true, stdio });
+    const tree = new ProcessTree(child);
+    const collector = new OutputCollector(options.maxOutputBytes);
+    child.stdout!.on('data', (chunk: Buffer) => collector.add('stdout', chunk));
+    child.stderr!.on('data', (chunk: Buffer) => collector.add('stderr', chunk));
+    if (spec.infoFd) tree.readInfo(child.stdio[3] as NodeJS.ReadableStream);
+    const state = { timedOut: false, aborted: false };
+    const timer = setTimeout(() => {
+      state.timedOut = true;
+      tree.kill();
+    }, options.timeoutMs);
+    const onAbort = (): void => {
+      state.aborted = true;
+      tree.kill();
+    };
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    const cleanup = (): void => {
+      clearTimeout(timer);
+      options.signal?.removeEventListener('abort', onAbort);
+      options.processes?.delete(tree);
+    };
+    child.once('error', (error) => {
+      cleanup();
+      reject(error);
+    });
+    if (child.pid === undefined) return;
+    options.processes?.add(tree);
+    writeStdin(child, options.stdin);
+    child.once('exit', () => tree.onExit());
+    child.once('close', (code, signal) => {
+      cleanup();
+      tree.settle();
+      const killed = tree.killed;
+      resolve({
+        exitCode: killed ? null : code,
+        signal: killed ? 'SIGKILL' : signal,
+        stdout: collector.stdout(),
+        stderr: collector.stderr(),
+        timedOut: state.timedOut,
+        aborted: state.aborted,
+        truncatedBytes: collector.droppedBytes,
+      });
+    });
+  });
+}
+
+function abortedBeforeStart(): RawResult {
+  return {
+    exitCode: null,
+    signal: null,
+    stdout: Buffer.alloc(0),
+    stderr: Buffer.alloc(0),
+    timedOut: false,
+    aborted: true,
+    truncatedBytes: 0,
+  };
+}
+
+function writeStdin(child: ChildProcess, data: string | Buffer | undefined): void {
+  if (data === undefined || !child.stdin) return;
+  // A command that exits without reading its stdin makes the write fail with EPIPE; that is the
+  // command's choice, not an error of ours.
+  child.stdin.on('error', () => undefined);
+  child.stdin.end(data);
+}
+
+/** One running process group, as tracked by a session's `ProcessSet`. */
+class ProcessTree implements RunningProcess {
+  killed = false;
+  private namespaceInitPid: number | undefined;
+  private exited = false;
+  private graceTimer: NodeJS.Timeout | undefined;
+  private readonly finished: Promise<void>;
+  private markFinished!: () => void;
+
+  constructor(private readonly child: ChildProcess) {
+    this.finished = new Promise((resolve) => (this.markFinished = resolve));
+  }
+
+  get done(): Promise<void> {
+    return this.finished;
+  }
+
+  readInfo(stream: NodeJS.ReadableStream): void {
+    let text = '';
+    stream.on('data', (chunk: Buffer) => {
+      text += chunk.toString('utf8');
+      const match = /"child-pid"\s*:\s*(\d+)/.exec(text);
+      if (match) this.namespaceInitPid = Number(match[1]);
+    });
+    stream.on('error', () => undefined);
+  }
+
+  kill(): void {
+    this.killed = true;
+    if (this.exited) return;
+    // Killing bwrap's namespace init (not bwrap itself) lets bwrap reap it and exit normally, so no
+    // zombie is left for a container's pid 1 to collect; without that pid we kill the group.
+    if (this.namespaceInitPid !== undefined) killQuietly(this.namespaceInitPid);
+    else killQuietly(-this.child.pid!);
+  }
+
+  onExit(): void {
+    this.exited = true;
+    // Background children of a finished command die with it, as they do under bwrap's pid namespace.
+    // The group id cannot be reused while any member of the group is still alive.
+    killQuietly(-this.child.pid!);
+    this.graceTimer = setTimeout(() => {
+      this.child.stdout?.destroy();
+      this.child.stderr?.destroy();
+      (this.child.stdio[3] as NodeJS.ReadableStream & { destroy?: () => void } | undefined)?.destroy?.();
+    }, PIPE_CLOSE_GRACE_MS);
+  }
+
+  settle(): void {
+    clearTimeout(this.graceTimer);
+    this.markFinished();
+  }
+}

@@ -1,0 +1,36 @@
+/** The open sandboxes of one provider, by session id: open once, stop, destroy, shut down. */
+import type { CommandSandbox } from './command-sandbox.ts';
+
+export class SessionSandboxes {
+  private readonly sandboxes = new Map<string, Promise<CommandSandbox>>();
+
+  constructor(private readonly create: (sessionId: string) => Promise<CommandSandbox>) {}
+
+  /** Returns the session's sandbox, creating it once even under concurrent calls. */
+  open(sessionId: string): Promise<CommandSandbox> {
+    let sandbox = this.sandboxes.get(sessionId);
+    if (!sandbox) {
+      sandbox = this.create(sessionId);
+      this.sandboxes.set(sessionId, sandbox);
+      sandbox.catch(() => this.sandboxes.delete(sessionId));
+    }
+    return sandbox;
+  }
+
+  /** Kills the session's processes; the sandbox stays usable. */
+  async stop(sessionId: string): Promise<void> {
+    const sandbox = await this.sandboxes.get(sessionId)?.catch(() => undefined);
+    await sandbox?.stop();
+  }
+
+  /** Kills the session's processes and forgets the sandbox (the caller removes its directory). */
+  async forget(sessionId: string): Promise<void> {
+    await this.stop(sessionId);
+    this.sandboxes.delete(sessionId);
+  }
+
+  /** Kills every process of every sandbox. */
+  async stopAll(): Promise<void> {
+    await Promise.all([...this.sandboxes.keys()].map((sessionId) => this.stop(sessionId)));
+  }
+}
