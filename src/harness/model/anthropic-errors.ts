@@ -28,6 +28,8 @@ export function parseRetryAfterMs(headers: HeaderReader | undefined, now: number
   const retryAfter = headers.get('retry-after')?.trim();
   if (!retryAfter) return undefined;
   if (/^\d+(\.\d+)?$/.test(retryAfter)) return clamp(Number(retryAfter) * 1000);
+  // Date.parse also accepts bare numbers such as "-5"; an HTTP date always names a day or month.
+  if (!/[a-z]/i.test(retryAfter)) return undefined;
   const date = Date.parse(retryAfter);
   // A date already in the past means "retry now".
   return Number.isNaN(date) ? undefined : clamp(Math.max(0, date - now));
