@@ -4,7 +4,7 @@
  * unknown route) are answered with an error envelope and kept for `assertDone()`, so a test fails
  * even when the code under test swallowed the error response.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { respondWithTurn, sendError } from './respond.ts';
 import { resolveEntry, type RecordedRequest, type ScriptEntry, type Turn } from './turns.ts';
@@ -30,7 +30,7 @@ export interface FakeModel {
   push(...entries: ScriptEntry[]): void;
   /** Throws when a script entry is unused or any surprise was recorded. */
   assertDone(): void;
-  /** Resolves once at least `count` requests have arrived. */
+  /** Resolves once at least `count` requests have arrived (default timeout 5 s). */
   waitForRequests(count: number, timeoutMs?: number): Promise<readonly RecordedRequest[]>;
   /** Resolves with the next stall not yet claimed by an earlier call, once it has stalled. */
   waitForStall(timeoutMs?: number): Promise<StallHandle>;
@@ -38,15 +38,27 @@ export interface FakeModel {
   close(): Promise<void>;
 }
 
+const DEFAULT_WAIT_MS = 5_000;
+
 function describeEntry(entry: ScriptEntry): string {
   if (typeof entry === 'function') return 'a function entry';
   return 'kind' in entry ? `a ${entry.kind} turn` : `a ${entry.type} reply`;
 }
 
-async function readBody(req: IncomingMessage): Promise<string> {
+async function readRequest(req: IncomingMessage, index: number): Promise<{ request: RecordedRequest; parseError?: string }> {
   const chunks: Buffer[] = [];
   for await (const piece of req) chunks.push(piece as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
+  const raw = Buffer.concat(chunks).toString('utf8');
+  let body: unknown = {};
+  let parseError: string | undefined;
+  try {
+    body = raw === '' ? {} : JSON.parse(raw);
+  } catch (error) {
+    parseError = `request body is not JSON: ${(error as Error).message}`;
+  }
+  const path = (req.url ?? '/').split('?')[0]!;
+  const request = { index, method: req.method ?? 'GET', path, headers: req.headers, body: body as RecordedRequest['body'] };
+  return { request, parseError };
 }
 
 function checkExpectation(turn: Turn, request: RecordedRequest): string | undefined {
@@ -58,55 +70,95 @@ function checkExpectation(turn: Turn, request: RecordedRequest): string | undefi
   }
 }
 
-export async function startFakeModel(): Promise<FakeModel> {
-  const queue: ScriptEntry[] = [];
-  const requests: RecordedRequest[] = [];
-  const failures: string[] = [];
-  const stalls: StallHandle[] = [];
-  const waiters = new Waiters();
-  let claimedStalls = 0;
+class ScriptedFakeModel implements FakeModel {
+  readonly requests: RecordedRequest[] = [];
+  readonly failures: string[] = [];
+  readonly #queue: ScriptEntry[] = [];
+  readonly #stalls: StallHandle[] = [];
+  readonly #waiters = new Waiters();
+  readonly #server: Server;
+  #claimedStalls = 0;
+  url = '';
 
-  const fail = (res: ServerResponse, status: number, message: string): void => {
-    failures.push(message);
-    sendError(res, status, message);
-  };
+  constructor() {
+    this.#server = createServer((req, res) => {
+      this.#handle(req, res).catch((error: unknown) => {
+        this.failures.push(`fake-model crashed: ${(error as Error).stack ?? String(error)}`);
+        if (!res.headersSent) sendError(res, 500, 'fake-model crashed');
+        else res.destroy();
+      });
+    });
+  }
 
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const raw = await readBody(req);
-    const path = (req.url ?? '/').split('?')[0]!;
-    let body: unknown = {};
-    let parseError: string | undefined;
-    try {
-      body = raw === '' ? {} : JSON.parse(raw);
-    } catch (error) {
-      parseError = `request body is not JSON: ${(error as Error).message}`;
+  async listen(): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
+      this.#server.once('error', reject);
+      this.#server.listen(0, '127.0.0.1', () => resolve());
+    });
+    this.url = `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}`;
+  }
+
+  script(entries: ScriptEntry[]): void {
+    this.#queue.splice(0, this.#queue.length, ...entries);
+  }
+
+  push(...entries: ScriptEntry[]): void {
+    this.#queue.push(...entries);
+  }
+
+  assertDone(): void {
+    const problems = [...this.failures];
+    const unused = this.#queue.length;
+    if (unused > 0) {
+      const noun = unused === 1 ? 'entry was' : 'entries were';
+      problems.push(`${unused} script ${noun} never used: ${this.#queue.map(describeEntry).join(', ')}`);
     }
-    const request: RecordedRequest = {
-      index: requests.length,
-      method: req.method ?? 'GET',
-      path,
-      headers: req.headers,
-      body: body as RecordedRequest['body'],
-    };
-    requests.push(request);
-    waiters.notify();
-    const label = `fake-model request #${request.index} (${request.method} ${path})`;
-    if (request.method !== 'POST' || path !== '/v1/messages') return fail(res, 404, `${label}: no such route`);
-    if (parseError) return fail(res, 400, `${label}: ${parseError}`);
-    const entry = queue.shift();
-    if (entry === undefined) return fail(res, 500, `${label}: unexpected call, the script has no entries left`);
+    if (problems.length > 0) throw new Error(`fake model script not satisfied:\n- ${problems.join('\n- ')}`);
+  }
+
+  async waitForRequests(count: number, timeoutMs = DEFAULT_WAIT_MS): Promise<readonly RecordedRequest[]> {
+    await this.#waiters.until(() => this.requests.length >= count, timeoutMs, `${count} request(s)`);
+    return this.requests;
+  }
+
+  async waitForStall(timeoutMs = DEFAULT_WAIT_MS): Promise<StallHandle> {
+    const position = this.#claimedStalls++;
+    await this.#waiters.until(() => this.#stalls.length > position, timeoutMs, `stall #${position + 1}`);
+    return this.#stalls[position]!;
+  }
+
+  async close(): Promise<void> {
+    this.#waiters.rejectAll(new Error('fake model closed'));
+    this.#server.closeAllConnections();
+    await new Promise<void>((resolve, reject) => this.#server.close((error) => (error ? reject(error) : resolve())));
+  }
+
+  #fail(res: ServerResponse, status: number, message: string): void {
+    this.failures.push(message);
+    sendError(res, status, message);
+  }
+
+  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const { request, parseError } = await readRequest(req, this.requests.length);
+    this.requests.push(request);
+    this.#waiters.notify();
+    const label = `fake-model request #${request.index} (${request.method} ${request.path})`;
+    if (request.method !== 'POST' || request.path !== '/v1/messages') return this.#fail(res, 404, `${label}: no such route`);
+    if (parseError) return this.#fail(res, 400, `${label}: ${parseError}`);
+    const entry = this.#queue.shift();
+    if (entry === undefined) return this.#fail(res, 500, `${label}: unexpected call, the script has no entries left`);
     let turn: Turn;
     try {
       turn = resolveEntry(entry, request);
     } catch (error) {
-      return fail(res, 400, `${label}: script function threw: ${(error as Error).message}`);
+      return this.#fail(res, 400, `${label}: script function threw: ${(error as Error).message}`);
     }
     const mismatch = checkExpectation(turn, request);
-    if (mismatch !== undefined) return fail(res, 400, `${label}: expectation failed: ${mismatch}`);
-    await answer(turn, request, res);
+    if (mismatch !== undefined) return this.#fail(res, 400, `${label}: expectation failed: ${mismatch}`);
+    await this.#answer(turn, request, res);
   }
 
-  async function answer(turn: Turn, request: RecordedRequest, res: ServerResponse): Promise<void> {
+  async #answer(turn: Turn, request: RecordedRequest, res: ServerResponse): Promise<void> {
     const closedController = new AbortController();
     const closed = new Promise<void>((resolve) => {
       res.once('close', () => {
@@ -121,55 +173,16 @@ export async function startFakeModel(): Promise<FakeModel> {
       model: body.model,
       closed: closedController.signal,
       onStall: () => {
-        stalls.push({ request, closed });
-        waiters.notify();
+        this.#stalls.push({ request, closed });
+        this.#waiters.notify();
       },
     });
   }
+}
 
-  const server = createServer((req, res) => {
-    handle(req, res).catch((error: unknown) => {
-      failures.push(`fake-model crashed: ${(error as Error).stack ?? String(error)}`);
-      if (!res.headersSent) sendError(res, 500, 'fake-model crashed');
-      else res.destroy();
-    });
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-
-  return {
-    url: `http://127.0.0.1:${port}`,
-    requests,
-    failures,
-    script(entries) {
-      queue.splice(0, queue.length, ...entries);
-    },
-    push(...entries) {
-      queue.push(...entries);
-    },
-    assertDone() {
-      const problems = [...failures];
-      if (queue.length > 0) {
-        problems.push(`${queue.length} script entr${queue.length === 1 ? 'y was' : 'ies were'} never used: ${queue.map(describeEntry).join(', ')}`);
-      }
-      if (problems.length > 0) throw new Error(`fake model script not satisfied:\n- ${problems.join('\n- ')}`);
-    },
-    async waitForRequests(count, timeoutMs = 5_000) {
-      await waiters.until(() => requests.length >= count, timeoutMs, `${count} request(s) (got ${requests.length})`);
-      return requests;
-    },
-    async waitForStall(timeoutMs = 5_000) {
-      const position = claimedStalls++;
-      await waiters.until(() => stalls.length > position, timeoutMs, `stall #${position + 1}`);
-      return stalls[position]!;
-    },
-    async close() {
-      waiters.rejectAll(new Error('fake model closed'));
-      server.closeAllConnections();
-      await new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
-    },
-  };
+/** Starts a fake Messages API on an ephemeral loopback port; `close()` it after the test. */
+export async function startFakeModel(): Promise<FakeModel> {
+  const fake = new ScriptedFakeModel();
+  await fake.listen();
+  return fake;
 }

@@ -19,14 +19,20 @@ export interface ResponseContext {
 
 const DEFAULT_CHUNK_SIZE = 5;
 
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  const payload = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'request-id': createId('req'), ...headers });
-  res.end(payload);
+interface JsonResponse {
+  status: number;
+  body: unknown;
+  headers?: Record<string, string>;
 }
 
-export function sendError(res: ServerResponse, status: number, message: string, headers: Record<string, string> = {}): void {
-  sendJson(res, status, errorEnvelope(errorTypeFor(status), message, createId('req')), headers);
+function sendJson(res: ServerResponse, { status, body, headers = {} }: JsonResponse): void {
+  res.writeHead(status, { 'content-type': 'application/json', 'request-id': createId('req'), ...headers });
+  res.end(JSON.stringify(body));
+}
+
+/** Answers with the API's error envelope, its `error.type` derived from the status. */
+export function sendError(res: ServerResponse, status: number, message: string): void {
+  sendJson(res, { status, body: errorEnvelope(errorTypeFor(status), message, createId('req')) });
 }
 
 function sendErrorTurn(turn: ErrorTurn, res: ServerResponse): void {
@@ -35,7 +41,7 @@ function sendErrorTurn(turn: ErrorTurn, res: ServerResponse): void {
   if (turn.retryAfterMs !== undefined) headers['retry-after-ms'] = String(turn.retryAfterMs);
   const type = turn.errorType ?? errorTypeFor(turn.status);
   const message = turn.message ?? `fake-model scripted ${turn.status} ${type}`;
-  sendJson(res, turn.status, errorEnvelope(type, message, createId('req')), headers);
+  sendJson(res, { status: turn.status, body: errorEnvelope(type, message, createId('req')), headers });
 }
 
 function openSse(res: ServerResponse): void {
@@ -63,7 +69,7 @@ async function writeEvents(events: SseEvent[], context: ResponseContext, delayMs
 
 async function sendReply(turn: ReplyTurn, context: ResponseContext): Promise<void> {
   const message = buildMessage(turn, context.model);
-  if (!context.stream) return sendJson(context.res, 200, message);
+  if (!context.stream) return sendJson(context.res, { status: 200, body: message });
   openSse(context.res);
   const events = buildStreamEvents(message, turn.chunkSize ?? DEFAULT_CHUNK_SIZE);
   if (await writeEvents(events, context, turn.chunkDelayMs ?? 0)) context.res.end();
