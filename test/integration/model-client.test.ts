@@ -272,6 +272,18 @@ describe('fake model script checks', () => {
     fake.assertDone();
   });
 
+  it('records the credentials and default headers the client sent', async () => {
+    fake.script([reply(text('ok'))]);
+    const withHeaders = new AnthropicModelClient({ apiKey: 'sk-recorded', baseURL: fake.url, defaultHeaders: { 'anthropic-beta': 'test-beta' } });
+    await withHeaders.createMessage(REQUEST, { signal: new AbortController().signal });
+    const { headers } = fake.requests[0]!;
+    // This SDK release sends the key as a bearer token; older ones used x-api-key.
+    expect(String(headers['x-api-key'] ?? headers.authorization)).toContain('sk-recorded');
+    expect(headers['anthropic-beta']).toBe('test-beta');
+    expect(headers['anthropic-version']).toBeTruthy();
+    fake.assertDone();
+  });
+
   it('paces a slow reply and records the request as sent, cache_control included', async () => {
     fake.script([reply(text('slow but steady'), { chunkDelayMs: 20 })]);
     const request = withCacheBreakpoints({
