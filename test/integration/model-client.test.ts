@@ -229,6 +229,18 @@ describe('AnthropicModelClient cancellation', () => {
     expect(fake.requests).toHaveLength(0);
   });
 
+  it('rethrows an error from onDelta as is and cancels the request', async () => {
+    fake.script([stall({ content: [text('partial')], afterDeltas: 1 })]);
+    const bug = new Error('bug in onDelta');
+    const error = await capture(
+      send(REQUEST, undefined, (delta) => {
+        if (delta.type === 'text_delta') throw bug;
+      }),
+    );
+    expect(error).toBe(bug);
+    await (await fake.waitForStall()).closed;
+  });
+
   it('cancels a silent stream after idleTimeoutMs as a connection error', async () => {
     fake.script([stall()]);
     const watched = new AnthropicModelClient({ apiKey: 'sk-test', baseURL: fake.url, idleTimeoutMs: 200 });

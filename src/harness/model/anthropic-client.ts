@@ -88,13 +88,23 @@ export class AnthropicModelClient implements ModelClient {
     const watchdog = this.#startWatchdog(cancel);
     const stream = this.#sdk.messages.stream(request, { signal: cancel.signal });
     stream.on('connect', watchdog.touch);
+    // A throwing onDelta is a bug in the caller, not a model failure: cancel the request and
+    // rethrow it as is, rather than letting the SDK report it as a broken stream.
+    let callbackError: { error: unknown } | undefined;
     stream.on('streamEvent', (event) => {
       watchdog.touch();
-      if (onDelta) for (const delta of toDeltas(event)) onDelta(delta);
+      if (!onDelta || callbackError) return;
+      try {
+        for (const delta of toDeltas(event)) onDelta(delta);
+      } catch (error) {
+        callbackError = { error };
+        cancel.abort();
+      }
     });
     try {
       return toPlainMessage(await stream.finalMessage());
     } catch (error) {
+      if (callbackError) throw callbackError.error;
       throw toModelError(error, { signal, idleTimedOutAfterMs: watchdog.firedAfterMs() });
     } finally {
       watchdog.stop();

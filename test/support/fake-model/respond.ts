@@ -53,7 +53,7 @@ function openSse(res: ServerResponse): void {
   res.socket?.setNoDelay(true);
 }
 
-/** Writes events in order; resolves false when the client went away first. */
+/** Writes events in order; resolves false when the client went away before all were written. */
 async function writeEvents(events: SseEvent[], context: ResponseContext, delayMs: number): Promise<boolean> {
   for (const [position, event] of events.entries()) {
     if (context.closed.aborted) return false;
@@ -64,7 +64,7 @@ async function writeEvents(events: SseEvent[], context: ResponseContext, delayMs
     // Waiting for the flush keeps a following socket.destroy() from discarding the events.
     await new Promise<void>((resolve) => context.res.write(formatSse(event), () => resolve()));
   }
-  return !context.closed.aborted;
+  return true;
 }
 
 async function sendReply(turn: ReplyTurn, context: ResponseContext): Promise<void> {
