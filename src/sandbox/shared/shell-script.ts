@@ -6,7 +6,7 @@
  * Not kept: unexported variables, functions, aliases, and background jobs (they die with the call).
  *
  * Arguments: $1 the state directory, $2 the command, $3… names of the per-call variables, which win
- * over saved state for this call and are not saved.
+ * over saved state for this call; afterwards the saved values (if any) are put back.
  */
 export const SHELL_STATE_SCRIPT = [
   "__oma_dir=$1",
@@ -14,14 +14,20 @@ export const SHELL_STATE_SCRIPT = [
   "shift 2",
   "__oma_call_env=(\"$@\")",
   "set --",
-  "for __oma_n in \"${__oma_call_env[@]}\"; do printf -v \"__oma_keep_$__oma_n\" '%s' \"${!__oma_n}\"; done",
+  "for __oma_n in \"${__oma_call_env[@]}\"; do printf -v \"__oma_keep_$__oma_n\" '%s' \"${!__oma_n}\"; unset -v \"$__oma_n\"; done",
   "if [ -f \"$__oma_dir/shell-state\" ]; then . \"$__oma_dir/shell-state\"; fi",
-  "for __oma_n in \"${__oma_call_env[@]}\"; do __oma_v=\"__oma_keep_$__oma_n\"; export \"$__oma_n=${!__oma_v}\"; unset -v \"$__oma_v\"; done",
+  "for __oma_n in \"${__oma_call_env[@]}\"; do",
+  "  if [ -n \"${!__oma_n+x}\" ]; then printf -v \"__oma_prev_$__oma_n\" '%s' \"${!__oma_n}\"; fi",
+  "  __oma_v=\"__oma_keep_$__oma_n\"; export \"$__oma_n=${!__oma_v}\"; unset -v \"$__oma_v\"",
+  "done",
   "unset -v __oma_n __oma_v",
   "__oma_save() {",
   "  __oma_status=$?",
   "  trap - EXIT",
-  "  if [ \"${#__oma_call_env[@]}\" -gt 0 ]; then unset -v \"${__oma_call_env[@]}\"; fi",
+  "  for __oma_n in \"${__oma_call_env[@]}\"; do",
+  "    __oma_v=\"__oma_prev_$__oma_n\"",
+  "    if [ -n \"${!__oma_v+x}\" ]; then export \"$__oma_n=${!__oma_v}\"; else unset -v \"$__oma_n\"; fi",
+  "  done",
   "  mkdir -p -- \"$__oma_dir\" 2>/dev/null",
   "  { export -p; printf 'cd -- %q 2>/dev/null\\n' \"$PWD\"; } > \"$__oma_dir/shell-state.tmp\" 2>/dev/null &&",
   "    mv -f -- \"$__oma_dir/shell-state.tmp\" \"$__oma_dir/shell-state\" 2>/dev/null",

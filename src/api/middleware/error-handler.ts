@@ -1,0 +1,39 @@
+/**
+ * The only place an error becomes a response: AppErrors keep their status and type, anything else
+ * is logged with its stack and answered as a generic api_error. Always the Anthropic envelope.
+ */
+import type { Context, ErrorHandler, NotFoundHandler } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import type { Logger } from 'pino';
+import { AppError, InternalError, InvalidRequestError, NotFoundError, RequestTooLargeError, type ErrorType } from '../../errors.ts';
+
+export function errorBody(c: Context, type: ErrorType, message: string, details?: Record<string, unknown>) {
+  const error: Record<string, unknown> = { type, message };
+  if (details) error.details = details;
+  return { type: 'error', error, request_id: c.get('requestId') ?? '' };
+}
+
+export function toAppError(err: unknown): AppError | undefined {
+  if (err instanceof AppError) return err;
+  if (err instanceof HTTPException) {
+    if (err.status === 413) return new RequestTooLargeError('request body is too large');
+    if (err.status === 400) return new InvalidRequestError(err.message || 'bad request');
+  }
+  return undefined;
+}
+
+export function createErrorHandler(logger: Logger): ErrorHandler {
+  return (err, c) => {
+    const appError = toAppError(err) ?? new InternalError('internal server error; the server log has details under this request_id');
+    if (!(err instanceof AppError) && !(err instanceof HTTPException)) {
+      logger.error({ err, requestId: c.get('requestId'), path: c.req.path }, 'unhandled error');
+    }
+    for (const [k, v] of Object.entries(appError.headers)) c.header(k, v);
+    return c.json(errorBody(c, appError.type, appError.message, appError.details), appError.status as 400);
+  };
+}
+
+export const notFoundHandler: NotFoundHandler = (c) => {
+  const err = new NotFoundError(`no route for ${c.req.method} ${c.req.path}`);
+  return c.json(errorBody(c, err.type, err.message), 404);
+};

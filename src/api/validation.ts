@@ -1,0 +1,63 @@
+/**
+ * Request parsing with the wire schemas. Bodies are parsed as JSON whatever the content type says
+ * (curl -d sends a form content type), and every failure becomes an InvalidRequestError that names
+ * the field that failed.
+ */
+import type { Context } from 'hono';
+import type { z } from '@hono/zod-openapi';
+import { InvalidRequestError, RequestTooLargeError } from '../errors.ts';
+
+export function zodMessage(error: z.ZodError): string {
+  const issue = error.issues[0];
+  if (!issue) return ': invalid';
+  const path = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('');
+  let message = issue.message;
+  if (issue.code === 'invalid_type' && /received undefined/.test(message)) message = 'is required';
+  if (issue.code === 'unrecognized_keys') message = `unknown field(s): ${issue.keys.join(', ')}`;
+  return `${path}: ${message}`;
+}
+
+/** Reads the body (bounded by the body-limit middleware) and validates it; empty body = {}. */
+export async function parseBody<S extends z.ZodTypeAny>(c: Context, schema: S): Promise<z.infer<S>> {
+  let text: string;
+  try {
+    text = await c.req.text();
+  } catch (err) {
+    if (err instanceof RequestTooLargeError) throw err;
+    throw new InvalidRequestError('could not read the request body', { cause: err });
+  }
+  let value: unknown = {};
+  if (text.trim() !== '') {
+    try {
+      value = JSON.parse(text);
+    } catch (err) {
+      throw new InvalidRequestError(`request body is not valid JSON: ${(err as Error).message}`);
+    }
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new InvalidRequestError('request body must be a JSON object');
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw new InvalidRequestError(`body${zodMessage(parsed.error)}`);
+  return parsed.data;
+}
+
+/**
+ * Query parameters with arrays accepted as `k[]=a&k[]=b`, `k=a&k=b` and `k=a,b`. Keys named in
+ * `arrays` come back as string arrays; others as the last value.
+ */
+export function parseQuery<S extends z.ZodTypeAny>(c: Context, schema: S, arrays: string[] = []): z.infer<S> {
+  const url = new URL(c.req.url);
+  const out: Record<string, unknown> = {};
+  for (const [rawKey, value] of url.searchParams) {
+    const key = rawKey.endsWith('[]') ? rawKey.slice(0, -2) : rawKey;
+    if (arrays.includes(key)) {
+      const list = (out[key] as string[] | undefined) ?? [];
+      list.push(...value.split(',').filter((v) => v !== ''));
+      out[key] = list;
+    } else {
+      out[key] = value;
+    }
+  }
+  const parsed = schema.safeParse(out);
+  if (!parsed.success) throw new InvalidRequestError(`query${zodMessage(parsed.error)}`);
+  return parsed.data;
+}

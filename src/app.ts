@@ -1,0 +1,46 @@
+/** The Hono app: middleware order and route mounting only. */
+import { OpenAPIHono } from '@hono/zod-openapi';
+import type { Logger } from 'pino';
+import type { AppEnv } from './api/context.ts';
+import { requestId } from './api/middleware/request-id.ts';
+import { createErrorHandler, notFoundHandler } from './api/middleware/error-handler.ts';
+import { bodyLimit } from './api/middleware/body-limit.ts';
+import { requestLog } from './api/middleware/request-log.ts';
+import { authenticate, type AuthOptions } from './auth/middleware.ts';
+import { mountAgentRoutes } from './api/routes/agents.ts';
+import { mountEnvironmentRoutes } from './api/routes/environments.ts';
+import { mountSessionRoutes } from './api/routes/sessions.ts';
+import { mountSessionEventRoutes } from './api/routes/session-events.ts';
+import { mountHealthRoute } from './api/routes/health.ts';
+import type { Services } from './services.ts';
+import { VERSION } from './version.ts';
+
+export interface AppOptions {
+  services: Services;
+  logger: Logger;
+  maxBodyBytes: number;
+  testEmit: boolean;
+  auth: Omit<AuthOptions, 'store'>;
+  backends: () => Record<string, string>;
+  /** Mounts extra routes before /v1 auth (auth endpoints, Console). */
+  mountExtra?: (app: OpenAPIHono<AppEnv>) => void;
+}
+
+export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
+  const { services, logger } = options;
+  const app = new OpenAPIHono<AppEnv>();
+  app.onError(createErrorHandler(logger));
+  app.notFound(notFoundHandler);
+  app.use('*', requestId);
+  app.use('*', requestLog(logger));
+  app.use('*', bodyLimit(options.maxBodyBytes));
+  mountHealthRoute(app, { store: services.store, backends: options.backends });
+  app.get('/openapi.json', (c) => c.json(app.getOpenAPI31Document({ openapi: '3.1.0', info: { title: 'open managed agents', version: VERSION } })));
+  options.mountExtra?.(app);
+  app.use('/v1/*', authenticate({ ...options.auth, store: services.store }));
+  mountAgentRoutes(app, services);
+  mountEnvironmentRoutes(app, services);
+  mountSessionRoutes(app, services);
+  mountSessionEventRoutes(app, { events: services.sessionEvents, testEmit: options.testEmit, sse: { log: services.log, sessions: services.sessions, logger } });
+  return app;
+}

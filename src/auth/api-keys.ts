@@ -1,0 +1,56 @@
+/**
+ * API keys: `oma_` + 40 random base58 characters. Only a SHA-256 hash is stored (keys are random
+ * and long, so a fast hash is enough); the plaintext is shown once at creation.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import type { Store } from '../store/store.ts';
+import { newId } from '../lib/ids.ts';
+import { toIso } from '../lib/time.ts';
+import type { ApiKeyTable } from '../store/schema.ts';
+
+const KEY_PREFIX = 'oma_';
+
+export function hashApiKey(key: string): string {
+  return createHash('sha256').update(key).digest('hex');
+}
+
+export function toWireApiKey(row: ApiKeyTable) {
+  return {
+    id: row.id,
+    type: 'api_key',
+    name: row.name,
+    prefix: row.prefix,
+    created_at: toIso(row.created_at),
+    last_used_at: toIso(row.last_used_at),
+    revoked_at: toIso(row.revoked_at),
+  };
+}
+
+export async function createApiKey(store: Store, options: { tenantId: string; name: string; createdBy?: string }) {
+  const key = `${KEY_PREFIX}${randomBytes(30).toString('base64url')}`;
+  const row: ApiKeyTable = {
+    id: newId('apikey'),
+    tenant_id: options.tenantId,
+    name: options.name,
+    prefix: key.slice(0, 12),
+    key_hash: hashApiKey(key),
+    created_by: options.createdBy ?? null,
+    created_at: Date.now(),
+    last_used_at: null,
+    revoked_at: null,
+  };
+  await store.db.insertInto('api_keys').values(row).execute();
+  return { ...toWireApiKey(row), key };
+}
+
+/** The live key with this plaintext, or undefined (unknown or revoked). Records last_used_at. */
+export async function findApiKey(store: Store, key: string): Promise<ApiKeyTable | undefined> {
+  const row = await store.db.selectFrom('api_keys').selectAll().where('key_hash', '=', hashApiKey(key)).executeTakeFirst();
+  if (!row || row.revoked_at !== null) return undefined;
+  const now = Date.now();
+  // Coarse: one write per key per minute at most, so hot keys do not turn reads into writes.
+  if (row.last_used_at === null || now - row.last_used_at > 60_000) {
+    await store.db.updateTable('api_keys').set({ last_used_at: now }).where('id', '=', row.id).execute();
+  }
+  return row;
+}

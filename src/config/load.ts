@@ -1,0 +1,81 @@
+/**
+ * Reads the environment once, validates it, derives defaults from DATA_DIR and makes sure the two
+ * platform secrets exist (generating them into 0600 files on first boot). The only reader of process.env.
+ */
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join, resolve } from 'node:path';
+import { envSchema, type Config } from './schema.ts';
+
+/** A bad configuration value; main prints the one-line message and exits. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = envSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const name = String(issue.path[0] ?? 'environment');
+    throw new ConfigError(`invalid ${name}=${JSON.stringify(cleaned[name] ?? '')}: ${issue.message}`);
+  }
+  const e = parsed.data;
+  const dataDir = resolve(e.DATA_DIR);
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const generatedSecrets: string[] = [];
+  const secret = (name: string, value: string | undefined, make: () => string) => {
+    if (value) return value;
+    const file = join(dataDir, `.${name.toLowerCase().replace(/_/g, '-')}`);
+    if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+    const generated = make();
+    writeFileSync(file, `${generated}\n`, { mode: 0o600, flag: 'wx' });
+    chmodSync(file, 0o600);
+    generatedSecrets.push(`${name} (${file})`);
+    return generated;
+  };
+  if ((e.GOOGLE_CLIENT_ID === undefined) !== (e.GOOGLE_CLIENT_SECRET === undefined)) {
+    throw new ConfigError('invalid GOOGLE_CLIENT_ID/GOOGLE_CLIENT_SECRET: set both to enable Google sign-in, or neither');
+  }
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    dataDir,
+    database: e.DATABASE_URL
+      ? { kind: 'postgres', url: e.DATABASE_URL }
+      : { kind: 'sqlite', path: resolve(e.DATABASE_PATH ?? join(dataDir, 'oma.db')), synchronous: e.SQLITE_SYNCHRONOUS },
+    authDatabasePath: resolve(e.AUTH_DATABASE_PATH ?? join(dataDir, 'auth.db')),
+    sandbox: { provider: e.SANDBOX_PROVIDER, workdir: resolve(e.SANDBOX_WORKDIR ?? join(dataDir, 'sandboxes')) },
+    memoryBlobDir: resolve(e.MEMORY_BLOB_DIR ?? join(dataDir, 'memory-blobs')),
+    secrets: {
+      betterAuthSecret: secret('BETTER_AUTH_SECRET', e.BETTER_AUTH_SECRET, () => randomBytes(32).toString('hex')),
+      platformRootSecret: secret('PLATFORM_ROOT_SECRET', e.PLATFORM_ROOT_SECRET, () => randomBytes(32).toString('base64')),
+    },
+    generatedSecrets,
+    model: {
+      apiKey: e.ANTHROPIC_API_KEY,
+      baseURL: e.ANTHROPIC_BASE_URL,
+      maxRetries: e.MODEL_MAX_RETRIES,
+      retryBaseMs: e.MODEL_RETRY_BASE_MS,
+    },
+    auth: {
+      disabled: e.AUTH_DISABLED,
+      requireEmailVerify: e.AUTH_REQUIRE_EMAIL_VERIFY,
+      google: e.GOOGLE_CLIENT_ID && e.GOOGLE_CLIENT_SECRET ? { clientId: e.GOOGLE_CLIENT_ID, clientSecret: e.GOOGLE_CLIENT_SECRET } : undefined,
+      publicUrl: e.PUBLIC_URL,
+      smtp: e.SMTP_HOST
+        ? { host: e.SMTP_HOST, port: e.SMTP_PORT ?? 587, user: e.SMTP_USER, password: e.SMTP_PASSWORD, from: e.SMTP_FROM ?? `oma@${e.SMTP_HOST}` }
+        : undefined,
+    },
+    testEmit: e.OMA_TEST_EMIT,
+    logLevel: e.LOG_LEVEL,
+    maxBodyBytes: e.MAX_BODY_BYTES,
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    leaseTtlMs: e.LEASE_TTL_MS,
+    instanceId: e.INSTANCE_ID ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`,
+  };
+}

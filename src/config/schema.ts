@@ -1,0 +1,81 @@
+/**
+ * The one description of the server's environment. `load.ts` is the only reader of process.env;
+ * everything else receives the typed `Config`.
+ */
+import { z } from 'zod';
+
+const flag = z
+  .enum(['0', '1', 'true', 'false', 'yes', 'no', ''])
+  .optional()
+  .transform((v) => v === '1' || v === 'true' || v === 'yes');
+
+const port = z.coerce.number().int().min(0).max(65535);
+
+export const envSchema = z.object({
+  PORT: port.default(8787),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  DATA_DIR: z.string().min(1).default('./data'),
+  DATABASE_PATH: z.string().min(1).optional(),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must start with postgres:// or postgresql:// (unset it to use SQLite)')
+    .optional(),
+  SQLITE_SYNCHRONOUS: z.enum(['FULL', 'NORMAL', 'OFF', 'EXTRA']).default('FULL'),
+  AUTH_DATABASE_PATH: z.string().min(1).optional(),
+  SANDBOX_PROVIDER: z.string().min(1).default('subprocess'),
+  SANDBOX_WORKDIR: z.string().min(1).optional(),
+  MEMORY_BLOB_DIR: z.string().min(1).optional(),
+  BETTER_AUTH_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+  PLATFORM_ROOT_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+  ANTHROPIC_API_KEY: z.string().min(1).optional(),
+  ANTHROPIC_BASE_URL: z.string().url('must be a URL such as https://api.anthropic.com').optional(),
+  AUTH_DISABLED: flag,
+  AUTH_REQUIRE_EMAIL_VERIFY: flag,
+  GOOGLE_CLIENT_ID: z.string().min(1).optional(),
+  GOOGLE_CLIENT_SECRET: z.string().min(1).optional(),
+  PUBLIC_URL: z.string().url().optional(),
+  SMTP_HOST: z.string().min(1).optional(),
+  SMTP_PORT: port.optional(),
+  SMTP_USER: z.string().optional(),
+  SMTP_PASSWORD: z.string().optional(),
+  SMTP_FROM: z.string().optional(),
+  OMA_TEST_EMIT: z.enum(['0', '1', 'true', 'false', '']).optional().transform((v) => v !== '0' && v !== 'false'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  MAX_BODY_BYTES: z.coerce.number().int().positive().default(32 * 1024 * 1024),
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
+  MODEL_MAX_RETRIES: z.coerce.number().int().min(0).max(20).default(5),
+  MODEL_RETRY_BASE_MS: z.coerce.number().int().min(0).default(1000),
+  LEASE_TTL_MS: z.coerce.number().int().min(1000).default(30_000),
+  INSTANCE_ID: z.string().min(1).optional(),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  database:
+    | { kind: 'sqlite'; path: string; synchronous: 'FULL' | 'NORMAL' | 'OFF' | 'EXTRA' }
+    | { kind: 'postgres'; url: string };
+  authDatabasePath: string;
+  sandbox: { provider: string; workdir: string };
+  memoryBlobDir: string;
+  secrets: { betterAuthSecret: string; platformRootSecret: string };
+  /** Names of the secrets that were generated on this boot (for the warning). */
+  generatedSecrets: string[];
+  model: { apiKey?: string; baseURL?: string; maxRetries: number; retryBaseMs: number };
+  auth: {
+    disabled: boolean;
+    requireEmailVerify: boolean;
+    google?: { clientId: string; clientSecret: string };
+    publicUrl?: string;
+    smtp?: { host: string; port: number; user?: string; password?: string; from: string };
+  };
+  testEmit: boolean;
+  logLevel: Env['LOG_LEVEL'];
+  maxBodyBytes: number;
+  shutdownTimeoutMs: number;
+  leaseTtlMs: number;
+  instanceId: string;
+}

@@ -1,0 +1,65 @@
+/**
+ * The session event log: the truth about every session. Owns appending (one transaction per batch:
+ * sequence numbers, event rows and the cached session columns they change), then publishing to the
+ * hub strictly after commit. Reading for lists and stream replay goes through here too. It does not
+ * decide what happens next (the harness does) nor validate client input (the session-events service).
+ */
+import { notFound } from '../errors.ts';
+import type { Store } from '../store/store.ts';
+import type { SessionTable } from '../store/schema.ts';
+import type { ListEventsQuery } from '../store/events-repository.ts';
+import type { EventHub } from './hub.ts';
+import type { EphemeralEvent, NewEvent, StoredEvent } from './types.ts';
+
+export type SessionPatch = Partial<Pick<SessionTable, 'status' | 'usage' | 'active_ms' | 'turn_id' | 'archived_at' | 'title' | 'metadata' | 'agent'>>;
+
+export interface AppendOptions {
+  /** Cached session columns changed by these events, written in the same transaction. */
+  sessionPatch?: SessionPatch;
+  /** Queued user events the harness consumed with this append (their processed_at is set). */
+  markProcessed?: string[];
+  /** Fencing: the append is refused unless this lease token is still current. */
+  lease?: { owner: string; token: number };
+  /** Runs inside the transaction after the insert (e.g. extra checks); throw to roll back. */
+  inTransaction?: (tx: Store, events: StoredEvent[]) => Promise<void>;
+}
+
+/** Thrown when a writer's lease was taken over; its step must stop without writing. */
+export class LeaseLostError extends Error {
+  constructor(sessionId: string) {
+    super(`lease on session ${sessionId} was taken over by another worker`);
+    this.name = 'LeaseLostError';
+  }
+}
+
+export class EventLog {
+  constructor(private readonly store: Store, readonly hub: EventHub) {}
+
+  /** Appends events atomically and publishes them after commit. Throws NotFoundError / LeaseLostError. */
+  async append(tenantId: string, sessionId: string, events: NewEvent[], options: AppendOptions = {}): Promise<StoredEvent[]> {
+    const now = Date.now();
+    const stored = await this.store.transaction(async (tx) => {
+      if (options.lease) {
+        const lease = await tx.leases.find(sessionId);
+        if (!lease || lease.owner !== options.lease.owner || Number(lease.token) !== options.lease.token) throw new LeaseLostError(sessionId);
+      }
+      const appended = await tx.events.append(tenantId, sessionId, events, now);
+      if (!appended) throw notFound('session', sessionId);
+      if (options.sessionPatch && Object.keys(options.sessionPatch).length > 0) await tx.sessions.update(tenantId, sessionId, options.sessionPatch);
+      if (options.markProcessed?.length) await tx.events.markProcessed(sessionId, options.markProcessed, now);
+      if (options.inTransaction) await options.inTransaction(tx, appended);
+      return appended;
+    });
+    if (stored.length > 0) this.hub.publish(sessionId, { kind: 'events', events: stored });
+    return stored;
+  }
+
+  /** Publishes a live-only preview frame (never stored). */
+  publishEphemeral(event: EphemeralEvent): void {
+    this.hub.publish(event.sessionId, { kind: 'ephemeral', event });
+  }
+
+  list(tenantId: string, sessionId: string, query: ListEventsQuery): Promise<StoredEvent[]> {
+    return this.store.events.list(tenantId, sessionId, query);
+  }
+}

@@ -1,0 +1,124 @@
+/**
+ * One step of a session, chosen from its log alone (DESIGN.md "Advancing a session"):
+ * interrupts first, then an orphaned model request left by a crash, then queued input, then the
+ * pending tools of the last model response, then the next model request, then the turn's end.
+ * Each branch commits what it did before returning, so a crash anywhere re-enters here.
+ */
+import type { Logger } from 'pino';
+import type { EventLog } from '../events/log.ts';
+import type { NewEvent } from '../events/types.ts';
+import { EXTENSION_TYPES } from '../events/types.ts';
+import type { Store } from '../store/store.ts';
+import type { Tool } from '../tools/tool.ts';
+import type { Sandbox } from '../sandbox/sandbox.ts';
+import type { ModelClient } from './model/model-client.ts';
+import { blockingTools, deriveSessionState, nextRunnableTool, USER_EVENTS_PROCESSED, type SessionState } from './session-state.ts';
+import type { AgentSnapshot } from './request-builder.ts';
+import { runModelRequest } from './model-step.ts';
+import { runToolStep } from './tool-step.ts';
+
+export interface StepContext {
+  tenantId: string;
+  sessionId: string;
+  agent: AgentSnapshot | null;
+  store: Store;
+  log: EventLog;
+  lease: { owner: string; token: number };
+  /** Aborted by user.interrupt, archive, delete or shutdown. */
+  signal: AbortSignal;
+  model: ModelClient;
+  tools: Map<string, Tool>;
+  sandbox: () => Promise<Sandbox>;
+  retry: { maxRetries: number; baseMs: number };
+  logger: Logger;
+  /** Consecutive failed model requests in this run. */
+  failures: { count: number };
+}
+
+export type StepOutcome = 'continue' | 'stop';
+
+export function append(ctx: StepContext, events: NewEvent[], options: Parameters<EventLog['append']>[3] = {}) {
+  return ctx.log.append(ctx.tenantId, ctx.sessionId, events, { ...options, lease: ctx.lease });
+}
+
+const now = () => Date.now();
+const idle = (stopReason: Record<string, unknown>): NewEvent => ({ type: 'session.status_idle', payload: { stop_reason: stopReason, stop_details: null }, processedAt: now() });
+
+export async function advance(ctx: StepContext): Promise<StepOutcome> {
+  const events = await ctx.store.events.list(ctx.tenantId, ctx.sessionId, { order: 'asc', limit: Number.MAX_SAFE_INTEGER });
+  const state = deriveSessionState(events);
+  if (state.status === 'terminated' || !ctx.agent) return 'stop';
+
+  if (state.queuedInterrupts.length > 0) return handleInterrupt(ctx, state);
+  if (state.openSpan) {
+    // A model request was cut off by a crash: close its span and mark the turn as recovered; the next
+    // step issues the request again from the committed history (the partial output was never stored).
+    await append(ctx, [
+      { type: 'span.model_request_end', payload: { model_request_start_id: state.openSpan.id, is_error: true, model_usage: zeroUsage() }, processedAt: now() },
+      { type: EXTENSION_TYPES.turnRecovered, payload: { reason: 'model request interrupted by a server restart' }, processedAt: now() },
+    ]);
+    return 'continue';
+  }
+  if (state.status === 'idle' || state.status === 'none') return fromIdle(ctx, state);
+
+  const runnable = nextRunnableTool(state);
+  if (runnable) return runToolStep(ctx, runnable);
+  const blocking = blockingTools(state);
+  if (blocking.length > 0) {
+    await append(ctx, [idle({ type: 'requires_action', event_ids: blocking.map((t) => t.eventId) })], { sessionPatch: { status: 'idle' }, markProcessed: processedConfirmations(state) });
+    return 'stop';
+  }
+  if (state.turnEnded) {
+    const reason = state.lastStopReason === 'refusal' ? { type: 'refusal' } : { type: 'end_turn' };
+    await append(ctx, [idle(reason)], { sessionPatch: { status: 'idle', turn_id: null } });
+    return state.queuedMessages.length > 0 ? 'continue' : 'stop';
+  }
+  return runModelRequest(ctx, state);
+}
+
+function processedConfirmations(state: SessionState): string[] {
+  return state.pendingTools.flatMap((t) => (t.confirmation && !t.confirmation.processed ? [t.confirmation.eventId] : []));
+}
+
+async function fromIdle(ctx: StepContext, state: SessionState): Promise<StepOutcome> {
+  const blocked = state.lastIdleReason?.type === 'requires_action';
+  if (blocked && state.pendingTools.length > 0) {
+    const blocking = blockingTools(state);
+    const previous = state.lastIdleReason?.event_ids ?? [];
+    if (blocking.length > 0) {
+      if (blocking.length === previous.length) return 'stop';
+      // Only some of the blocking calls were answered: say which remain.
+      await append(ctx, [idle({ type: 'requires_action', event_ids: blocking.map((t) => t.eventId) })], { markProcessed: processedConfirmations(state) });
+      return 'stop';
+    }
+    await append(ctx, [{ type: 'session.status_running', payload: {}, processedAt: now() }], { sessionPatch: { status: 'running' }, markProcessed: processedConfirmations(state) });
+    return 'continue';
+  }
+  if (state.queuedMessages.length === 0) return 'stop';
+  const ids = state.queuedMessages.map((e) => e.id);
+  await append(
+    ctx,
+    [
+      { type: USER_EVENTS_PROCESSED, payload: { event_ids: ids }, processedAt: now() },
+      { type: 'session.status_running', payload: {}, processedAt: now() },
+    ],
+    { sessionPatch: { status: 'running', turn_id: ids[0] }, markProcessed: ids },
+  );
+  return 'continue';
+}
+
+async function handleInterrupt(ctx: StepContext, state: SessionState): Promise<StepOutcome> {
+  const ids = state.queuedInterrupts.map((e) => e.id);
+  const events: NewEvent[] = [{ type: USER_EVENTS_PROCESSED, payload: { event_ids: ids }, processedAt: now() }];
+  if (state.openSpan) {
+    events.push({ type: 'span.model_request_end', payload: { model_request_start_id: state.openSpan.id, is_error: null, model_usage: zeroUsage() }, processedAt: now() });
+  }
+  const busy = state.status === 'running' || state.status === 'rescheduling' || state.lastIdleReason?.type === 'requires_action';
+  if (busy) events.push(idle({ type: 'end_turn' }));
+  await append(ctx, events, { sessionPatch: busy ? { status: 'idle', turn_id: null } : {}, markProcessed: [...ids, ...processedConfirmations(state)] });
+  return state.queuedMessages.length > 0 ? 'continue' : 'stop';
+}
+
+export function zeroUsage() {
+  return { input_tokens: 0, output_tokens: 0, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 };
+}

@@ -1,0 +1,170 @@
+/**
+ * Runs sessions: at most one worker per session in this process, holding the session's lease
+ * (owner + fencing token) for as long as it advances it. `wake` is called whenever input may be
+ * waiting; a periodic sweep picks up sessions whose lease expired (crash of another instance) or
+ * whose wake-up was missed. Recovery at boot is the same sweep run once: every session that is
+ * mid-turn is simply advanced from its log.
+ */
+import type { Logger } from 'pino';
+import type { Store } from '../store/store.ts';
+import type { EventLog } from '../events/log.ts';
+import { LeaseLostError } from '../events/log.ts';
+import type { Tool } from '../tools/tool.ts';
+import type { SandboxProvider, Sandbox } from '../sandbox/sandbox.ts';
+import type { ModelClient } from './model/model-client.ts';
+import type { SessionLifecycle } from '../sessions/session-service.ts';
+import { advance, type StepContext } from './advance.ts';
+import { parseJson } from '../store/json.ts';
+import type { AgentSnapshot } from './request-builder.ts';
+
+export interface HarnessOptions {
+  store: Store;
+  log: EventLog;
+  model: ModelClient;
+  tools: Map<string, Tool>;
+  sandboxes: SandboxProvider;
+  logger: Logger;
+  owner: string;
+  leaseTtlMs: number;
+  retry: { maxRetries: number; baseMs: number };
+  sweepIntervalMs?: number;
+}
+
+interface Worker {
+  controller: AbortController;
+  done: Promise<void>;
+  /** Set when a wake arrived while running, so the loop takes another look before leaving. */
+  again: boolean;
+}
+
+export class Harness implements SessionLifecycle {
+  private readonly workers = new Map<string, Worker>();
+  private sweepTimer: NodeJS.Timeout | undefined;
+  private stopped = false;
+
+  constructor(private readonly options: HarnessOptions) {}
+
+  /** Recovers interrupted sessions, then sweeps periodically. */
+  async start(): Promise<void> {
+    await this.sweep();
+    this.sweepTimer = setInterval(() => void this.sweep(), this.options.sweepIntervalMs ?? Math.max(1000, this.options.leaseTtlMs / 2));
+    this.sweepTimer.unref();
+  }
+
+  wake(sessionId: string, options: { interrupt?: boolean } = {}): void {
+    if (this.stopped) return;
+    const worker = this.workers.get(sessionId);
+    if (worker) {
+      worker.again = true;
+      if (options.interrupt) worker.controller.abort();
+      return;
+    }
+    const controller = new AbortController();
+    const entry: Worker = { controller, again: false, done: Promise.resolve() };
+    this.workers.set(sessionId, entry);
+    entry.done = this.run(sessionId, entry).finally(() => {
+      this.workers.delete(sessionId);
+      if (entry.again && !this.stopped) this.wake(sessionId);
+    });
+  }
+
+  async stop(sessionId: string): Promise<void> {
+    const worker = this.workers.get(sessionId);
+    if (worker) {
+      worker.again = false;
+      worker.controller.abort();
+      await worker.done;
+    }
+    await this.options.sandboxes.stop(sessionId);
+  }
+
+  async destroy(sessionId: string): Promise<void> {
+    await this.stop(sessionId);
+    await this.options.sandboxes.destroy(sessionId);
+  }
+
+  /** Stops every worker (their steps commit what they must) and every sandbox process. */
+  async shutdown(): Promise<void> {
+    this.stopped = true;
+    if (this.sweepTimer) clearInterval(this.sweepTimer);
+    for (const w of this.workers.values()) {
+      w.again = false;
+      w.controller.abort();
+    }
+    await Promise.allSettled([...this.workers.values()].map((w) => w.done));
+    await this.options.sandboxes.shutdown();
+  }
+
+  /** Wakes every session that is mid-turn or has unprocessed input and no live lease elsewhere. */
+  async sweep(): Promise<void> {
+    if (this.stopped) return;
+    try {
+      const ids = await this.options.store.sessions.listNeedingWork(Date.now());
+      for (const id of ids) if (!this.workers.has(id)) this.wake(id);
+    } catch (err) {
+      this.options.logger.error({ err }, 'session sweep failed');
+    }
+  }
+
+  private async run(sessionId: string, worker: Worker): Promise<void> {
+    const { store, logger, owner, leaseTtlMs } = this.options;
+    const lease = await store.transaction((tx) => tx.leases.acquire(sessionId, owner, Date.now(), leaseTtlMs)).catch((err: unknown) => {
+      logger.error({ err, sessionId }, 'could not take session lease');
+      return undefined;
+    });
+    if (!lease) return;
+    const token = Number(lease.token);
+    let lost = false;
+    const renew = setInterval(() => {
+      void store.leases.renew(sessionId, owner, token, Date.now() + leaseTtlMs).then(
+        (ok) => {
+          if (!ok) {
+            lost = true;
+            worker.controller.abort();
+          }
+        },
+        (err: unknown) => logger.warn({ err, sessionId }, 'lease renewal failed'),
+      );
+    }, Math.max(250, leaseTtlMs / 3));
+    renew.unref();
+    try {
+      const session = await store.sessions.findAnyTenant(sessionId);
+      if (!session) return;
+      let sandbox: Promise<Sandbox> | undefined;
+      const failures = { count: 0 };
+      do {
+        worker.again = false;
+        let controller = worker.controller;
+        while (!this.stopped && !lost) {
+          if (controller.signal.aborted) {
+            // An interrupt aborted the previous step; later steps get a fresh signal.
+            controller = new AbortController();
+            worker.controller = controller;
+          }
+          const ctx: StepContext = {
+            tenantId: session.tenant_id,
+            sessionId,
+            agent: parseJson<AgentSnapshot | null>(session.agent, 'sessions.agent'),
+            store,
+            log: this.options.log,
+            lease: { owner, token },
+            signal: controller.signal,
+            model: this.options.model,
+            tools: this.options.tools,
+            sandbox: () => (sandbox ??= this.options.sandboxes.open(sessionId)),
+            retry: this.options.retry,
+            logger,
+            failures,
+          };
+          if ((await advance(ctx)) === 'stop') break;
+        }
+      } while (worker.again && !this.stopped && !lost);
+    } catch (err) {
+      if (err instanceof LeaseLostError) logger.warn({ sessionId }, err.message);
+      else if (!this.stopped) logger.error({ err, sessionId }, 'session step failed; it will be retried by the next sweep');
+    } finally {
+      clearInterval(renew);
+      if (!lost) await store.leases.release(sessionId, owner, token).catch(() => undefined);
+    }
+  }
+}

@@ -1,0 +1,114 @@
+/**
+ * One model request: commit its start span, stream (previews go to the hub only), then commit the
+ * response events, the raw assistant message and the end span together. Transient failures are
+ * recorded and retried with backoff; client errors and an exhausted budget end the turn.
+ */
+import type Anthropic from '@anthropic-ai/sdk';
+import { newId } from '../lib/ids.ts';
+import type { NewEvent } from '../events/types.ts';
+import { ModelAbortedError, ModelError } from './model/model-client.ts';
+import { buildModelRequest, builtinPolicy, customToolNames } from './request-builder.ts';
+import { MODEL_RESPONSE, type SessionState } from './session-state.ts';
+import { append, zeroUsage, type StepContext, type StepOutcome } from './advance.ts';
+import { retryDelayMs, sleep } from './backoff.ts';
+import { parseJson, toJson } from '../store/json.ts';
+import { EMPTY_USAGE, type StoredUsage } from '../sessions/session-mapper.ts';
+
+const now = () => Date.now();
+
+export async function runModelRequest(ctx: StepContext, state: SessionState): Promise<StepOutcome> {
+  const agent = ctx.agent!;
+  const request = buildModelRequest(agent, state.messages, ctx.tools);
+  const [start] = await append(ctx, [{ type: 'span.model_request_start', payload: {}, processedAt: now() }]);
+  const messageId = newId('sevt');
+  const thinkingId = newId('sevt');
+  let announced = false;
+  const started = Date.now();
+  let message: Anthropic.Message;
+  try {
+    message = await ctx.model.createMessage(request, {
+      signal: ctx.signal,
+      onDelta: (delta) => {
+        if (delta.type === 'thinking_start') {
+          ctx.log.publishEphemeral({ sessionId: ctx.sessionId, previews: 'agent.thinking', data: { type: 'event_start', event: { type: 'agent.thinking', id: thinkingId } } });
+        } else if (delta.type === 'text_delta') {
+          if (!announced) {
+            announced = true;
+            ctx.log.publishEphemeral({ sessionId: ctx.sessionId, previews: 'agent.message', data: { type: 'event_start', event: { type: 'agent.message', id: messageId } } });
+          }
+          ctx.log.publishEphemeral({ sessionId: ctx.sessionId, previews: 'agent.message', data: { type: 'event_delta', event_id: messageId, delta: { type: 'content_delta', index: 0, content: { type: 'text', text: delta.text } } } });
+        }
+      },
+    });
+  } catch (err) {
+    return handleFailure(ctx, start!.id, err);
+  }
+  ctx.failures.count = 0;
+  const events: NewEvent[] = [];
+  if (message.content.some((b) => b.type === 'thinking' || b.type === 'redacted_thinking')) events.push({ type: 'agent.thinking', id: thinkingId, payload: {}, processedAt: now() });
+  const text = message.content.filter((b): b is Anthropic.TextBlock => b.type === 'text').map((b) => ({ type: 'text', text: b.text }));
+  if (text.length > 0) events.push({ type: 'agent.message', id: messageId, payload: { content: text }, processedAt: now() });
+  const toolEventIds: Record<string, string> = {};
+  const custom = customToolNames(agent);
+  for (const block of message.content) {
+    if (block.type !== 'tool_use') continue;
+    const id = newId('sevt');
+    toolEventIds[block.id] = id;
+    if (custom.has(block.name)) {
+      events.push({ id, type: 'agent.custom_tool_use', payload: { name: block.name, input: block.input }, processedAt: now() });
+      continue;
+    }
+    const policy = builtinPolicy(agent, block.name);
+    const available = policy?.enabled && ctx.tools.has(block.name);
+    const permission = !available ? 'deny' : policy.permission === 'always_allow' ? 'allow' : 'ask';
+    const payload: Record<string, unknown> = { name: block.name, input: block.input, evaluated_permission: permission };
+    if (available) payload.evaluation = { type: policy.permission === 'auto' ? 'auto' : policy.permission, ...(policy.permission === 'auto' ? { evaluated_permission: { type: 'ask', reason_code: 'indeterminate' } } : {}) };
+    events.push({ id, type: 'agent.tool_use', payload, processedAt: now() });
+  }
+  const usage = {
+    input_tokens: message.usage.input_tokens ?? 0,
+    output_tokens: message.usage.output_tokens ?? 0,
+    cache_creation_input_tokens: message.usage.cache_creation_input_tokens ?? 0,
+    cache_read_input_tokens: message.usage.cache_read_input_tokens ?? 0,
+  };
+  events.push({ type: MODEL_RESPONSE, payload: { message: { id: message.id, content: message.content, stop_reason: message.stop_reason }, tool_event_ids: toolEventIds }, processedAt: now() });
+  events.push({ type: 'span.model_request_end', payload: { model_request_start_id: start!.id, is_error: false, model_usage: { ...usage, speed: 'standard' } }, processedAt: now() });
+  const session = await ctx.store.sessions.find(ctx.tenantId, ctx.sessionId);
+  const total = { ...EMPTY_USAGE, ...parseJson<Partial<StoredUsage>>(session?.usage ?? '{}', 'sessions.usage') };
+  for (const k of Object.keys(usage) as (keyof StoredUsage)[]) total[k] += usage[k];
+  await append(ctx, events, { sessionPatch: { usage: toJson(total), active_ms: Number(session?.active_ms ?? 0) + (Date.now() - started) } });
+  return 'continue';
+}
+
+const ERROR_TYPES: Record<string, string> = {
+  rate_limited: 'model_rate_limited_error',
+  overloaded: 'model_overloaded_error',
+  server: 'model_request_failed_error',
+  connection: 'model_request_failed_error',
+  client: 'model_request_failed_error',
+};
+
+async function handleFailure(ctx: StepContext, startId: string, err: unknown): Promise<StepOutcome> {
+  const end: NewEvent = { type: 'span.model_request_end', payload: { model_request_start_id: startId, is_error: !(err instanceof ModelAbortedError), model_usage: zeroUsage() }, processedAt: now() };
+  if (err instanceof ModelAbortedError || ctx.signal.aborted) {
+    await append(ctx, [end]);
+    return 'continue';
+  }
+  const modelError = err instanceof ModelError ? err : new ModelError({ kind: 'server', message: (err as Error).message ?? String(err), cause: err });
+  ctx.logger.warn({ sessionId: ctx.sessionId, kind: modelError.kind, status: modelError.status }, `model request failed: ${modelError.message}`);
+  const errorEvent = (retryStatus: string): NewEvent => ({
+    type: 'session.error',
+    payload: { error: { type: ERROR_TYPES[modelError.kind] ?? 'unknown_error', message: modelError.message, retry_status: { type: retryStatus } } },
+    processedAt: now(),
+  });
+  ctx.failures.count++;
+  if (!modelError.isRetryable || ctx.failures.count > ctx.retry.maxRetries) {
+    ctx.failures.count = 0;
+    await append(ctx, [end, errorEvent('exhausted'), { type: 'session.status_idle', payload: { stop_reason: { type: 'retries_exhausted' }, stop_details: null }, processedAt: now() }], { sessionPatch: { status: 'idle', turn_id: null } });
+    return 'continue';
+  }
+  await append(ctx, [end, errorEvent('retrying'), { type: 'session.status_rescheduled', payload: {}, processedAt: now() }], { sessionPatch: { status: 'rescheduling' } });
+  await sleep(retryDelayMs(ctx.failures.count - 1, ctx.retry.baseMs, modelError.retryAfterMs), ctx.signal);
+  if (!ctx.signal.aborted) await append(ctx, [{ type: 'session.status_running', payload: {}, processedAt: now() }], { sessionPatch: { status: 'running' } });
+  return 'continue';
+}

@@ -1,0 +1,51 @@
+/** Builds the Messages API request for a session from its agent snapshot and derived history. */
+import type Anthropic from '@anthropic-ai/sdk';
+import type { Tool } from '../tools/tool.ts';
+import type { ModelRequest } from './model/model-client.ts';
+import { withCacheBreakpoints } from './model/prompt-cache.ts';
+
+export const DEFAULT_MAX_TOKENS = 16_384;
+
+export interface AgentSnapshot {
+  model: { id: string };
+  system: string | null;
+  tools: Record<string, unknown>[];
+}
+
+export interface ToolPolicy {
+  enabled: boolean;
+  permission: 'always_allow' | 'always_ask' | 'auto';
+  config?: Record<string, unknown>;
+}
+
+/** Resolved policy of one built-in tool for this agent, or undefined when the toolset is absent. */
+export function builtinPolicy(agent: AgentSnapshot, name: string): ToolPolicy | undefined {
+  const toolset = agent.tools.find((t) => t.type === 'agent_toolset_20260401') as
+    | { default_config: { enabled: boolean; permission_policy: { type: ToolPolicy['permission'] } }; configs: Record<string, unknown>[] }
+    | undefined;
+  if (!toolset) return undefined;
+  const config = toolset.configs.find((c) => c.name === name) as { enabled: boolean; permission_policy: { type: ToolPolicy['permission'] } } | undefined;
+  return {
+    enabled: config?.enabled ?? toolset.default_config.enabled,
+    permission: (config?.permission_policy ?? toolset.default_config.permission_policy).type,
+    config: config as Record<string, unknown> | undefined,
+  };
+}
+
+export function customToolNames(agent: AgentSnapshot): Set<string> {
+  return new Set(agent.tools.filter((t) => t.type === 'custom').map((t) => String(t.name)));
+}
+
+export function buildModelRequest(agent: AgentSnapshot, messages: Anthropic.MessageParam[], builtins: Map<string, Tool>): ModelRequest {
+  const tools: Anthropic.Tool[] = [];
+  for (const [name, tool] of builtins) {
+    if (builtinPolicy(agent, name)?.enabled) tools.push({ name, description: tool.description, input_schema: tool.inputSchema as Anthropic.Tool.InputSchema });
+  }
+  for (const t of agent.tools) {
+    if (t.type === 'custom') tools.push({ name: String(t.name), description: String(t.description), input_schema: t.input_schema as Anthropic.Tool.InputSchema });
+  }
+  const request: ModelRequest = { model: agent.model.id, max_tokens: DEFAULT_MAX_TOKENS, messages };
+  if (agent.system) request.system = agent.system;
+  if (tools.length > 0) request.tools = tools;
+  return withCacheBreakpoints(request);
+}

@@ -1,0 +1,67 @@
+/**
+ * Wires the harness to its ports for a server: sandbox provider (checked at boot), built-in tools,
+ * the Anthropic model client, and the session lifecycle hooks the services call.
+ */
+import type { Logger } from 'pino';
+import type { Config } from '../config/schema.ts';
+import type { Store } from '../store/store.ts';
+import type { EventHub } from '../events/hub.ts';
+import type { Services } from '../services.ts';
+import type { SessionLifecycle } from '../sessions/session-service.ts';
+import { createSandboxProvider } from '../sandbox/registry.ts';
+import { createBuiltinTools } from '../tools/registry.ts';
+import { AnthropicModelClient } from './model/anthropic-client.ts';
+import { Harness } from './harness.ts';
+import type { ModelClient } from './model/model-client.ts';
+
+export interface Runtime {
+  lifecycle: SessionLifecycle;
+  sandboxName: string;
+  attach(services: Services): void;
+  start(): Promise<void>;
+  shutdown(): Promise<void>;
+}
+
+export async function createRuntime(options: { config: Config; store: Store; hub: EventHub; logger: Logger; model?: ModelClient }): Promise<Runtime> {
+  const { config, store, logger } = options;
+  const { provider, warnings } = createSandboxProvider({
+    name: config.sandbox.provider,
+    workdirRoot: config.sandbox.workdir,
+    hiddenPaths: [config.dataDir, config.authDatabasePath, ...(config.database.kind === 'sqlite' ? [config.database.path] : [])],
+  });
+  await provider.check();
+  for (const w of warnings) logger.warn(w);
+  const tools = createBuiltinTools({});
+  const model = options.model ?? new AnthropicModelClient({ apiKey: config.model.apiKey, baseURL: config.model.baseURL, idleTimeoutMs: 5 * 60_000 });
+  let harness: Harness | undefined;
+  const pending: string[] = [];
+  const lifecycle: SessionLifecycle = {
+    wake: (id, wakeOptions) => (harness ? harness.wake(id, wakeOptions) : pending.push(id)),
+    stop: (id) => (harness ? harness.stop(id) : provider.stop(id)),
+    destroy: (id) => (harness ? harness.destroy(id) : provider.destroy(id)),
+  };
+  return {
+    lifecycle,
+    sandboxName: provider.name,
+    attach(services) {
+      harness = new Harness({
+        store,
+        log: services.log,
+        model,
+        tools,
+        sandboxes: provider,
+        logger,
+        owner: config.instanceId,
+        leaseTtlMs: config.leaseTtlMs,
+        retry: { maxRetries: config.model.maxRetries, baseMs: config.model.retryBaseMs },
+      });
+    },
+    async start() {
+      await harness!.start();
+      for (const id of pending.splice(0)) harness!.wake(id);
+    },
+    async shutdown() {
+      await harness?.shutdown();
+    },
+  };
+}

@@ -1,0 +1,45 @@
+/**
+ * Runs one built-in tool call. The "execution started" marker is committed before the side effect
+ * so a crash afterwards is visible: recovery re-runs read-only tools and reports mutating ones as
+ * possibly done instead of repeating them (at-most-once for side effects, at-least-once for reads).
+ */
+import { EXTENSION_TYPES } from '../events/types.ts';
+import { append, type StepContext, type StepOutcome } from './advance.ts';
+import type { ToolUseState } from './session-state.ts';
+import { builtinPolicy } from './request-builder.ts';
+import type { ToolResult } from '../tools/tool.ts';
+
+const now = () => Date.now();
+
+export async function runToolStep(ctx: StepContext, use: ToolUseState): Promise<StepOutcome> {
+  const tool = ctx.tools.get(use.name);
+  const result = (r: ToolResult) =>
+    append(ctx, [{ type: 'agent.tool_result', payload: { tool_use_id: use.eventId, content: r.content, is_error: r.isError }, processedAt: now() }]);
+  if (use.permission === 'deny' || !tool) {
+    await result({ isError: true, content: [{ type: 'text', text: `Tool "${use.name}" is not available to this agent.` }] });
+    return 'continue';
+  }
+  if (use.started) {
+    if (tool.mutating) {
+      await result({
+        isError: true,
+        content: [{ type: 'text', text: `The server restarted while "${use.name}" was running. It may or may not have completed; check its effects before retrying.` }],
+      });
+      await append(ctx, [{ type: EXTENSION_TYPES.turnRecovered, payload: { reason: 'tool interrupted by a server restart', tool_use_id: use.eventId, rerun: false }, processedAt: now() }]);
+      return 'continue';
+    }
+    await append(ctx, [{ type: EXTENSION_TYPES.turnRecovered, payload: { reason: 'read-only tool re-run after a server restart', tool_use_id: use.eventId, rerun: true }, processedAt: now() }]);
+  } else {
+    await append(ctx, [{ type: EXTENSION_TYPES.toolExecutionStarted, payload: { tool_use_id: use.eventId, name: use.name }, processedAt: now() }]);
+  }
+  let outcome: ToolResult;
+  try {
+    const sandbox = await ctx.sandbox();
+    outcome = await tool.run(use.input, { sandbox, sessionId: ctx.sessionId, signal: ctx.signal, config: ctx.agent ? builtinPolicy(ctx.agent, use.name)?.config : undefined });
+  } catch (err) {
+    outcome = { isError: true, content: [{ type: 'text', text: `Tool "${use.name}" failed: ${(err as Error).message}` }] };
+  }
+  if (ctx.signal.aborted) outcome = { isError: true, content: [{ type: 'text', text: `Tool "${use.name}" was stopped: the user interrupted the turn.` }] };
+  await result(outcome);
+  return 'continue';
+}

@@ -1,0 +1,47 @@
+/** Process entry: config → server → signals. */
+import { ConfigError, loadConfig } from './config/load.ts';
+import { createLogger } from './logger.ts';
+import { startServer } from './server.ts';
+import { RootSecretMismatchError } from './vault/root-secret-check.ts';
+import { logBootWarnings } from './boot-warnings.ts';
+
+let config;
+try {
+  config = loadConfig();
+} catch (err) {
+  if (err instanceof ConfigError) {
+    process.stderr.write(`oma-server: ${err.message}\n`);
+    process.exit(2);
+  }
+  throw err;
+}
+const logger = createLogger(config.logLevel);
+logBootWarnings(config, logger);
+try {
+  const server = await startServer(config, logger);
+  logger.info({ url: server.url, db: server.services.store.description, sandbox: server.runtime.sandboxName }, `oma-server listening on ${config.host}:${server.port}`);
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    const force = setTimeout(() => {
+      logger.error('shutdown took longer than SHUTDOWN_TIMEOUT_MS; exiting');
+      process.exit(1);
+    }, config.shutdownTimeoutMs);
+    force.unref();
+    server.close().then(() => process.exit(0), (err: unknown) => {
+      logger.error({ err }, 'shutdown failed');
+      process.exit(1);
+    });
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+} catch (err) {
+  if (err instanceof RootSecretMismatchError) {
+    logger.fatal(err.message);
+    process.exit(3);
+  }
+  logger.fatal({ err }, `oma-server failed to start: ${(err as Error).message}`);
+  process.exit(1);
+}

@@ -1,0 +1,56 @@
+/** Picks the sandbox provider named by `SANDBOX_PROVIDER` (the config module reads the variable). */
+import { BwrapSandboxProvider } from './bwrap.ts';
+import { SandboxError, type SandboxProvider } from './sandbox.ts';
+import { SubprocessSandboxProvider } from './subprocess.ts';
+
+/** Providers this build can create. */
+export const SANDBOX_PROVIDER_NAMES = ['subprocess', 'bwrap'] as const;
+export type SandboxProviderName = (typeof SANDBOX_PROVIDER_NAMES)[number];
+
+/** Providers planned but not available yet; named in the error so an operator knows they are not typos. */
+const PLANNED_PROVIDER_NAMES = ['litebox', 'boxrun', 'daytona', 'e2b'];
+
+export interface CreateSandboxProviderOptions {
+  /** "subprocess" or "bwrap". */
+  name: string;
+  /** Host directory holding one directory per session (e.g. `<DATA_DIR>/sandboxes`). */
+  workdirRoot: string;
+  /** Host paths that sandboxes must not see: the data dir, database files, secret files. */
+  hiddenPaths?: string[];
+}
+
+/**
+ * Creates the provider. It does not call `check()`; the caller does that at boot and logs the
+ * returned `warnings` (e.g. that subprocess has no isolation). Throws SandboxError for an unknown name.
+ */
+export function createSandboxProvider(options: CreateSandboxProviderOptions): { provider: SandboxProvider; warnings: string[] } {
+  switch (options.name) {
+    case 'subprocess':
+      return {
+        provider: new SubprocessSandboxProvider({ workdirRoot: options.workdirRoot }),
+        warnings: [
+          'SANDBOX_PROVIDER=subprocess has no isolation: agent commands run as the server user and can read ' +
+            `everything it can${describeHidden(options.hiddenPaths)}. Use SANDBOX_PROVIDER=bwrap for untrusted agents.`,
+        ],
+      };
+    case 'bwrap': {
+      const provider = new BwrapSandboxProvider({ workdirRoot: options.workdirRoot, hiddenPaths: options.hiddenPaths });
+      const warnings = provider.isolatesUsers
+        ? []
+        : ['SANDBOX_PROVIDER=bwrap: the server does not run as root, so every session runs as the server uid and all sessions share one process limit.'];
+      return { provider, warnings };
+    }
+    default:
+      throw new SandboxError({
+        provider: options.name,
+        operation: 'create',
+        message:
+          `Unknown sandbox provider "${options.name}". Valid values: ${SANDBOX_PROVIDER_NAMES.join(', ')}. ` +
+          `(${PLANNED_PROVIDER_NAMES.join(', ')} are not available yet.)`,
+      });
+  }
+}
+
+function describeHidden(hiddenPaths: string[] | undefined): string {
+  return hiddenPaths && hiddenPaths.length > 0 ? `, including ${hiddenPaths.join(', ')}` : '';
+}

@@ -1,0 +1,75 @@
+/**
+ * Assembles a running server from a Config: store (migrated), secrets check, hub, services,
+ * harness, HTTP listener. Used by main.ts and by the tests, which boot the real thing on port 0.
+ */
+import { serve, type ServerType } from '@hono/node-server';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import type { Config } from './config/schema.ts';
+import { openStore } from './store/open-store.ts';
+import { checkRootSecret } from './vault/root-secret-check.ts';
+import { InProcessEventHub } from './events/hub.ts';
+import { createServices, type Services } from './services.ts';
+import { createApp } from './app.ts';
+import { createRuntime, type Runtime } from './harness/runtime.ts';
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  services: Services;
+  runtime: Runtime;
+  /** Graceful stop: close the listener, let requests finish, stop the harness, close the database. */
+  close(): Promise<void>;
+}
+
+export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
+  const store = await openStore(config.database);
+  let httpServer: ServerType | undefined;
+  try {
+    await checkRootSecret(store, config.secrets.platformRootSecret);
+    const hub = new InProcessEventHub();
+    const runtime = await createRuntime({ config, store, hub, logger });
+    const services = createServices(store, hub, runtime.lifecycle);
+    runtime.attach(services);
+    const app = createApp({
+      services,
+      logger,
+      maxBodyBytes: config.maxBodyBytes,
+      testEmit: config.testEmit,
+      auth: { disabled: config.auth.disabled },
+      backends: () => ({ db: store.description, agents: store.dialect.kind, events: store.dialect.kind, sandbox: runtime.sandboxName, hub: 'in-process' }),
+    });
+    httpServer = await new Promise<ServerType>((resolve, reject) => {
+      const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s));
+      s.once('error', reject);
+    });
+    const server = httpServer;
+    const address = server.address() as AddressInfo;
+    const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+    await runtime.start();
+    let closing: Promise<void> | undefined;
+    return {
+      url: `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`,
+      port: address.port,
+      services,
+      runtime,
+      close() {
+        closing ??= (async () => {
+          const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+          // Open SSE streams never end on their own; close idle keep-alive sockets and then the rest.
+          (server as unknown as { closeIdleConnections?: () => void }).closeIdleConnections?.();
+          await runtime.shutdown();
+          const timer = setTimeout(() => (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.(), 2000);
+          await closed;
+          clearTimeout(timer);
+          await store.close();
+        })();
+        return closing;
+      },
+    };
+  } catch (err) {
+    httpServer?.close();
+    await store.close();
+    throw err;
+  }
+}

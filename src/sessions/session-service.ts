@@ -1,0 +1,167 @@
+/**
+ * Session rules: resolving the agent snapshot and environment at create, updates, archive and
+ * delete. Running the agent is the harness's job; this service tells it through `SessionLifecycle`.
+ */
+import { ConflictError, InvalidRequestError, notFound } from '../errors.ts';
+import { newId } from '../lib/ids.ts';
+import type { Store } from '../store/store.ts';
+import type { SessionTable } from '../store/schema.ts';
+import { toJson, parseJson } from '../store/json.ts';
+import type { AgentService } from '../agents/agent-service.ts';
+import { applyMetadataPatch } from '../agents/agent-service.ts';
+import type { EnvironmentService } from '../environments/environment-service.ts';
+import type { Session, SessionCreate, SessionUpdate } from '../api/schemas/sessions.ts';
+import { resolveModel, resolveSkills, resolveTools, validateAgentConfig } from '../agents/resolve-config.ts';
+import type { EventLog } from '../events/log.ts';
+import type { SessionListQuery } from '../store/sessions-repository.ts';
+import { EMPTY_USAGE, toSession } from './session-mapper.ts';
+
+/** Hooks into whatever runs sessions (the harness). */
+export interface SessionLifecycle {
+  /** New input may be waiting: advance the session when possible. */
+  wake(sessionId: string, options?: { interrupt?: boolean }): void;
+  /** Stop work and sandbox processes (archive); resolves when stopped. */
+  stop(sessionId: string): Promise<void>;
+  /** Stop work and destroy the sandbox (delete). */
+  destroy(sessionId: string): Promise<void>;
+}
+
+export class SessionService {
+  constructor(
+    private readonly deps: { store: Store; agents: AgentService; environments: EnvironmentService; log: EventLog; lifecycle: SessionLifecycle },
+  ) {}
+
+  async create(tenantId: string, input: SessionCreate): Promise<Session> {
+    if (input.resources && input.resources.length > 0) {
+      throw new InvalidRequestError('resources: attaching files, repositories or memory stores to sessions is not supported by this server yet; omit resources');
+    }
+    if (input.budget !== undefined && input.budget !== null) throw new InvalidRequestError('budget: session budgets are not supported by this server yet');
+    const snapshot = input.agent === undefined ? null : await this.resolveAgent(tenantId, input.agent);
+    if (input.initial_events?.length && !snapshot) throw new InvalidRequestError('initial_events: a session without an agent cannot run; pass "agent"');
+    const env = input.environment_id
+      ? await this.deps.environments.getRow(tenantId, input.environment_id)
+      : await this.deps.environments.getOrCreateDefault(tenantId);
+    if (env.archived_at !== null) throw new InvalidRequestError(`environment ${env.id} is archived; new sessions cannot use it`, { details: { error_code: 'environment_archived' } });
+    const now = Date.now();
+    const row: SessionTable = {
+      id: newId('sesn'),
+      tenant_id: tenantId,
+      agent_id: snapshot ? String(snapshot.id) : null,
+      agent_version: snapshot ? Number(snapshot.version) : null,
+      agent: snapshot ? toJson(snapshot) : null,
+      environment_id: env.id,
+      title: input.title ?? null,
+      metadata: toJson(input.metadata ?? {}),
+      vault_ids: toJson(input.vault_ids ?? []),
+      resources: toJson([]),
+      status: 'idle',
+      last_seq: 0,
+      usage: toJson(EMPTY_USAGE),
+      active_ms: 0,
+      created_at: now,
+      updated_at: now,
+      archived_at: null,
+      turn_id: null,
+    };
+    await this.deps.store.sessions.insert(row);
+    if (input.initial_events?.length) {
+      await this.deps.log.append(tenantId, row.id, input.initial_events.map((e) => ({ type: e.type, payload: { content: e.content }, processedAt: null })));
+      this.deps.lifecycle.wake(row.id);
+    }
+    return this.get(tenantId, row.id);
+  }
+
+  private async resolveAgent(tenantId: string, ref: NonNullable<SessionCreate['agent']>): Promise<Record<string, unknown>> {
+    const id = typeof ref === 'string' ? ref : ref.id;
+    const version = typeof ref === 'string' ? undefined : (ref.version ?? undefined);
+    const agent = await this.deps.agents.get(tenantId, id, version);
+    if (agent.archived_at) throw new InvalidRequestError(`agent ${id} is archived; new sessions cannot use it`);
+    const { created_at: _c, updated_at: _u, archived_at: _a, metadata: _m, ...snapshot } = agent;
+    if (typeof ref === 'string' || ref.type === 'agent') return snapshot;
+    const overridden = {
+      ...snapshot,
+      model: ref.model === undefined ? snapshot.model : resolveModel(ref.model, snapshot.model),
+      system: ref.system === undefined ? snapshot.system : ref.system,
+      tools: ref.tools === undefined ? snapshot.tools : resolveTools(ref.tools),
+      mcp_servers: ref.mcp_servers === undefined ? snapshot.mcp_servers : (ref.mcp_servers ?? []),
+      skills: ref.skills === undefined ? snapshot.skills : resolveSkills(ref.skills),
+    };
+    validateAgentConfig(overridden);
+    return overridden;
+  }
+
+  async getRow(tenantId: string, id: string): Promise<SessionTable> {
+    const row = await this.deps.store.sessions.find(tenantId, id);
+    if (!row) throw notFound('session', id);
+    return row;
+  }
+
+  async get(tenantId: string, id: string): Promise<Session> {
+    return toSession(await this.getRow(tenantId, id));
+  }
+
+  async list(tenantId: string, query: SessionListQuery) {
+    const page = await this.deps.store.sessions.list(tenantId, query);
+    return { data: page.rows.map((r) => toSession(r)), next_page: page.next_page, prev_page: page.prev_page };
+  }
+
+  async update(tenantId: string, id: string, input: SessionUpdate): Promise<Session> {
+    if (input.vault_ids !== undefined) throw new InvalidRequestError('vault_ids can only be set when the session is created');
+    if (input.budget !== undefined) throw new InvalidRequestError('budget: session budgets are not supported by this server yet', { details: { error_code: 'budget_create_only' } });
+    const row = await this.getRow(tenantId, id);
+    if (row.archived_at !== null) throw new ConflictError(`session ${id} is archived and read-only`);
+    const changed: Record<string, unknown> = {};
+    const patch: Partial<SessionTable> = {};
+    if (input.title !== undefined && input.title !== row.title) {
+      patch.title = input.title;
+      changed.title = input.title;
+    }
+    if (input.metadata !== undefined) {
+      const before = parseJson<Record<string, string>>(row.metadata, 'sessions.metadata');
+      const after = applyMetadataPatch(before, input.metadata);
+      if (toJson(after) !== toJson(before)) {
+        patch.metadata = toJson(after);
+        if (Object.keys(after).length > 0) changed.metadata = after;
+      }
+    }
+    if (input.agent !== undefined) {
+      if (!row.agent) throw new InvalidRequestError(`session ${id} has no agent to update`);
+      if (row.status !== 'idle') throw new ConflictError(`session ${id} is ${row.status}; its agent can only be updated while it is idle`);
+      const agent = parseJson<Record<string, unknown>>(row.agent, 'sessions.agent');
+      const next = {
+        ...agent,
+        tools: input.agent.tools === undefined ? agent.tools : resolveTools(input.agent.tools),
+        mcp_servers: input.agent.mcp_servers === undefined ? agent.mcp_servers : (input.agent.mcp_servers ?? []),
+      } as Record<string, unknown> & { tools: Record<string, unknown>[]; mcp_servers: { name: string; type: 'url'; url: string }[] };
+      validateAgentConfig(next);
+      if (toJson(next) !== row.agent) {
+        patch.agent = toJson(next);
+        changed.agent = next;
+      }
+    }
+    if (Object.keys(changed).length > 0 || patch.metadata !== undefined) {
+      await this.deps.log.append(tenantId, id, [{ type: 'session.updated', payload: changed, processedAt: Date.now() }], { sessionPatch: patch });
+    }
+    return this.get(tenantId, id);
+  }
+
+  async archive(tenantId: string, id: string): Promise<Session> {
+    const row = await this.getRow(tenantId, id);
+    if (row.archived_at === null) {
+      await this.deps.lifecycle.stop(id);
+      const now = Date.now();
+      await this.deps.log.append(tenantId, id, [{ type: 'session.status_terminated', payload: {}, processedAt: now }], {
+        sessionPatch: { status: 'terminated', archived_at: now },
+      });
+    }
+    return this.get(tenantId, id);
+  }
+
+  async delete(tenantId: string, id: string): Promise<{ id: string; type: 'session_deleted' }> {
+    const row = await this.getRow(tenantId, id);
+    await this.deps.lifecycle.destroy(id);
+    await this.deps.store.transaction((tx) => tx.sessions.delete(tenantId, id));
+    this.deps.log.hub.publish(id, { kind: 'deleted', sessionId: id, seq: Number(row.last_seq) + 1 });
+    return { id, type: 'session_deleted' };
+  }
+}

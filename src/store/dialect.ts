@@ -1,0 +1,33 @@
+/**
+ * What the rest of the store needs to know about the database it runs on. Only store/ sees this;
+ * differences the core cares about are capability flags, never a backend name comparison.
+ */
+import type { Kysely, Transaction } from 'kysely';
+import type { Database } from './schema.ts';
+
+export interface DialectCapabilities {
+  /** Postgres LISTEN/NOTIFY is available for cross-instance wake-ups. */
+  supportsListenNotify: boolean;
+  /** Several server processes may write at once (Postgres); SQLite is one writer per file. */
+  supportsManyWriters: boolean;
+}
+
+export interface StoreDialect {
+  /** "sqlite" or "postgres" — for /health and logs only. */
+  readonly kind: 'sqlite' | 'postgres';
+  /** Human description without credentials: "sqlite /data/oma.db", "postgres host:5432/oma". */
+  readonly description: string;
+  readonly capabilities: DialectCapabilities;
+  readonly db: Kysely<Database>;
+  /** Runs fn in one write transaction (SQLite: BEGIN IMMEDIATE; Postgres: READ COMMITTED). */
+  transaction<T>(fn: (tx: Kysely<Database>) => Promise<T>): Promise<T>;
+  /** Serialises concurrent migrators; called first inside the migration transaction. */
+  lockForMigration(tx: Kysely<Database> | Transaction<Database>): Promise<void>;
+  /** ALTER TABLE … ADD COLUMN unless the column exists. */
+  addColumn(tx: Kysely<Database>, table: string, column: string, definition: string): Promise<void>;
+  /** True when err is a unique/primary-key violation of the driver. */
+  isUniqueViolation(err: unknown): boolean;
+  /** Resolves when the database answers a trivial query. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,84 @@
+/**
+ * SQL for the session event log. Appending takes the next sequence numbers by incrementing
+ * sessions.last_seq in the same transaction: the UPDATE locks the session row on Postgres and
+ * SQLite has one writer, so sequences are gapless and unique under any number of writers.
+ */
+import type { Kysely } from 'kysely';
+import type { Database, SessionEventTable } from './schema.ts';
+import { parseJson, toJson } from './json.ts';
+import type { NewEvent, StoredEvent } from '../events/types.ts';
+import { newId } from '../lib/ids.ts';
+
+export function toStoredEvent(row: SessionEventTable): StoredEvent {
+  return {
+    sessionId: row.session_id,
+    seq: Number(row.seq),
+    id: row.id,
+    type: row.type,
+    payload: parseJson(row.payload, 'session_events.payload'),
+    processedAt: row.processed_at,
+    createdAt: row.created_at,
+  };
+}
+
+export interface ListEventsQuery {
+  afterSeq?: number;
+  beforeSeq?: number;
+  order: 'asc' | 'desc';
+  types?: string[];
+  limit: number;
+  processedGt?: number; processedGte?: number; processedLt?: number; processedLte?: number;
+}
+
+export class EventsRepository {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  /** Must run inside a transaction. Returns undefined when the session is not in the tenant. */
+  async append(tenantId: string, sessionId: string, events: NewEvent[], now: number): Promise<StoredEvent[] | undefined> {
+    const bumped = await this.db
+      .updateTable('sessions')
+      .set((eb) => ({ last_seq: eb('last_seq', '+', events.length), updated_at: now }))
+      .where('id', '=', sessionId)
+      .where('tenant_id', '=', tenantId)
+      .returning('last_seq')
+      .executeTakeFirst();
+    if (!bumped) return undefined;
+    const first = Number(bumped.last_seq) - events.length + 1;
+    const rows: SessionEventTable[] = events.map((e, i) => ({
+      session_id: sessionId,
+      seq: first + i,
+      id: e.id ?? newId('sevt'),
+      tenant_id: tenantId,
+      type: e.type,
+      payload: toJson(e.payload),
+      processed_at: e.processedAt,
+      created_at: now,
+    }));
+    if (rows.length > 0) await this.db.insertInto('session_events').values(rows).execute();
+    return rows.map(toStoredEvent);
+  }
+
+  async list(tenantId: string, sessionId: string, q: ListEventsQuery): Promise<StoredEvent[]> {
+    let query = this.db.selectFrom('session_events').selectAll().where('session_id', '=', sessionId).where('tenant_id', '=', tenantId);
+    if (q.afterSeq !== undefined) query = query.where('seq', '>', q.afterSeq);
+    if (q.beforeSeq !== undefined) query = query.where('seq', '<', q.beforeSeq);
+    if (q.types) query = q.types.length === 0 ? query.where('seq', '<', 0) : query.where('type', 'in', q.types);
+    if (q.processedGt !== undefined) query = query.where('processed_at', '>', q.processedGt);
+    if (q.processedGte !== undefined) query = query.where('processed_at', '>=', q.processedGte);
+    if (q.processedLt !== undefined) query = query.where('processed_at', '<', q.processedLt);
+    if (q.processedLte !== undefined) query = query.where('processed_at', '<=', q.processedLte);
+    const rows = await query.orderBy('seq', q.order).limit(q.limit).execute();
+    return rows.map(toStoredEvent);
+  }
+
+  async findById(tenantId: string, sessionId: string, id: string): Promise<StoredEvent | undefined> {
+    const row = await this.db.selectFrom('session_events').selectAll().where('id', '=', id).where('session_id', '=', sessionId).where('tenant_id', '=', tenantId).executeTakeFirst();
+    return row ? toStoredEvent(row) : undefined;
+  }
+
+  /** Marks queued user events processed (processed_at was null). */
+  async markProcessed(sessionId: string, ids: string[], now: number): Promise<void> {
+    if (ids.length === 0) return;
+    await this.db.updateTable('session_events').set({ processed_at: now }).where('session_id', '=', sessionId).where('id', 'in', ids).where('processed_at', 'is', null).execute();
+  }
+}

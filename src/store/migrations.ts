@@ -1,0 +1,73 @@
+/**
+ * One ordered list of schema steps. Every boot runs the ones not yet recorded in
+ * schema_migrations, inside one transaction that holds the dialect's migration lock, so two
+ * instances booting at once on Postgres take turns. The DDL is written to be valid on both SQLite
+ * and Postgres (and idempotent), because `sqlite3 .dump` of our tables must replay on Postgres.
+ */
+import { sql, type Kysely } from 'kysely';
+import type { Database } from './schema.ts';
+
+export interface MigrationContext {
+  db: Kysely<Database>;
+  /** Adds a column unless it exists (SQLite has no ADD COLUMN IF NOT EXISTS). */
+  addColumn(table: string, column: string, definition: string): Promise<void>;
+}
+
+export interface Migration {
+  version: number;
+  name: string;
+  up(ctx: MigrationContext): Promise<void>;
+}
+
+const INITIAL_SCHEMA = [
+  `CREATE TABLE IF NOT EXISTS tenant (id TEXT PRIMARY KEY, name TEXT NOT NULL, created_at BIGINT NOT NULL)`,
+  `CREATE TABLE IF NOT EXISTS membership (tenant_id TEXT NOT NULL, user_id TEXT NOT NULL, role TEXT NOT NULL,
+     created_at BIGINT NOT NULL, PRIMARY KEY (tenant_id, user_id))`,
+  `CREATE INDEX IF NOT EXISTS membership_user ON membership (user_id)`,
+  `CREATE TABLE IF NOT EXISTS api_keys (id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL, name TEXT NOT NULL,
+     prefix TEXT NOT NULL, key_hash TEXT NOT NULL UNIQUE, created_by TEXT, created_at BIGINT NOT NULL,
+     last_used_at BIGINT, revoked_at BIGINT)`,
+  `CREATE INDEX IF NOT EXISTS api_keys_tenant ON api_keys (tenant_id, created_at)`,
+  `CREATE TABLE IF NOT EXISTS agents (id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL, name TEXT NOT NULL,
+     version INTEGER NOT NULL, created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL, archived_at BIGINT)`,
+  `CREATE INDEX IF NOT EXISTS agents_tenant ON agents (tenant_id, created_at)`,
+  `CREATE TABLE IF NOT EXISTS agent_versions (agent_id TEXT NOT NULL REFERENCES agents (id), version INTEGER NOT NULL,
+     tenant_id TEXT NOT NULL, config TEXT NOT NULL, created_at BIGINT NOT NULL, PRIMARY KEY (agent_id, version))`,
+  `CREATE TABLE IF NOT EXISTS environments (id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL, name TEXT NOT NULL,
+     description TEXT, config TEXT NOT NULL, metadata TEXT NOT NULL, scope TEXT, is_default INTEGER NOT NULL,
+     created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL, archived_at BIGINT)`,
+  `CREATE UNIQUE INDEX IF NOT EXISTS environments_tenant_name ON environments (tenant_id, name)`,
+  `CREATE TABLE IF NOT EXISTS sessions (id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL, agent_id TEXT,
+     agent_version INTEGER, agent TEXT, environment_id TEXT NOT NULL, title TEXT, metadata TEXT NOT NULL,
+     vault_ids TEXT NOT NULL, resources TEXT NOT NULL, status TEXT NOT NULL, last_seq BIGINT NOT NULL,
+     usage TEXT NOT NULL, active_ms BIGINT NOT NULL, created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL,
+     archived_at BIGINT)`,
+  `CREATE INDEX IF NOT EXISTS sessions_tenant ON sessions (tenant_id, created_at)`,
+  `CREATE INDEX IF NOT EXISTS sessions_status ON sessions (status)`,
+  `CREATE TABLE IF NOT EXISTS session_events (session_id TEXT NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+     seq BIGINT NOT NULL, id TEXT NOT NULL UNIQUE, tenant_id TEXT NOT NULL, type TEXT NOT NULL,
+     payload TEXT NOT NULL, processed_at BIGINT, created_at BIGINT NOT NULL, PRIMARY KEY (session_id, seq))`,
+  `CREATE TABLE IF NOT EXISTS session_leases (session_id TEXT PRIMARY KEY, owner TEXT NOT NULL,
+     token BIGINT NOT NULL, expires_at BIGINT NOT NULL)`,
+  `CREATE TABLE IF NOT EXISTS platform_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`,
+];
+
+export const MIGRATIONS: Migration[] = [
+  {
+    version: 1,
+    name: 'initial schema',
+    async up({ db }) {
+      for (const statement of INITIAL_SCHEMA) await sql.raw(statement).execute(db);
+    },
+  },
+  {
+    version: 2,
+    name: 'turn marker on sessions',
+    async up(ctx) {
+      await ctx.addColumn('sessions', 'turn_id', 'TEXT');
+    },
+  },
+];
+
+export const SCHEMA_MIGRATIONS_DDL =
+  'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)';

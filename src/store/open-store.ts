@@ -1,0 +1,19 @@
+/** Opens the configured database, runs migrations, and returns the Store. */
+import type { Config } from '../config/schema.ts';
+import { createSqliteDialect } from './sqlite/sqlite-dialect.ts';
+import { createPostgresDialect } from './postgres/postgres-dialect.ts';
+import { migrate } from './migrate.ts';
+import { Store } from './store.ts';
+
+export async function openStore(database: Config['database']): Promise<Store> {
+  const dialect = database.kind === 'sqlite'
+    ? createSqliteDialect({ path: database.path, synchronous: database.synchronous })
+    : createPostgresDialect({ url: database.url });
+  try {
+    await migrate(dialect);
+  } catch (err) {
+    await dialect.close();
+    throw err;
+  }
+  return new Store(dialect);
+}

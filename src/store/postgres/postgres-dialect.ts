@@ -1,0 +1,67 @@
+/**
+ * Postgres through pg. BIGINT columns come back as JS numbers (epoch ms and sequence numbers stay
+ * far below 2^53). Migrations serialise on an advisory transaction lock so several instances can
+ * boot at once.
+ */
+import pg from 'pg';
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import type { Database } from '../schema.ts';
+import type { StoreDialect } from '../dialect.ts';
+
+const INT8_OID = 20;
+const MIGRATION_LOCK_KEY = 7_307_346_011; // Arbitrary constant shared by every oma instance.
+
+export interface PostgresOptions {
+  url: string;
+  maxConnections?: number;
+}
+
+/** "host:port/db" of a connection URL, never its password. */
+export function describePostgresUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.hostname}${u.port ? `:${u.port}` : ''}${u.pathname}`;
+  } catch {
+    return '(unparseable DATABASE_URL)';
+  }
+}
+
+export function createPostgresDialect(options: PostgresOptions): StoreDialect {
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    max: options.maxConnections ?? 10,
+    connectionTimeoutMillis: 5000,
+    types: {
+      getTypeParser: ((oid: number, format?: string) =>
+        oid === INT8_OID ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+    },
+  });
+  // An idle client losing its connection must not crash the process; the next query reports it.
+  pool.on('error', () => undefined);
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+
+  return {
+    kind: 'postgres',
+    description: `postgres ${describePostgresUrl(options.url)}`,
+    capabilities: { supportsListenNotify: true, supportsManyWriters: true },
+    db,
+    transaction(fn) {
+      return db.transaction().execute(fn);
+    },
+    async lockForMigration(tx) {
+      await sql`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK_KEY})`.execute(tx);
+    },
+    async addColumn(tx, table, column, definition) {
+      await sql.raw(`ALTER TABLE ${table} ADD COLUMN IF NOT EXISTS ${column} ${definition}`).execute(tx);
+    },
+    isUniqueViolation(err) {
+      return (err as { code?: string } | null)?.code === '23505';
+    },
+    async ping() {
+      await sql`SELECT 1`.execute(db);
+    },
+    async close() {
+      await db.destroy();
+    },
+  };
+}

@@ -1,0 +1,51 @@
+/**
+ * Row types of every table, as Kysely sees them. TEXT ids, BIGINT epoch-ms timestamps and JSON in
+ * TEXT columns on both dialects, so a SQLite dump imports into Postgres unchanged. Each table's
+ * row ↔ wire mapping lives in one mapper next to its repository.
+ */
+import type { Generated } from 'kysely';
+
+export interface TenantTable { id: string; name: string; created_at: number }
+export interface MembershipTable { tenant_id: string; user_id: string; role: string; created_at: number }
+export interface ApiKeyTable {
+  id: string; tenant_id: string; name: string; prefix: string; key_hash: string;
+  created_by: string | null; created_at: number; last_used_at: number | null; revoked_at: number | null;
+}
+export interface AgentTable {
+  id: string; tenant_id: string; name: string; version: number;
+  created_at: number; updated_at: number; archived_at: number | null;
+}
+export interface AgentVersionTable { agent_id: string; version: number; tenant_id: string; config: string; created_at: number }
+export interface EnvironmentTable {
+  id: string; tenant_id: string; name: string; description: string | null; config: string; metadata: string;
+  scope: string | null; is_default: number; created_at: number; updated_at: number; archived_at: number | null;
+}
+export interface SessionTable {
+  id: string; tenant_id: string; agent_id: string | null; agent_version: number | null; agent: string | null;
+  environment_id: string; title: string | null; metadata: string; vault_ids: string; resources: string;
+  status: string; last_seq: number; usage: string; active_ms: number;
+  created_at: number; updated_at: number; archived_at: number | null; turn_id: string | null;
+}
+export interface SessionEventTable {
+  session_id: string; seq: number; id: string; tenant_id: string; type: string; payload: string;
+  processed_at: number | null; created_at: number;
+}
+export interface SessionLeaseTable { session_id: string; owner: string; token: number; expires_at: number }
+export interface PlatformMetaTable { key: string; value: string }
+export interface SchemaMigrationTable { version: number; name: string; applied_at: number }
+
+export interface Database {
+  tenant: TenantTable;
+  membership: MembershipTable;
+  api_keys: ApiKeyTable;
+  agents: AgentTable;
+  agent_versions: AgentVersionTable;
+  environments: EnvironmentTable;
+  sessions: SessionTable;
+  session_events: SessionEventTable;
+  session_leases: SessionLeaseTable;
+  platform_meta: PlatformMetaTable;
+  schema_migrations: SchemaMigrationTable;
+}
+
+export type { Generated };

@@ -1,0 +1,67 @@
+/**
+ * SQLite through better-sqlite3 (12.x: 13.x crashes on Node 20). One connection per process, so
+ * Kysely's connection mutex queues callers; WAL lets readers in other processes (the vault sidecar)
+ * see committed data. Write transactions use BEGIN IMMEDIATE so a second process waits on
+ * busy_timeout instead of failing on a lock upgrade.
+ */
+import BetterSqlite3 from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { Kysely, SqliteDialect, sql } from 'kysely';
+import type { Database } from '../schema.ts';
+import type { StoreDialect } from '../dialect.ts';
+
+export interface SqliteOptions {
+  path: string;
+  synchronous?: 'FULL' | 'NORMAL' | 'OFF' | 'EXTRA';
+  busyTimeoutMs?: number;
+}
+
+export function createSqliteDialect(options: SqliteOptions): StoreDialect {
+  mkdirSync(dirname(options.path), { recursive: true });
+  const raw = new BetterSqlite3(options.path);
+  raw.pragma('journal_mode = WAL');
+  raw.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
+  raw.pragma('foreign_keys = ON');
+  raw.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: raw }) });
+
+  return {
+    kind: 'sqlite',
+    description: `sqlite ${options.path}`,
+    capabilities: { supportsListenNotify: false, supportsManyWriters: false },
+    db,
+    async transaction(fn) {
+      return db.connection().execute(async (conn) => {
+        await sql`BEGIN IMMEDIATE`.execute(conn);
+        try {
+          const result = await fn(conn);
+          await sql`COMMIT`.execute(conn);
+          return result;
+        } catch (err) {
+          // Roll back, then rethrow the primary error; a failed rollback (connection gone) is secondary.
+          if (raw.inTransaction) await sql`ROLLBACK`.execute(conn);
+          throw err;
+        }
+      });
+    },
+    async lockForMigration() {
+      // BEGIN IMMEDIATE already holds the database's write lock.
+    },
+    async addColumn(tx, table, column, definition) {
+      const { rows } = await sql<{ name: string }>`SELECT name FROM pragma_table_info(${table})`.execute(tx);
+      if (rows.some((r) => r.name === column)) return;
+      await sql.raw(`ALTER TABLE ${table} ADD COLUMN ${column} ${definition}`).execute(tx);
+    },
+    isUniqueViolation(err) {
+      const code = (err as { code?: string } | null)?.code;
+      return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+    },
+    async ping() {
+      await sql`SELECT 1`.execute(db);
+    },
+    async close() {
+      await db.destroy();
+    },
+  };
+}

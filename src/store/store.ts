@@ -1,0 +1,56 @@
+/**
+ * The store: repositories over one database, plus transactions. Only store/ knows SQL and which
+ * backend it runs on; callers get repositories scoped by tenant and `transaction`, which hands
+ * them a Store bound to that transaction (inside it, use only the given store).
+ */
+import type { Kysely } from 'kysely';
+import type { Database } from './schema.ts';
+import type { StoreDialect } from './dialect.ts';
+import { AgentsRepository } from './agents-repository.ts';
+import { EnvironmentsRepository } from './environments-repository.ts';
+import { SessionsRepository } from './sessions-repository.ts';
+import { EventsRepository } from './events-repository.ts';
+import { LeasesRepository } from './leases-repository.ts';
+import { MetaRepository } from './meta-repository.ts';
+import { TenantsRepository } from './tenants-repository.ts';
+
+export class Store {
+  readonly agents: AgentsRepository;
+  readonly environments: EnvironmentsRepository;
+  readonly sessions: SessionsRepository;
+  readonly events: EventsRepository;
+  readonly leases: LeasesRepository;
+  readonly meta: MetaRepository;
+  readonly tenants: TenantsRepository;
+
+  constructor(readonly dialect: StoreDialect, readonly db: Kysely<Database> = dialect.db) {
+    this.agents = new AgentsRepository(db);
+    this.environments = new EnvironmentsRepository(db);
+    this.sessions = new SessionsRepository(db);
+    this.events = new EventsRepository(db);
+    this.leases = new LeasesRepository(db);
+    this.meta = new MetaRepository(db);
+    this.tenants = new TenantsRepository(db);
+  }
+
+  /** Runs fn in one transaction; commit when it resolves, roll back when it throws. */
+  transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T> {
+    return this.dialect.transaction((db) => fn(new Store(this.dialect, db)));
+  }
+
+  isUniqueViolation(err: unknown): boolean {
+    return this.dialect.isUniqueViolation(err);
+  }
+
+  get description(): string {
+    return this.dialect.description;
+  }
+
+  ping(): Promise<void> {
+    return this.dialect.ping();
+  }
+
+  close(): Promise<void> {
+    return this.dialect.close();
+  }
+}

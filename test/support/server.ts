@@ -1,0 +1,75 @@
+/**
+ * Boots the real server in-process on port 0 with a fresh database of the given backend, and gives
+ * back the official SDK pointed at it. `stop()` shuts the server down and drops the database.
+ */
+import Anthropic from '@anthropic-ai/sdk';
+import pino from 'pino';
+import { loadConfig } from '../../src/config/load.ts';
+import type { Config } from '../../src/config/schema.ts';
+import { startServer, type RunningServer } from '../../src/server.ts';
+import { createApiKey } from '../../src/auth/api-keys.ts';
+import { createTestDatabase, type Backend, type TestDatabase } from './backends.ts';
+
+export interface TestServer {
+  baseURL: string;
+  client: Anthropic;
+  apiKey: string;
+  server: RunningServer;
+  db: TestDatabase;
+  config: Config;
+  /** A client for another tenant (fresh key). */
+  clientForTenant(tenantId: string): Promise<Anthropic>;
+  /** Stops the server but keeps the database (for restart tests). */
+  stopServer(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface TestServerOptions {
+  env?: Record<string, string>;
+  db?: TestDatabase;
+}
+
+export async function startTestServer(backend: Backend, options: TestServerOptions = {}): Promise<TestServer> {
+  const db = options.db ?? (await createTestDatabase(backend));
+  const env: Record<string, string> = {
+    PORT: '0',
+    HOST: '127.0.0.1',
+    DATA_DIR: db.dataDir,
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    ANTHROPIC_API_KEY: 'sk-test-key',
+    MODEL_RETRY_BASE_MS: '10',
+    ...options.env,
+  };
+  if (db.database.kind === 'postgres') env.DATABASE_URL = db.database.url;
+  else env.DATABASE_PATH = db.database.path;
+  const config = loadConfig(env);
+  if (db.database.kind === 'sqlite') config.database = db.database;
+  const logger = pino({ level: env.LOG_LEVEL });
+  const server = await startServer(config, logger);
+  const { key } = await createApiKey(server.services.store, { tenantId: 'tenant_test', name: 'test' });
+  await server.services.store.tenants.ensure('tenant_test', 'test', Date.now());
+  const makeClient = (apiKey: string) => new Anthropic({ apiKey, baseURL: server.url, maxRetries: 0 });
+  let stopped = false;
+  const stopServer = async () => {
+    if (stopped) return;
+    stopped = true;
+    await server.close();
+  };
+  return {
+    baseURL: server.url,
+    client: makeClient(key),
+    apiKey: key,
+    server,
+    db,
+    config,
+    async clientForTenant(tenantId) {
+      await server.services.store.tenants.ensure(tenantId, tenantId, Date.now());
+      return makeClient((await createApiKey(server.services.store, { tenantId, name: 'test' })).key);
+    },
+    stopServer,
+    async stop() {
+      await stopServer();
+      if (!options.db) await db.drop();
+    },
+  };
+}
