@@ -1,0 +1,97 @@
+/**
+ * Runs the real server as a child process (`node --import tsx src/main.ts`) on a database of the
+ * given test backend, so tests can SIGKILL it and start it again on the same data. Auth is off
+ * (every request is tenant "default"); the port is picked up front because PORT=0 would have to
+ * be read back from the log.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import type { TestDatabase } from './backends.ts';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+/** A port that was free a moment ago (a throwaway listener on port 0, closed at once). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export interface ChildServer {
+  baseURL: string;
+  port: number;
+  child: ChildProcess;
+  /** Everything the child wrote to stdout/stderr (for failure messages). */
+  output(): string;
+  /** SIGKILL, then wait for the process to be gone. */
+  kill(): Promise<void>;
+}
+
+export interface ChildServerOptions {
+  env?: Record<string, string>;
+  /** Bound on waiting for /health (ms). */
+  readyTimeoutMs?: number;
+}
+
+export async function startChildServer(db: TestDatabase, options: ChildServerOptions = {}): Promise<ChildServer> {
+  const port = await freePort();
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? '',
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    AUTH_DISABLED: '1',
+    DATA_DIR: db.dataDir,
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
+    ANTHROPIC_API_KEY: 'sk-test-key',
+    ...options.env,
+  };
+  if (db.database.kind === 'postgres') env.DATABASE_URL = db.database.url;
+  else env.DATABASE_PATH = db.database.path;
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const collect = (b: Buffer) => {
+    output += b.toString();
+    if (output.length > 200_000) output = output.slice(-100_000);
+  };
+  child.stdout!.on('data', collect);
+  child.stderr!.on('data', collect);
+  const exited = new Promise<void>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) resolve();
+    else child.once('exit', () => resolve());
+  });
+  const baseURL = `http://127.0.0.1:${port}`;
+  const server: ChildServer = {
+    baseURL,
+    port,
+    child,
+    output: () => output,
+    async kill() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await exited;
+    },
+  };
+  const deadline = Date.now() + (options.readyTimeoutMs ?? 30_000);
+  for (;;) {
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`server exited early (${child.exitCode ?? child.signalCode}):\n${output}`);
+    try {
+      const r = await fetch(`${baseURL}/health`, { signal: AbortSignal.timeout(2000) });
+      if (r.ok && ((await r.json()) as { status?: string }).status === 'ok') return server;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      await server.kill();
+      throw new Error(`server not healthy within ${options.readyTimeoutMs ?? 30_000} ms:\n${output}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
