@@ -81,10 +81,9 @@ function processedConfirmations(state: SessionState): string[] {
 }
 
 async function fromIdle(ctx: StepContext, state: SessionState): Promise<StepOutcome> {
-  const blocked = state.lastIdleReason?.type === 'requires_action';
-  if (blocked && state.pendingTools.length > 0) {
+  if (state.lastIdleReason?.type === 'requires_action' && !state.turnEnded) {
     const blocking = blockingTools(state);
-    const previous = state.lastIdleReason?.event_ids ?? [];
+    const previous = state.lastIdleReason.event_ids ?? [];
     if (blocking.length > 0) {
       if (blocking.length === previous.length) return 'stop';
       // Only some of the blocking calls were answered: say which remain.
