@@ -6,7 +6,9 @@ import { ConflictError, InvalidRequestError } from '../errors.ts';
 import type { EventLog } from '../events/log.ts';
 import type { NewEvent, StoredEvent } from '../events/types.ts';
 import { toWireEvent } from '../events/types.ts';
-import { eventParamSchema, UNSUPPORTED_SEND_TYPES, SPEC_EVENT_TYPES, type EventParam } from '../api/schemas/events.ts';
+import {
+  UNSUPPORTED_SEND_TYPES, SPEC_EVENT_TYPES, userCustomToolResultSchema, userInterruptSchema, userMessageSchema, userToolConfirmationSchema, type EventParam,
+} from '../api/schemas/events.ts';
 import type { Store } from '../store/store.ts';
 import type { SessionService, SessionLifecycle } from './session-service.ts';
 import { zodMessage } from '../api/validation.ts';
@@ -14,6 +16,13 @@ import { zodMessage } from '../api/validation.ts';
 const ANSWER_TYPES: Record<string, { field: 'custom_tool_use_id' | 'tool_use_id'; answers: string }> = {
   'user.custom_tool_result': { field: 'custom_tool_use_id', answers: 'agent.custom_tool_use' },
   'user.tool_confirmation': { field: 'tool_use_id', answers: 'agent.tool_use' },
+};
+
+const SENDABLE_SCHEMAS: Record<string, typeof userMessageSchema | typeof userInterruptSchema | typeof userCustomToolResultSchema | typeof userToolConfirmationSchema> = {
+  'user.message': userMessageSchema,
+  'user.interrupt': userInterruptSchema,
+  'user.custom_tool_result': userCustomToolResultSchema,
+  'user.tool_confirmation': userToolConfirmationSchema,
 };
 
 export class SessionEventsService {
@@ -41,14 +50,14 @@ export class SessionEventsService {
 
   private parse(raw: { type: string }, index: number): EventParam {
     if (UNSUPPORTED_SEND_TYPES[raw.type]) throw new InvalidRequestError(`events[${index}]: ${UNSUPPORTED_SEND_TYPES[raw.type]}`);
-    const parsed = eventParamSchema.safeParse(raw);
-    if (!parsed.success) {
-      if (!['user.message', 'user.interrupt', 'user.custom_tool_result', 'user.tool_confirmation'].includes(raw.type)) {
-        throw new InvalidRequestError(`events[${index}].type: ${JSON.stringify(raw.type)} is not an event a client can send; use user.message, user.interrupt, user.custom_tool_result or user.tool_confirmation`);
-      }
-      throw new InvalidRequestError(`events[${index}]${zodMessage(parsed.error)}`);
+    // Parse with the schema of the named type, so a failure names the field (a union would only say "Invalid input").
+    const schema = SENDABLE_SCHEMAS[raw.type];
+    if (!schema) {
+      throw new InvalidRequestError(`events[${index}].type: ${JSON.stringify(raw.type)} is not an event a client can send; use user.message, user.interrupt, user.custom_tool_result or user.tool_confirmation`);
     }
-    return parsed.data;
+    const parsed = schema.safeParse(raw);
+    if (!parsed.success) throw new InvalidRequestError(`events[${index}]${zodMessage(parsed.error)}`);
+    return parsed.data as EventParam;
   }
 
   /** Tool answers must name an open request of the right kind, once. */
