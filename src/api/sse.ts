@@ -52,27 +52,19 @@ export async function streamSessionEvents(c: Context<AppEnv>, deps: SseDeps): Pr
   const visible = (type: string) => includeExtensions || SPEC_EVENT_TYPES.has(type);
 
   const res = (c.env as { outgoing: ServerResponse }).outgoing;
-  res.writeHead(200, {
-    'content-type': 'text/event-stream; charset=utf-8',
-    'cache-control': 'no-cache, no-transform',
-    connection: 'keep-alive',
-    'x-accel-buffering': 'no',
-    'request-id': c.get('requestId'),
-  });
-  res.flushHeaders();
-  res.write('retry: 2000\n\n');
-
   let lastSent = cursorText === undefined ? Number(session.last_seq) : Number(cursorText);
   const queue: HubMessage[] = [];
   let closed = false;
-  let pumping = false;
+  // True until the headers are out, so hub messages only queue meanwhile.
+  let pumping = true;
+  let heartbeat: NodeJS.Timeout | undefined;
   const maxBuffered = deps.maxBufferedBytes ?? 4 * 1024 * 1024;
 
   const close = () => {
     if (closed) return;
     closed = true;
     unsubscribe();
-    clearInterval(heartbeat);
+    if (heartbeat) clearInterval(heartbeat);
     queue.length = 0;
     if (!res.writableEnded) res.end();
   };
@@ -135,21 +127,44 @@ export async function streamSessionEvents(c: Context<AppEnv>, deps: SseDeps): Pr
     }
     void pump();
   });
-  const heartbeat = setInterval(() => write(': keep-alive\n\n'), deps.heartbeatMs ?? 15_000);
-  heartbeat.unref();
   res.on('close', close);
 
-  if (cursorText !== undefined) {
-    pumping = true;
+  // Live-only streams start at the session's position read *after* subscribing and *before* the
+  // headers go out: with the position read only before subscribing (as before), an event committed
+  // in between was neither published to us nor replayed, and waited for the next event to be
+  // noticed (forever, if it was the turn's last). Events committed after the headers are all sent.
+  if (cursorText === undefined) {
     try {
-      await replayUntil(Number.MAX_SAFE_INTEGER);
+      const now = await deps.sessions.getRow(tenantId, sessionId);
+      lastSent = Math.max(lastSent, Number(now.last_seq));
     } catch (err) {
-      deps.logger.error({ err, sessionId }, 'SSE replay failed');
-      close();
-    } finally {
-      pumping = false;
+      closed = true; // not close(): that would end the response before the error is sent
+      unsubscribe();
+      throw err; // e.g. deleted meanwhile: a JSON error, nothing streamed yet
     }
-    void pump();
   }
+  if (closed) return RESPONSE_ALREADY_SENT; // the client left meanwhile
+  res.writeHead(200, {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache, no-transform',
+    connection: 'keep-alive',
+    'x-accel-buffering': 'no',
+    'request-id': c.get('requestId'),
+  });
+  res.flushHeaders();
+  res.write('retry: 2000\n\n');
+  heartbeat = setInterval(() => write(': keep-alive\n\n'), deps.heartbeatMs ?? 15_000);
+  heartbeat.unref();
+
+  try {
+    if (cursorText !== undefined) await replayUntil(Number.MAX_SAFE_INTEGER);
+  } catch (err) {
+    deps.logger.error({ err, sessionId }, 'SSE replay failed');
+    close();
+  } finally {
+    pumping = false;
+  }
+  // Messages that arrived before the headers were queued (pump waits for `pumping`): send them now.
+  void pump();
   return RESPONSE_ALREADY_SENT;
 }
