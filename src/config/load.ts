@@ -2,7 +2,7 @@
  * Reads the environment once, validates it, derives defaults from DATA_DIR and makes sure the two
  * platform secrets exist (generating them into 0600 files on first boot). The only reader of process.env.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -16,13 +16,19 @@ export class ConfigError extends Error {
   }
 }
 
+/** The value as an error may show it: secrets hidden, a password inside a URL masked. */
+function shownValue(name: string, value: string): string {
+  if (/SECRET|PASSWORD|API_KEY/.test(name)) return '(hidden)';
+  return JSON.stringify(value.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@]*):[^@/]*@/i, '$1:***@'));
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const parsed = envSchema.safeParse(cleaned);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const name = String(issue.path[0] ?? 'environment');
-    throw new ConfigError(`invalid ${name}=${JSON.stringify(cleaned[name] ?? '')}: ${issue.message}`);
+    throw new ConfigError(`invalid ${name}=${shownValue(name, cleaned[name] ?? '')}: ${issue.message}`);
   }
   const e = parsed.data;
   const dataDir = resolve(e.DATA_DIR);
@@ -76,6 +82,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxBodyBytes: e.MAX_BODY_BYTES,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     leaseTtlMs: e.LEASE_TTL_MS,
-    instanceId: e.INSTANCE_ID ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`,
+    // Stable across restarts of the same installation, so a restarted server takes back its own
+    // leases at once instead of waiting for them to expire; other instances need their own DATA_DIR or INSTANCE_ID.
+    instanceId: e.INSTANCE_ID ?? `${hostname()}:${createHash('sha256').update(dataDir).digest('hex').slice(0, 12)}`,
   };
 }

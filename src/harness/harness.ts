@@ -99,7 +99,7 @@ export class Harness implements SessionLifecycle {
   async sweep(): Promise<void> {
     if (this.stopped) return;
     try {
-      const ids = await this.options.store.sessions.listNeedingWork(Date.now());
+      const ids = await this.options.store.sessions.listNeedingWork(Date.now(), this.options.owner);
       for (const id of ids) if (!this.workers.has(id)) this.wake(id);
     } catch (err) {
       this.options.logger.error({ err }, 'session sweep failed');

@@ -42,15 +42,16 @@ export class SessionsRepository {
 
   /**
    * Sessions the harness should advance: mid-turn (running/rescheduling) or holding unprocessed
-   * input, and not leased by a live worker (no lease, or its lease expired).
+   * input, and not leased by a live worker elsewhere (no lease, an expired one, or one of `owner`'s
+   * own from before a restart).
    */
-  async listNeedingWork(now: number): Promise<string[]> {
+  async listNeedingWork(now: number, owner: string): Promise<string[]> {
     const rows = await this.db
       .selectFrom('sessions')
       .leftJoin('session_leases', 'session_leases.session_id', 'sessions.id')
       .select('sessions.id')
       .where('sessions.archived_at', 'is', null)
-      .where((eb) => eb.or([eb('session_leases.session_id', 'is', null), eb('session_leases.expires_at', '<', now)]))
+      .where((eb) => eb.or([eb('session_leases.session_id', 'is', null), eb('session_leases.expires_at', '<', now), eb('session_leases.owner', '=', owner)]))
       .where((eb) =>
         eb.or([
           eb('sessions.status', 'in', ['running', 'rescheduling']),
