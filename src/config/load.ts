@@ -22,12 +22,6 @@ function shownValue(name: string, value: string): string {
   return JSON.stringify(value.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@]*):[^@/]*@/i, '$1:***@'));
 }
 
-/** The value as an error may show it: secrets hidden, a password inside a URL masked. */
-function shownValue(name: string, value: string): string {
-  if (/SECRET|PASSWORD|API_KEY/.test(name)) return '(hidden)';
-  return JSON.stringify(value.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@]*):[^@/]*@/i, '$1:***@'));
-}
-
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const parsed = envSchema.safeParse(cleaned);
