@@ -139,7 +139,7 @@ describe.each(BACKENDS)('bad input (%s)', (backend) => {
       const name = /\?([a-z_]+)/.exec(path)![1]!;
       expect(res.json.error.message, path).toMatch(new RegExp(name));
     }
-    for (const path of [`/v1/agents/${ids.agent}?version=0`, `/v1/agents/${ids.agent}?version=x`, `/v1/agents/${ids.agent}/versions?limit=0`, `/v1/sessions/${ids.session}/events?order=sideways`, `/v1/sessions/${ids.session}/events?limit=0`, `/v1/sessions/${ids.session}/events?created_at[gte]=yesterday`, `/v1/sessions/${ids.session}/events?page=zzz`]) {
+    for (const path of [`/v1/agents/${ids.agent}?version=0`, `/v1/agents/${ids.agent}?version=x`, `/v1/agents/${ids.agent}/versions?limit=0`, `/v1/sessions/${ids.session}/events?order=sideways`, `/v1/sessions/${ids.session}/events?limit=0`, `/v1/sessions/${ids.session}/events?created_at[gte]=yesterday`, `/v1/sessions/${ids.session}/events?page=zzz`, `/v1/sessions/${ids.session}/events/stream?event_deltas[]=user.message`]) {
       expectError(await req('GET', path), 400, 'invalid_request_error');
     }
   });
