@@ -19,6 +19,7 @@ export class SessionSandboxes {
 
   /** Kills the session's processes; the sandbox stays usable. */
   async stop(sessionId: string): Promise<void> {
+    // A sandbox that failed to open has no processes to stop; its error went to the opener.
     const sandbox = await this.sandboxes.get(sessionId)?.catch(() => undefined);
     await sandbox?.stop();
   }
