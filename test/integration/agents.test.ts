@@ -82,6 +82,11 @@ describe.each(BACKENDS)('agents API (%s)', (backend) => {
     const all: string[] = [];
     for await (const a of t.client.beta.agents.list({ include_archived: true })) all.push(a.id);
     expect(all).toContain(agent.id);
+    expectError(await raw(t.baseURL, 'POST', `/v1/agents/${agent.id}`, { apiKey: t.apiKey, body: '{"name":"again"}' }), 400, 'invalid_request_error', /archived/);
+    const env = await t.client.beta.environments.create({ name: `arch-${Date.now()}` });
+    const err = await t.client.beta.sessions.create({ agent: agent.id, environment_id: env.id }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Anthropic.BadRequestError);
+    expect((err as any).error.error.message).toMatch(/archived/);
   });
 
   it('paginates with limit=1 through every agent; the last page has next_page null', async () => {

@@ -36,6 +36,9 @@ describe.each(BACKENDS)('environments API (%s)', (backend) => {
     expect(err).toBeInstanceOf(Anthropic.ConflictError);
     expect((err as any).error.error.type).toBe('conflict_error');
     expect((err as any).error.error.message).toMatch(/dup/);
+    const res = await raw(t.baseURL, 'POST', '/v1/environments', { apiKey: t.apiKey, body: '{"name":"dup"}' });
+    expectError(res, 409, 'conflict_error');
+    expect(res.headers.get('x-should-retry')).toBe('false');
   });
 
   it('refuses a config type change with invalid_config_type_change', async () => {
