@@ -1,3 +1,4 @@
+import type Anthropic from '@anthropic-ai/sdk';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { BACKENDS } from '../support/backends.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
@@ -22,7 +23,7 @@ describe.each(BACKENDS)('harness with built-in tools on %s', (backend) => {
 
   async function session(configs: unknown[] = []) {
     const agent = await t.client.beta.agents.create({ name: 'tools', model: 'claude-sonnet-4-6', tools: [{ type: 'agent_toolset_20260401', configs } as never] });
-    return t.client.beta.sessions.create({ agent: agent.id });
+    return t.client.beta.sessions.create({ agent: agent.id } as Anthropic.Beta.Sessions.SessionCreateParams);
   }
 
   it('answers "Run uname -a" with tool_use → tool_result → message → idle', async () => {
@@ -123,7 +124,7 @@ describe.each(BACKENDS)('harness with built-in tools on %s', (backend) => {
     fake.script([reply(toolUse('bash', { command: 'sleep 30; echo finished' }))]);
     const s = await session();
     await t.client.beta.sessions.events.send(s.id, { events: [userMessage('slow')] });
-    await waitFor(async () => (await t.client.beta.sessions.events.list(s.id, { include_extensions: 'true' } as never)).data.some((e) => e.type === 'oma.tool_execution_started'));
+    await waitFor(async () => (await t.client.beta.sessions.events.list(s.id, { include_extensions: 'true' } as never)).data.some((e) => (e.type as string) === 'oma.tool_execution_started'));
     await t.client.beta.sessions.events.send(s.id, { events: [{ type: 'user.interrupt' }] });
     // The bash command sleeps 30 s; reaching idle within waitForIdle's bound proves it was killed.
     const events = await waitForIdle(t.client, s.id, 1, 15_000);

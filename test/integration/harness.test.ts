@@ -1,3 +1,4 @@
+import type Anthropic from '@anthropic-ai/sdk';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { BACKENDS } from '../support/backends.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
@@ -27,7 +28,7 @@ describe.each(BACKENDS)('agent harness on %s', (backend) => {
 
   async function session(tools: unknown[] = [], system = 'Be brief.') {
     const agent = await t.client.beta.agents.create({ name: 'h', model: 'claude-sonnet-4-6', system, tools: tools as never });
-    return t.client.beta.sessions.create({ agent: agent.id });
+    return t.client.beta.sessions.create({ agent: agent.id } as Anthropic.Beta.Sessions.SessionCreateParams);
   }
 
   it('runs a text turn and sends the model the system prompt and the user message', async () => {
@@ -88,7 +89,7 @@ describe.each(BACKENDS)('agent harness on %s', (backend) => {
     const sent = await t.client.beta.sessions.events.send(s.id, {
       events: [{ type: 'user.custom_tool_result', custom_tool_use_id: use.id, content: [{ type: 'text', text: '18C' }] }],
     });
-    expect(sent.data[0]!.processed_at).not.toBeNull();
+    expect(sent.data![0]!.processed_at).not.toBeNull();
     const done = await waitForIdle(t.client, s.id, 2);
     expect(done.at(-1)!.stop_reason).toEqual({ type: 'end_turn' });
     await expect(
@@ -167,7 +168,7 @@ describe.each(BACKENDS)('agent harness on %s', (backend) => {
     await t.client.beta.sessions.events.send(s.id, { events: [userMessage('a')] });
     await fake.waitForRequests(before + 1);
     const queued = await t.client.beta.sessions.events.send(s.id, { events: [userMessage('b')] });
-    expect(queued.data[0]!.processed_at).toBeNull();
+    expect(queued.data![0]!.processed_at).toBeNull();
     const events = await waitForIdle(t.client, s.id, 2);
     expect(events.filter((e) => e.type === 'agent.message')).toHaveLength(2);
     await waitFor(async () => (await listEvents(t.client, s.id)).filter((e) => e.type === 'user.message').every((e) => e.processed_at !== null));

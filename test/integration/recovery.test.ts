@@ -49,7 +49,7 @@ describe.each(BACKENDS)('crash recovery on %s', (backend) => {
       expecting(reply(text('recovered')), (r) => (JSON.stringify(r.body.messages.at(-1)).includes('restarted') ? undefined : `last message lacks the restart notice: ${JSON.stringify(r.body.messages.at(-1))}`)),
     ]);
     const agent = await client().beta.agents.create({ name: 'r', model: 'claude-sonnet-4-6', tools: [{ type: 'agent_toolset_20260401' }] });
-    const s = await client().beta.sessions.create({ agent: agent.id });
+    const s = await client().beta.sessions.create({ agent: agent.id } as Anthropic.Beta.Sessions.SessionCreateParams);
     await client().beta.sessions.events.send(s.id, { events: [userMessage('go')] });
     const marker = join(db.dataDir, 'sandboxes', s.id, 'marker.txt');
     await waitFor(() => existsSync(marker), { timeoutMs: 20_000, message: 'the tool never started' });
@@ -70,7 +70,7 @@ describe.each(BACKENDS)('crash recovery on %s', (backend) => {
   it('issues a model request cut off by kill -9 again and finishes the turn', async () => {
     fake.script([stall({ content: [text('partial')], afterDeltas: 1 }), reply(text('complete answer'))]);
     const agent = await client().beta.agents.create({ name: 'm', model: 'claude-sonnet-4-6' });
-    const s = await client().beta.sessions.create({ agent: agent.id });
+    const s = await client().beta.sessions.create({ agent: agent.id } as Anthropic.Beta.Sessions.SessionCreateParams);
     await client().beta.sessions.events.send(s.id, { events: [userMessage('go')] });
     await fake.waitForStall();
     await server!.kill();
