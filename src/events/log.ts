@@ -46,7 +46,8 @@ export class EventLog {
       const appended = await tx.events.append(tenantId, sessionId, events, now);
       if (!appended) throw notFound('session', sessionId);
       if (options.sessionPatch && Object.keys(options.sessionPatch).length > 0) await tx.sessions.update(tenantId, sessionId, options.sessionPatch);
-      if (options.markProcessed?.length) await tx.events.markProcessed(sessionId, options.markProcessed, now);
+      // Processed no later than the events that consumed them, so processed_at order follows the log.
+      if (options.markProcessed?.length) await tx.events.markProcessed(sessionId, options.markProcessed, events[0]?.processedAt ?? now);
       if (options.inTransaction) await options.inTransaction(tx, appended);
       return appended;
     });
