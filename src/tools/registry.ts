@@ -9,8 +9,9 @@ import { WebFetchTool } from './web-fetch.ts';
 import { createWebSearchTool, type WebSearchBackend } from './web-search.ts';
 import { WriteTool } from './write.ts';
 
-export const BUILTIN_TOOL_NAMES = ['bash', 'read', 'write', 'edit', 'glob', 'grep', 'web_fetch', 'web_search'] as const;
-export type BuiltinToolName = (typeof BUILTIN_TOOL_NAMES)[number];
+import { BUILTIN_TOOL_NAMES, type BuiltinToolName } from './tool-names.ts';
+
+export { BUILTIN_TOOL_NAMES, type BuiltinToolName };
 
 export interface BuiltinToolOptions {
   /** Search engine for web_search; without one, web_search is not offered. */

@@ -2,7 +2,7 @@
 import { z } from '@hono/zod-openapi';
 import { metadataPatchSchema, metadataSchema, permissionPolicySchema } from './common.ts';
 
-export const BUILTIN_TOOL_NAMES = ['bash', 'read', 'write', 'edit', 'glob', 'grep', 'web_fetch', 'web_search'] as const;
+import { BUILTIN_TOOL_NAMES } from '../../tools/tool-names.ts';
 
 const effortLevel = z.enum(['low', 'medium', 'high', 'xhigh', 'max']);
 export const modelParamSchema = z.union([
