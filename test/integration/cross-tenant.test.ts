@@ -1,0 +1,395 @@
+/**
+ * The cross-tenant matrix. Every /v1 route in the server's own OpenAPI document is called by
+ * tenant B with tenant A's ids. Each call must answer exactly as an id that exists nowhere does:
+ * 404 not_found_error, and the same message once the id is masked. Nothing may be streamed and
+ * nothing of A's may change. The bodies sent are ones A itself can send successfully (the positive
+ * control at the end checks this), so each 404 comes from the tenancy check and not from validation.
+ */
+import { randomBytes } from 'node:crypto';
+import Anthropic from '@anthropic-ai/sdk';
+import { describe, it, expect, afterAll, beforeAll } from 'vitest';
+import { createApiKey } from '../../src/auth/api-keys.ts';
+import { BACKENDS } from '../support/backends.ts';
+import { startTestServer, type TestServer } from '../support/server.ts';
+import { startFakeModel, text, type FakeModel } from '../support/fake-model/index.ts';
+import { waitForIdle } from '../support/session-helpers.ts';
+
+const MODEL = 'claude-sonnet-4-6';
+const METHODS = ['get', 'post', 'put', 'patch', 'delete'] as const;
+
+interface Reply {
+  status: number;
+  contentType: string;
+  text: string;
+  json: any;
+  /** True when the server opened an event stream; the stream was cancelled at once. */
+  streamed: boolean;
+}
+
+interface Call {
+  method: string;
+  path: string;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+/**
+ * One request with x-api-key. An event stream is cancelled as soon as its headers arrive, so a
+ * route that wrongly opens one fails the test instead of hanging it.
+ */
+async function send(baseURL: string, apiKey: string, call: Call): Promise<Reply> {
+  const headers: Record<string, string> = { 'x-api-key': apiKey, ...(call.headers ?? {}) };
+  if (call.body !== undefined) headers['content-type'] = 'application/json';
+  const res = await fetch(`${baseURL}${call.path}`, { method: call.method, headers, body: call.body === undefined ? undefined : JSON.stringify(call.body) });
+  const contentType = res.headers.get('content-type') ?? '';
+  if (contentType.startsWith('text/event-stream')) {
+    await res.body?.cancel();
+    return { status: res.status, contentType, text: '', json: undefined, streamed: true };
+  }
+  const body = await res.text();
+  let json: any;
+  try {
+    json = JSON.parse(body);
+  } catch {
+    json = undefined;
+  }
+  return { status: res.status, contentType, text: body, json, streamed: false };
+}
+
+/** A route of the OpenAPI document, with the names of its path parameters in order. */
+interface RouteOp {
+  method: string;
+  path: string;
+  params: string[];
+}
+
+const routeKey = (r: { method: string; path: string }) => `${r.method.toUpperCase()} ${r.path}`;
+
+async function listV1Routes(baseURL: string): Promise<RouteOp[]> {
+  const res = await fetch(`${baseURL}/openapi.json`);
+  expect(res.status).toBe(200);
+  const doc = (await res.json()) as { paths: Record<string, Record<string, unknown>> };
+  const routes: RouteOp[] = [];
+  for (const [path, ops] of Object.entries(doc.paths)) {
+    if (!path.startsWith('/v1/')) continue;
+    for (const method of Object.keys(ops)) {
+      if (!(METHODS as readonly string[]).includes(method)) continue;
+      routes.push({ method, path, params: [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!) });
+    }
+  }
+  return routes;
+}
+
+/**
+ * Reads go first and deletes last, so that if one call leaks, the calls after it still find the
+ * resource where it was and report their own result.
+ */
+function phaseOf(r: RouteOp): number {
+  if (r.method === 'get') return 0;
+  if (r.method === 'delete') return 3;
+  return r.path.endsWith('/archive') ? 2 : 1;
+}
+
+/** Routes that must be in the document; guards against a matrix that passes because it tried nothing. */
+const KNOWN_ROUTES = [
+  'GET /v1/agents/{agent_id}', 'POST /v1/agents/{agent_id}', 'POST /v1/agents/{agent_id}/archive', 'GET /v1/agents/{agent_id}/versions',
+  'GET /v1/environments/{environment_id}', 'POST /v1/environments/{environment_id}', 'POST /v1/environments/{environment_id}/archive', 'DELETE /v1/environments/{environment_id}',
+  'GET /v1/sessions/{session_id}', 'POST /v1/sessions/{session_id}', 'POST /v1/sessions/{session_id}/archive', 'DELETE /v1/sessions/{session_id}',
+  'GET /v1/sessions/{session_id}/events', 'POST /v1/sessions/{session_id}/events', 'GET /v1/sessions/{session_id}/events/stream', 'POST /v1/sessions/{session_id}/_test_emit',
+  'GET /v1/agents', 'GET /v1/environments', 'GET /v1/sessions',
+];
+
+/**
+ * Valid bodies (see src/api/schemas) that the owner could send with success. A POST route missing
+ * here gets `{}`; if that fails validation, the route answers 400 and the matrix says so.
+ */
+const BODIES: Record<string, unknown> = {
+  'POST /v1/agents/{agent_id}': { version: 2, name: 'renamed by another tenant' },
+  'POST /v1/environments/{environment_id}': { name: 'renamed-by-another-tenant', metadata: { by: 'other' } },
+  'POST /v1/sessions/{session_id}': { title: 'renamed by another tenant', metadata: { by: 'other' } },
+  'POST /v1/sessions/{session_id}/events': { events: [{ type: 'user.message', content: [{ type: 'text', text: 'hello from another tenant' }] }] },
+  'POST /v1/sessions/{session_id}/_test_emit': { text: 'emitted by another tenant' },
+};
+
+/** Extra spellings of a route worth trying besides the plain call (query strings, resume headers). */
+const VARIANTS: Record<string, { query?: string; headers?: Record<string, string> }[]> = {
+  'GET /v1/agents/{agent_id}': [{ query: 'version=1' }, { query: 'version=2' }],
+  'GET /v1/agents/{agent_id}/versions': [{ query: 'limit=1' }],
+  'GET /v1/sessions/{session_id}/events': [{ query: 'order=desc&include_extensions=true&limit=1000' }],
+  'GET /v1/sessions/{session_id}/events/stream': [{ headers: { 'last-event-id': '0' } }, { query: 'last_event_id=0' }, { query: 'event_deltas[]=agent.message' }],
+};
+
+function casesOf(r: RouteOp): { query?: string; headers?: Record<string, string> }[] {
+  return [{}, ...(VARIANTS[routeKey(r)] ?? [])];
+}
+
+function callFor(r: RouteOp, ids: Record<string, string>, variant: { query?: string; headers?: Record<string, string> }): Call {
+  const path = r.path.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(ids[name]!));
+  const key = routeKey(r);
+  const body = r.method === 'post' || r.method === 'put' || r.method === 'patch' ? (key in BODIES ? BODIES[key] : {}) : undefined;
+  return { method: r.method.toUpperCase(), path: variant.query ? `${path}?${variant.query}` : path, body, headers: variant.headers };
+}
+
+/** The same id shape (prefix, length) as `id`, with a fresh random tail: an id that exists nowhere. */
+function lookalikeId(id: string): string {
+  const B58 = '123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz';
+  const keep = id.indexOf('_') + 3;
+  return id.slice(0, keep) + Array.from(randomBytes(id.length - keep), (b) => B58[b % 58]).join('');
+}
+
+/** The error with each id replaced by a placeholder, so two 404s for different ids can be compared. */
+function maskedError(reply: Reply, ids: Record<string, string>): string {
+  let out = JSON.stringify(reply.json?.error ?? null);
+  for (const [name, id] of Object.entries(ids)) out = out.split(id).join(`<${name}>`);
+  return out;
+}
+
+/** What is wrong with `foreign` (tenant A's ids) given `ghost` (ids that exist nowhere); undefined if nothing. */
+function compareToGhost(foreign: Reply, ghost: Reply, ids: { foreign: Record<string, string>; ghost: Record<string, string> }): string | undefined {
+  if (foreign.streamed) return `opened an event stream (${foreign.status}) for another tenant's session`;
+  if (ghost.status !== 404 || ghost.json?.error?.type !== 'not_found_error') return `an unknown id answers ${ghost.status} ${ghost.text.slice(0, 200)}, not 404 not_found_error`;
+  if (foreign.status !== 404 || foreign.json?.type !== 'error' || foreign.json?.error?.type !== 'not_found_error' || !/^req_/.test(String(foreign.json?.request_id))) {
+    return `answers ${foreign.status} ${foreign.text.slice(0, 200)}`;
+  }
+  const [a, b] = [maskedError(foreign, ids.foreign), maskedError(ghost, ids.ghost)];
+  if (a !== b) return `answers differently from an unknown id: ${a} vs ${b}`;
+  return undefined;
+}
+
+interface Tenant {
+  id: string;
+  key: string;
+  keyId: string;
+  keyPrefix: string;
+}
+
+async function createTenant(t: TestServer, label: string): Promise<Tenant> {
+  const id = `tenant_${label}_${randomBytes(4).toString('hex')}`;
+  await t.server.services.store.tenants.ensure(id, label, Date.now());
+  const key = await createApiKey(t.server.services.store, { tenantId: id, name: `${label} key` });
+  return { id, key: key.key, keyId: key.id, keyPrefix: key.prefix };
+}
+
+/** A tenant's resources: an agent with two versions, an environment, a session with three events. */
+interface Resources {
+  agent_id: string;
+  environment_id: string;
+  session_id: string;
+  event_ids: string[];
+  names: string[];
+}
+
+async function createResources(call: (c: Call) => Promise<any>, label: string, options: { sessionUsesEnvironment: boolean }): Promise<Resources> {
+  const tag = `${label}-${randomBytes(4).toString('hex')}`;
+  const agent = await call({ method: 'POST', path: '/v1/agents', body: { name: `${tag}-agent`, model: MODEL, system: `system of ${tag}` } });
+  const v2 = await call({ method: 'POST', path: `/v1/agents/${agent.id}`, body: { version: 1, name: `${tag}-agent-v2` } });
+  expect(v2.version).toBe(2);
+  const env = await call({ method: 'POST', path: '/v1/environments', body: { name: `${tag}-env` } });
+  const session = await call({
+    method: 'POST', path: '/v1/sessions',
+    body: { agent: agent.id, title: `${tag}-session`, ...(options.sessionUsesEnvironment ? { environment_id: env.id } : {}) },
+  });
+  const event_ids: string[] = [];
+  for (const n of [1, 2, 3]) event_ids.push((await call({ method: 'POST', path: `/v1/sessions/${session.id}/_test_emit`, body: { text: `${tag} event ${n}` } })).id);
+  return { agent_id: agent.id, environment_id: env.id, session_id: session.id, event_ids, names: [`${tag}-agent`, `${tag}-env`, `${tag}-session`] };
+}
+
+/** Without `duration_seconds`, which grows with the clock. */
+function stable(reply: Reply): unknown {
+  return JSON.parse(reply.text, (k, v: unknown) => (k === 'duration_seconds' ? undefined : v));
+}
+
+describe.each(BACKENDS)('cross-tenant matrix (%s)', (backend) => {
+  let t: TestServer;
+  let fake: FakeModel;
+  let routes: RouteOp[];
+  let a: Tenant;
+  let b: Tenant;
+  let resA: Resources;
+  let archivedA: { agent_id: string; environment_id: string; session_id: string };
+  /** Path parameter name → tenant A's resource id. A route with any other parameter fails the suite. */
+  let idsA: Record<string, string>;
+  let secretsA: string[];
+  let before: Map<string, unknown>;
+  let checks = 0;
+
+  const asA = async (c: Call) => {
+    const r = await send(t.baseURL, a.key, c);
+    expect(r.status, `${c.method} ${c.path} as the owner: ${r.text.slice(0, 300)}`).toBe(200);
+    return r.json;
+  };
+  const asB = (c: Call) => send(t.baseURL, b.key, c);
+
+  /** Every view tenant A has of its own resources. */
+  const ownerViews = () => [
+    `/v1/agents/${resA.agent_id}`, `/v1/agents/${resA.agent_id}?version=1`, `/v1/agents/${resA.agent_id}/versions`,
+    `/v1/environments/${resA.environment_id}`, `/v1/sessions/${resA.session_id}`,
+    `/v1/sessions/${resA.session_id}/events?include_extensions=true&limit=1000`,
+    '/v1/agents?include_archived=true&limit=1000', '/v1/environments?include_archived=true&limit=1000', '/v1/sessions?include_archived=true&limit=1000',
+  ];
+  const snapshotA = async () => {
+    const out = new Map<string, unknown>();
+    for (const path of ownerViews()) {
+      const r = await send(t.baseURL, a.key, { method: 'GET', path });
+      expect(r.status, `GET ${path} as the owner: ${r.text.slice(0, 300)}`).toBe(200);
+      out.set(path, stable(r));
+    }
+    return out;
+  };
+
+  beforeAll(async () => {
+    fake = await startFakeModel();
+    t = await startTestServer(backend, { env: { ANTHROPIC_BASE_URL: fake.url } });
+    a = await createTenant(t, 'a');
+    b = await createTenant(t, 'b');
+    routes = await listV1Routes(t.baseURL);
+    resA = await createResources(asA, 'tenant-a', { sessionUsesEnvironment: true });
+    const archivedAgent = await asA({ method: 'POST', path: '/v1/agents', body: { name: 'tenant-a-archived-agent', model: MODEL } });
+    await asA({ method: 'POST', path: `/v1/agents/${archivedAgent.id}/archive` });
+    const archivedEnv = await asA({ method: 'POST', path: '/v1/environments', body: { name: 'tenant-a-archived-env' } });
+    await asA({ method: 'POST', path: `/v1/environments/${archivedEnv.id}/archive` });
+    const archivedSession = await asA({ method: 'POST', path: '/v1/sessions', body: { agent: resA.agent_id, environment_id: resA.environment_id } });
+    await asA({ method: 'POST', path: `/v1/sessions/${archivedSession.id}/archive` });
+    archivedA = { agent_id: archivedAgent.id, environment_id: archivedEnv.id, session_id: archivedSession.id };
+    idsA = { agent_id: resA.agent_id, environment_id: resA.environment_id, session_id: resA.session_id, api_key_id: a.keyId };
+    secretsA = [...Object.values(idsA), ...Object.values(archivedA), ...resA.event_ids, ...resA.names, a.id, a.keyPrefix];
+    before = await snapshotA();
+  });
+  afterAll(async () => {
+    await t?.stop();
+    await fake?.close();
+  });
+
+  it('finds the routes in /openapi.json and knows an id of tenant A for every path parameter', () => {
+    const found = new Set(routes.map(routeKey));
+    expect(KNOWN_ROUTES.filter((k) => !found.has(k)), 'routes missing from /openapi.json').toEqual([]);
+    const unfillable = routes.filter((r) => r.params.some((p) => !(p in idsA))).map((r) => `${routeKey(r)} (${r.params.filter((p) => !(p in idsA)).join(', ')})`);
+    expect(unfillable, 'routes with path parameters the cross-tenant matrix cannot fill: give each parameter a tenant A resource id in idsA').toEqual([]);
+  });
+
+  it("answers every route called with another tenant's ids exactly like an unknown id (404, nothing streamed)", async () => {
+    const problems: string[] = [];
+    const withParams = routes.filter((r) => r.params.length > 0).sort((x, y) => phaseOf(x) - phaseOf(y));
+    for (const r of withParams) {
+      const unknown = r.params.filter((p) => !(p in idsA));
+      if (unknown.length > 0) {
+        problems.push(`${routeKey(r)}: no tenant A id for path parameter(s) ${unknown.join(', ')}; add them to idsA`);
+        continue;
+      }
+      const foreignIds = Object.fromEntries(r.params.map((p) => [p, idsA[p]!]));
+      const ghostIds = Object.fromEntries(r.params.map((p) => [p, lookalikeId(idsA[p]!)]));
+      for (const variant of casesOf(r)) {
+        const call = callFor(r, foreignIds, variant);
+        const problem = compareToGhost(await asB(call), await asB(callFor(r, ghostIds, variant)), { foreign: foreignIds, ghost: ghostIds });
+        checks += 1;
+        if (problem) problems.push(`${call.method} ${call.path}${variant.headers ? ` ${JSON.stringify(variant.headers)}` : ''}: ${problem}`);
+      }
+    }
+    expect(problems).toEqual([]);
+    expect(withParams.length).toBeGreaterThanOrEqual(KNOWN_ROUTES.filter((k) => k.includes('{')).length);
+  });
+
+  it("answers ids of another tenant inside request bodies and headers like unknown ids", async () => {
+    const ownAgent = await send(t.baseURL, b.key, { method: 'POST', path: '/v1/agents', body: { name: 'tenant-b-agent', model: MODEL } });
+    const ownEnv = await send(t.baseURL, b.key, { method: 'POST', path: '/v1/environments', body: { name: 'tenant-b-env' } });
+    expect([ownAgent.status, ownEnv.status]).toEqual([200, 200]);
+    const agentRefs = (agent: string): unknown[] => [
+      agent, { type: 'agent', id: agent }, { type: 'agent', id: agent, version: 1 }, { type: 'agent', id: agent, version: 2 },
+      { type: 'agent_with_overrides', id: agent, system: 'overridden by another tenant' },
+    ];
+    const bodies = (ids: Record<string, string>): unknown[] => [
+      ...agentRefs(ids.agent_id!).map((agent) => ({ agent })),
+      ...agentRefs(ids.archived_agent_id!).map((agent) => ({ agent })),
+      ...agentRefs(ids.agent_id!).map((agent) => ({ agent, environment_id: ownEnv.json.id })),
+      { environment_id: ids.environment_id },
+      { environment_id: ids.archived_environment_id },
+      { agent: ownAgent.json.id, environment_id: ids.environment_id },
+      { agent: ownAgent.json.id, environment_id: ids.archived_environment_id },
+    ];
+    const foreign = { agent_id: resA.agent_id, environment_id: resA.environment_id, archived_agent_id: archivedA.agent_id, archived_environment_id: archivedA.environment_id };
+    const ghost = Object.fromEntries(Object.entries(foreign).map(([k, v]) => [k, lookalikeId(v)]));
+    const [foreignBodies, ghostBodies] = [bodies(foreign), bodies(ghost)];
+    const problems: string[] = [];
+    for (const [i, body] of foreignBodies.entries()) {
+      const problem = compareToGhost(
+        await asB({ method: 'POST', path: '/v1/sessions', body }),
+        await asB({ method: 'POST', path: '/v1/sessions', body: ghostBodies[i] }),
+        { foreign, ghost },
+      );
+      checks += 1;
+      if (problem) problems.push(`POST /v1/sessions ${JSON.stringify(body)}: ${problem}`);
+    }
+    // Naming tenant A in the tenant header must not work with B's key, and must say no more than for a tenant that does not exist.
+    const ghostTenant = `tenant_a_${randomBytes(4).toString('hex')}`;
+    for (const r of routes.filter((x) => x.method === 'get' && !x.path.endsWith('/stream'))) {
+      const withA = await asB({ ...callFor(r, idsA, {}), headers: { 'x-oma-tenant': a.id } });
+      const withGhost = await asB({ ...callFor(r, idsA, {}), headers: { 'x-oma-tenant': ghostTenant } });
+      checks += 1;
+      const [x, y] = [maskedError(withA, { tenant: a.id }), maskedError(withGhost, { tenant: ghostTenant })];
+      if (withA.status !== withGhost.status || withA.status < 400 || x !== y) problems.push(`GET ${r.path} as B with x-oma-tenant: A answers ${withA.status} ${x}, an unknown tenant ${withGhost.status} ${y}`);
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it("lists none of another tenant's resources", async () => {
+    const problems: string[] = [];
+    const lists = routes.filter((r) => r.method === 'get' && r.params.length === 0).map((r) => r.path);
+    lists.push(
+      '/v1/agents?include_archived=true&limit=1000', '/v1/environments?include_archived=true&limit=1000', '/v1/sessions?include_archived=true&limit=1000',
+      `/v1/sessions?agent_id=${resA.agent_id}`, `/v1/sessions?agent_id=${resA.agent_id}&agent_version=2&include_archived=true`,
+    );
+    for (const path of lists) {
+      const r = await asB({ method: 'GET', path });
+      checks += 1;
+      if (r.status !== 200) problems.push(`GET ${path} answers ${r.status} ${r.text.slice(0, 200)}`);
+      const leaked = secretsA.filter((s) => r.text.includes(s));
+      if (leaked.length > 0) problems.push(`GET ${path} shows tenant A's ${leaked.join(', ')}`);
+    }
+    expect(problems).toEqual([]);
+    // The same lists as the owner do show the resources, so the search above can find them.
+    const own = (path: string) => send(t.baseURL, a.key, { method: 'GET', path }).then((r) => r.text);
+    expect(await own('/v1/agents?include_archived=true&limit=1000')).toContain(archivedA.agent_id);
+    expect(await own('/v1/environments?include_archived=true&limit=1000')).toContain(archivedA.environment_id);
+    expect(await own(`/v1/sessions?agent_id=${resA.agent_id}&agent_version=2&include_archived=true`)).toContain(archivedA.session_id);
+  });
+
+  it("leaves tenant A's resources unchanged: nothing archived, deleted, updated, run or appended", async () => {
+    expect(checks, 'the matrix ran before this check').toBeGreaterThan(0);
+    const after = await snapshotA();
+    for (const [path, view] of before) expect(after.get(path), `GET ${path} changed`).toEqual(view);
+    const agent = after.get(`/v1/agents/${resA.agent_id}`) as { version: number; archived_at: string | null };
+    expect([agent.version, agent.archived_at]).toEqual([2, null]);
+    const session = after.get(`/v1/sessions/${resA.session_id}`) as { status: string; archived_at: string | null };
+    expect([session.status, session.archived_at]).toEqual(['idle', null]);
+    const events = after.get(`/v1/sessions/${resA.session_id}/events?include_extensions=true&limit=1000`) as { data: { id: string }[] };
+    expect(events.data.map((e) => e.id)).toEqual(resA.event_ids);
+    expect(fake.requests, "another tenant's user.message made tenant A's session call the model").toHaveLength(0);
+  });
+
+  it("positive control: the owner's own calls of the same matrix succeed", async () => {
+    // A second set of A's resources takes the calls; its environment is unused so it can be deleted.
+    const control = await createResources(asA, 'control', { sessionUsesEnvironment: false });
+    const controlKey = await createApiKey(t.server.services.store, { tenantId: a.id, name: 'control key' });
+    const ids: Record<string, string> = { agent_id: control.agent_id, environment_id: control.environment_id, session_id: control.session_id, api_key_id: controlKey.id };
+    fake.script([text('control reply')]);
+    const sorted = routes.filter((r) => r.params.length > 0 && r.params.every((p) => p in ids)).sort((x, y) => phaseOf(x) - phaseOf(y));
+    const problems: string[] = [];
+    let turnAwaited = false;
+    for (const r of sorted) {
+      if (phaseOf(r) >= 2 && !turnAwaited) {
+        // The user.message above started a turn; let it finish before archiving stops it.
+        await fake.waitForRequests(1);
+        await waitForIdle(new Anthropic({ apiKey: a.key, baseURL: t.baseURL, maxRetries: 0 }), control.session_id);
+        turnAwaited = true;
+      }
+      for (const variant of casesOf(r)) {
+        const call = callFor(r, ids, variant);
+        const res = await send(t.baseURL, a.key, call);
+        const expectStream = r.path.endsWith('/events/stream');
+        if (res.status !== 200 || res.streamed !== expectStream) problems.push(`${call.method} ${call.path}: ${res.status} ${res.streamed ? '(stream)' : res.text.slice(0, 200)}`);
+      }
+    }
+    expect(problems).toEqual([]);
+    fake.assertDone();
+  });
+});
