@@ -12,6 +12,8 @@ import { mountEnvironmentRoutes } from './api/routes/environments.ts';
 import { mountSessionRoutes } from './api/routes/sessions.ts';
 import { mountSessionEventRoutes } from './api/routes/session-events.ts';
 import { mountHealthRoute } from './api/routes/health.ts';
+import { mountAuthRoutes, mountPublicAuthRoutes } from './api/routes/auth.ts';
+import type { ConsoleAuth } from './auth/console-auth.ts';
 import type { Services } from './services.ts';
 import { VERSION } from './version.ts';
 
@@ -20,7 +22,8 @@ export interface AppOptions {
   logger: Logger;
   maxBodyBytes: number;
   testEmit: boolean;
-  auth: Omit<AuthOptions, 'store'>;
+  auth: Omit<AuthOptions, 'store' | 'consoleAuth'>;
+  consoleAuth: ConsoleAuth;
   backends: () => Record<string, string>;
   /** Mounts extra routes before /v1 auth (auth endpoints, Console). */
   mountExtra?: (app: OpenAPIHono<AppEnv>) => void;
@@ -36,8 +39,10 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
   app.use('*', bodyLimit(options.maxBodyBytes));
   mountHealthRoute(app, { store: services.store, backends: options.backends });
   app.get('/openapi.json', (c) => c.json(app.getOpenAPI31Document({ openapi: '3.1.0', info: { title: 'open managed agents', version: VERSION } })));
+  mountPublicAuthRoutes(app, { store: services.store, consoleAuth: options.consoleAuth });
   options.mountExtra?.(app);
-  app.use('/v1/*', authenticate({ ...options.auth, store: services.store }));
+  app.use('/v1/*', authenticate({ ...options.auth, store: services.store, consoleAuth: options.consoleAuth }));
+  mountAuthRoutes(app, { store: services.store, consoleAuth: options.consoleAuth });
   mountAgentRoutes(app, services);
   mountEnvironmentRoutes(app, services);
   mountSessionRoutes(app, services);

@@ -12,6 +12,8 @@ import { InProcessEventHub } from './events/hub.ts';
 import { createServices, type Services } from './services.ts';
 import { createApp } from './app.ts';
 import { createRuntime, type Runtime } from './harness/runtime.ts';
+import { createConsoleAuth, type ConsoleAuth } from './auth/console-auth.ts';
+import { createEmailSender } from './auth/email.ts';
 
 export interface RunningServer {
   url: string;
@@ -25,18 +27,21 @@ export interface RunningServer {
 export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
   const store = await openStore(config.database);
   let httpServer: ServerType | undefined;
+  let consoleAuth: ConsoleAuth | undefined;
   try {
     await checkRootSecret(store, config.secrets.platformRootSecret);
     const hub = new InProcessEventHub();
     const runtime = await createRuntime({ config, store, hub, logger });
     const services = createServices(store, hub, runtime.lifecycle);
     runtime.attach(services);
+    consoleAuth = await createConsoleAuth(config, store, logger, createEmailSender(config.auth.smtp, logger));
     const app = createApp({
       services,
       logger,
       maxBodyBytes: config.maxBodyBytes,
       testEmit: config.testEmit,
-      auth: { disabled: config.auth.disabled },
+      auth: { disabled: config.auth.disabled, publicUrl: config.auth.publicUrl },
+      consoleAuth,
       backends: () => ({ db: store.description, agents: store.dialect.kind, events: store.dialect.kind, sandbox: runtime.sandboxName, hub: 'in-process' }),
     });
     httpServer = await new Promise<ServerType>((resolve, reject) => {
@@ -44,6 +49,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       s.once('error', reject);
     });
     const server = httpServer;
+    const auth = consoleAuth;
     const address = server.address() as AddressInfo;
     const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
     await runtime.start();
@@ -62,6 +68,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
           const timer = setTimeout(() => (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.(), 2000);
           await closed;
           clearTimeout(timer);
+          auth.close();
           await store.close();
         })();
         return closing;
@@ -69,6 +76,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     };
   } catch (err) {
     httpServer?.close();
+    consoleAuth?.close();
     await store.close();
     throw err;
   }

@@ -54,3 +54,19 @@ export async function findApiKey(store: Store, key: string): Promise<ApiKeyTable
   }
   return row;
 }
+
+/** The tenant's live keys, newest first (never the secret or its hash). */
+export async function listApiKeys(store: Store, tenantId: string): Promise<ApiKeyTable[]> {
+  return store.db.selectFrom('api_keys').selectAll().where('tenant_id', '=', tenantId).where('revoked_at', 'is', null).orderBy('created_at', 'desc').orderBy('id', 'desc').execute();
+}
+
+/** The tenant's live key with this id, or undefined. */
+export async function findLiveApiKeyById(store: Store, tenantId: string, id: string): Promise<ApiKeyTable | undefined> {
+  return store.db.selectFrom('api_keys').selectAll().where('id', '=', id).where('tenant_id', '=', tenantId).where('revoked_at', 'is', null).executeTakeFirst();
+}
+
+/** Revokes at once: the next request with the key is refused. True when a live key was revoked. */
+export async function revokeApiKey(store: Store, tenantId: string, id: string): Promise<boolean> {
+  const res = await store.db.updateTable('api_keys').set({ revoked_at: Date.now() }).where('id', '=', id).where('tenant_id', '=', tenantId).where('revoked_at', 'is', null).executeTakeFirst();
+  return Number(res.numUpdatedRows) === 1;
+}

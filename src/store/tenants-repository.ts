@@ -24,4 +24,8 @@ export class TenantsRepository {
   listMemberships(userId: string): Promise<MembershipTable[]> {
     return this.db.selectFrom('membership').selectAll().where('user_id', '=', userId).orderBy('created_at', 'asc').execute();
   }
+
+  listMembers(tenantId: string): Promise<MembershipTable[]> {
+    return this.db.selectFrom('membership').selectAll().where('tenant_id', '=', tenantId).orderBy('created_at', 'asc').orderBy('user_id', 'asc').execute();
+  }
 }

@@ -17,6 +17,8 @@ export interface TestServer {
   server: RunningServer;
   db: TestDatabase;
   config: Config;
+  /** Every log line the server wrote (JSON), when started with captureLogs. */
+  logLines: string[];
   /** A client for another tenant (fresh key). */
   clientForTenant(tenantId: string): Promise<Anthropic>;
   /** Stops the server but keeps the database (for restart tests). */
@@ -27,6 +29,8 @@ export interface TestServer {
 export interface TestServerOptions {
   env?: Record<string, string>;
   db?: TestDatabase;
+  /** Keep the server's log lines in `logLines` (level from env LOG_LEVEL, else trace). */
+  captureLogs?: boolean;
 }
 
 export async function startTestServer(backend: Backend, options: TestServerOptions = {}): Promise<TestServer> {
@@ -44,7 +48,10 @@ export async function startTestServer(backend: Backend, options: TestServerOptio
   else env.DATABASE_PATH = db.database.path;
   const config = loadConfig(env);
   if (db.database.kind === 'sqlite') config.database = db.database;
-  const logger = pino({ level: env.LOG_LEVEL });
+  const logLines: string[] = [];
+  const logger = options.captureLogs
+    ? pino({ level: options.env?.LOG_LEVEL ?? 'trace' }, { write: (line: string) => void logLines.push(line) })
+    : pino({ level: env.LOG_LEVEL });
   const server = await startServer(config, logger);
   const { key } = await createApiKey(server.services.store, { tenantId: 'tenant_test', name: 'test' });
   await server.services.store.tenants.ensure('tenant_test', 'test', Date.now());
@@ -62,6 +69,7 @@ export async function startTestServer(backend: Backend, options: TestServerOptio
     server,
     db,
     config,
+    logLines,
     async clientForTenant(tenantId) {
       await server.services.store.tenants.ensure(tenantId, tenantId, Date.now());
       return makeClient((await createApiKey(server.services.store, { tenantId, name: 'test' })).key);

@@ -1,0 +1,112 @@
+/**
+ * Who may call: GET /auth-info (sign-in methods for the Console), better-auth at /api/auth/*,
+ * and /v1/me, /v1/api_keys, /v1/tenant/members.
+ */
+import type { Context } from 'hono';
+import type { IncomingMessage } from 'node:http';
+import type { App, AppEnv } from '../context.ts';
+import { route } from '../route.ts';
+import { parseBody } from '../validation.ts';
+import { apiKeyCreateSchema, apiKeyCreatedSchema, apiKeySchema, authInfoSchema, meSchema, memberAddSchema, memberSchema } from '../schemas/auth.ts';
+import { createApiKey, findLiveApiKeyById, listApiKeys, revokeApiKey, toWireApiKey } from '../../auth/api-keys.ts';
+import { CLIENT_IP_HEADER, type ConsoleAuth } from '../../auth/console-auth.ts';
+import type { Principal } from '../../auth/principal.ts';
+import { ConflictError, NotFoundError, PermissionError } from '../../errors.ts';
+import { toIso } from '../../lib/time.ts';
+import type { Store } from '../../store/store.ts';
+import { z } from '@hono/zod-openapi';
+
+export interface AuthRouteDeps {
+  store: Store;
+  consoleAuth: ConsoleAuth;
+}
+
+/** Routes outside /v1: mounted before the /v1 credential check. */
+export function mountPublicAuthRoutes(app: App, deps: AuthRouteDeps): void {
+  route(app, { method: 'get', path: '/auth-info', summary: 'Sign-in methods this server offers', tag: 'Auth', response: authInfoSchema }, (c) => c.json(deps.consoleAuth.info()));
+  app.on(['GET', 'POST'], '/api/auth/*', (c) => {
+    // The rate limiter keys on the client address; take it from the socket, never from the client.
+    const headers = new Headers(c.req.raw.headers);
+    const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
+    headers.set(CLIENT_IP_HEADER, incoming?.socket.remoteAddress ?? 'unknown');
+    const init: RequestInit & { duplex?: 'half' } = { method: c.req.method, headers, body: c.req.raw.body, duplex: 'half' };
+    return deps.consoleAuth.handler(new Request(c.req.raw.url, init));
+  });
+}
+
+function via(p: Principal): 'api_key' | 'session' | 'auth_disabled' {
+  return p.apiKeyId ? 'api_key' : p.userId ? 'session' : 'auth_disabled';
+}
+
+/** Managing keys and members is done by a person: a Console session (or the single user of AUTH_DISABLED). */
+function requirePerson(c: Context<AppEnv>, action: string): Principal {
+  const p = c.get('principal');
+  if (p.apiKeyId) throw new PermissionError(`${action} requires a signed-in Console user, not an API key (on the server itself: npm run oma -- api-keys create)`);
+  return p;
+}
+
+function requireOwner(c: Context<AppEnv>, action: string): Principal {
+  const p = requirePerson(c, action);
+  if (p.role !== 'owner') throw new PermissionError(`${action} requires the owner role in this tenant; you are a member`);
+  return p;
+}
+
+export function mountAuthRoutes(app: App, deps: AuthRouteDeps): void {
+  const { store, consoleAuth } = deps;
+  const tenantOf = async (id: string, role: Principal['role'] | null) => {
+    const t = await store.tenants.find(id);
+    return { id, type: 'tenant' as const, name: t?.name ?? id, role: role ?? null };
+  };
+
+  route(app, { method: 'get', path: '/v1/me', summary: 'The caller: user, tenant and role', tag: 'Auth', response: meSchema }, async (c) => {
+    const p = c.get('principal');
+    const user = p.userId ? (await consoleAuth.findUsers([p.userId]))[0] : undefined;
+    const tenants = p.userId
+      ? await Promise.all((await store.tenants.listMemberships(p.userId)).map((m) => tenantOf(m.tenant_id, m.role === 'owner' ? 'owner' : 'member')))
+      : [await tenantOf(p.tenantId, p.role ?? null)];
+    return c.json({
+      user: user ? { id: user.id, email: user.email, name: user.name } : null,
+      tenant: await tenantOf(p.tenantId, p.role ?? null),
+      tenants,
+      via: via(p),
+    });
+  });
+
+  route(app, { method: 'post', path: '/v1/api_keys', summary: 'Create an API key (its secret is shown once)', tag: 'Auth', body: apiKeyCreateSchema, response: apiKeyCreatedSchema }, async (c) => {
+    const p = requirePerson(c, 'creating an API key');
+    const body = await parseBody(c, apiKeyCreateSchema);
+    return c.json(await createApiKey(store, { tenantId: p.tenantId, name: body.name ?? 'console', createdBy: p.userId }));
+  });
+  route(app, { method: 'get', path: '/v1/api_keys', summary: 'List live API keys (without secrets)', tag: 'Auth', response: z.object({ data: z.array(apiKeySchema) }) }, async (c) => {
+    return c.json({ data: (await listApiKeys(store, c.get('principal').tenantId)).map(toWireApiKey) });
+  });
+  route(app, { method: 'delete', path: '/v1/api_keys/{api_key_id}', summary: 'Revoke an API key at once', tag: 'Auth', response: z.object({ id: z.string(), type: z.literal('api_key_deleted') }) }, async (c) => {
+    const p = c.get('principal');
+    const id = c.req.param('api_key_id')!;
+    const row = await findLiveApiKeyById(store, p.tenantId, id);
+    if (!row) throw new NotFoundError(`no API key with id ${id}`);
+    if (p.userId && p.role !== 'owner' && row.created_by !== p.userId) {
+      throw new PermissionError('a member can revoke only the API keys they created; ask an owner of this tenant');
+    }
+    if (!(await revokeApiKey(store, p.tenantId, id))) throw new NotFoundError(`no API key with id ${id}`);
+    return c.json({ id, type: 'api_key_deleted' as const });
+  });
+
+  route(app, { method: 'get', path: '/v1/tenant/members', summary: "List the tenant's members", tag: 'Auth', response: z.object({ data: z.array(memberSchema) }) }, async (c) => {
+    const rows = await store.tenants.listMembers(c.get('principal').tenantId);
+    const users = new Map((await consoleAuth.findUsers(rows.map((r) => r.user_id))).map((u) => [u.id, u]));
+    return c.json({
+      data: rows.map((r) => ({ type: 'member' as const, user_id: r.user_id, email: users.get(r.user_id)?.email ?? null, name: users.get(r.user_id)?.name ?? null, role: r.role === 'owner' ? ('owner' as const) : ('member' as const), created_at: toIso(r.created_at) })),
+    });
+  });
+  route(app, { method: 'post', path: '/v1/tenant/members', summary: 'Add an existing user to the tenant (owners only)', tag: 'Auth', body: memberAddSchema, response: memberSchema }, async (c) => {
+    const p = requireOwner(c, 'adding a member');
+    const body = await parseBody(c, memberAddSchema);
+    const user = await consoleAuth.findUserByEmail(body.email);
+    if (!user) throw new NotFoundError(`no user has signed up with email ${body.email}; they must sign up first`);
+    if (await store.tenants.findMembership(p.tenantId, user.id)) throw new ConflictError(`${body.email} is already a member of this tenant`);
+    const now = Date.now();
+    await store.tenants.addMember({ tenant_id: p.tenantId, user_id: user.id, role: body.role, created_at: now });
+    return c.json({ type: 'member' as const, user_id: user.id, email: user.email, name: user.name, role: body.role, created_at: toIso(now) });
+  });
+}

@@ -1,0 +1,176 @@
+/**
+ * Console sign-in through better-auth, mounted at /api/auth/*. Its users, sessions and codes live in
+ * its own small SQLite file (AUTH_DATABASE_PATH) on both backends; tenants stay in the main store.
+ *
+ * Modes (README "Auth"): email + password by default, signed in at once; with
+ * AUTH_REQUIRE_EMAIL_VERIFY=1 sign-up first needs a one-time code sent by email; Google when
+ * GOOGLE_CLIENT_ID/SECRET are set.
+ */
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { betterAuth, type BetterAuthOptions } from 'better-auth';
+import { getMigrations } from 'better-auth/db/migration';
+import { emailOTP } from 'better-auth/plugins/email-otp';
+import type { Logger } from 'pino';
+import type { Config } from '../config/schema.ts';
+import type { Store } from '../store/store.ts';
+import type { EmailSender } from './email.ts';
+import { ensureHomeTenant } from './tenancy.ts';
+
+/** Set by the server from the socket (client values are replaced), read by the rate limiter. */
+export const CLIENT_IP_HEADER = 'x-oma-client-ip';
+
+/** Sign-in and sign-up attempts per client address per minute. */
+export const SIGN_IN_ATTEMPTS_PER_MINUTE = 10;
+
+export interface AuthInfo {
+  auth_disabled: boolean;
+  methods: { email_password: boolean; email_otp_verification: boolean; google: boolean };
+  sign_up: boolean;
+}
+
+export interface ConsoleUser {
+  id: string;
+  email: string;
+  name: string;
+  emailVerified: boolean;
+}
+
+export interface ConsoleAuth {
+  /** Handles a request under /api/auth/*. */
+  handler(request: Request): Promise<Response>;
+  /** The signed-in user of a request carrying a session cookie, if any. */
+  currentUser(headers: Headers): Promise<ConsoleUser | undefined>;
+  findUserByEmail(email: string): Promise<ConsoleUser | undefined>;
+  findUsers(ids: string[]): Promise<ConsoleUser[]>;
+  info(): AuthInfo;
+  close(): void;
+}
+
+type RateLimitStorage = NonNullable<NonNullable<BetterAuthOptions['rateLimit']>['customStorage']>;
+
+/** Per-server (better-auth's own memory store is shared by every instance in the process) fixed windows. */
+function fixedWindowLimiter(): RateLimitStorage {
+  const windows = new Map<string, { count: number; resetAt: number }>();
+  return {
+    async consume(key, rule) {
+      const now = Date.now();
+      if (windows.size > 10_000) for (const [k, w] of windows) if (now >= w.resetAt) windows.delete(k);
+      let w = windows.get(key);
+      if (!w || now >= w.resetAt) {
+        w = { count: 0, resetAt: now + rule.window * 1000 };
+        windows.set(key, w);
+      }
+      if (w.count >= rule.max) return { allowed: false, retryAfter: Math.ceil((w.resetAt - now) / 1000) };
+      w.count += 1;
+      return { allowed: true, retryAfter: null };
+    },
+  };
+}
+
+interface UserRow {
+  id: string;
+  email: string;
+  name: string;
+  emailVerified: number;
+}
+
+const fromRow = (row: UserRow): ConsoleUser => ({ ...row, emailVerified: row.emailVerified === 1 });
+
+function authOptions(config: Config, store: Store, logger: Logger, sendEmail: EmailSender, database: Database.Database): BetterAuthOptions {
+  const verify = config.auth.requireEmailVerify;
+  const google = config.auth.google;
+  return {
+    appName: 'open managed agents',
+    database,
+    secret: config.secrets.betterAuthSecret,
+    // Unset: each request's own origin is the base URL and the one trusted origin (same-origin only).
+    baseURL: config.auth.publicUrl,
+    basePath: '/api/auth',
+    emailAndPassword: { enabled: true, autoSignIn: true, requireEmailVerification: verify, minPasswordLength: 8 },
+    emailVerification: verify ? { sendOnSignUp: true, autoSignInAfterVerification: true } : undefined,
+    plugins: verify
+      ? [
+          emailOTP({
+            overrideDefaultEmailVerification: true,
+            otpLength: 6,
+            expiresIn: 600,
+            sendVerificationOTP: ({ email, otp }) =>
+              sendEmail({ to: email, subject: 'Your open managed agents sign-up code', text: `Your verification code is ${otp}. It expires in 10 minutes.` }),
+          }),
+        ]
+      : [],
+    socialProviders: google ? { google: { clientId: google.clientId, clientSecret: google.clientSecret } } : undefined,
+    rateLimit: {
+      enabled: true,
+      customStorage: fixedWindowLimiter(),
+      window: 60,
+      max: 300,
+      customRules: {
+        '/sign-in/email': { window: 60, max: SIGN_IN_ATTEMPTS_PER_MINUTE },
+        '/sign-up/email': { window: 60, max: SIGN_IN_ATTEMPTS_PER_MINUTE },
+      },
+    },
+    advanced: {
+      cookiePrefix: 'oma',
+      ipAddress: { ipAddressHeaders: [CLIENT_IP_HEADER] },
+    },
+    databaseHooks: {
+      user: {
+        create: {
+          after: async (user) => {
+            await ensureHomeTenant(store, user);
+          },
+        },
+      },
+    },
+    logger: {
+      level: 'warn',
+      log: (level, message) => {
+        // Without PUBLIC_URL the request's origin is the base URL on purpose (README); not worth a warning.
+        if (message.includes('Base URL is not set')) return;
+        logger[level === 'debug' ? 'debug' : level]({ component: 'better-auth' }, message);
+      },
+    },
+  };
+}
+
+export async function createConsoleAuth(config: Config, store: Store, logger: Logger, sendEmail: EmailSender): Promise<ConsoleAuth> {
+  mkdirSync(dirname(config.authDatabasePath), { recursive: true, mode: 0o700 });
+  const database = new Database(config.authDatabasePath);
+  database.pragma('journal_mode = WAL');
+  database.pragma('busy_timeout = 5000');
+  try {
+    const options = authOptions(config, store, logger, sendEmail, database);
+    const { runMigrations } = await getMigrations(options);
+    await runMigrations();
+    const auth = betterAuth(options);
+    const toUser = (u: { id: string; email: string; name: string; emailVerified: boolean }): ConsoleUser => ({ id: u.id, email: u.email, name: u.name, emailVerified: u.emailVerified });
+    return {
+      handler: (request) => auth.handler(request),
+      async currentUser(headers) {
+        const session = await auth.api.getSession({ headers });
+        return session ? toUser(session.user) : undefined;
+      },
+      async findUserByEmail(email) {
+        const row = database.prepare('SELECT id, email, name, emailVerified FROM user WHERE lower(email) = lower(?)').get(email) as UserRow | undefined;
+        return row ? fromRow(row) : undefined;
+      },
+      async findUsers(ids) {
+        if (ids.length === 0) return [];
+        const rows = database.prepare(`SELECT id, email, name, emailVerified FROM user WHERE id IN (${ids.map(() => '?').join(',')})`).all(...ids) as UserRow[];
+        return rows.map(fromRow);
+      },
+      info: () => ({
+        auth_disabled: config.auth.disabled,
+        methods: { email_password: true, email_otp_verification: config.auth.requireEmailVerify, google: Boolean(config.auth.google) },
+        sign_up: true,
+      }),
+      close: () => database.close(),
+    };
+  } catch (err) {
+    database.close();
+    throw err;
+  }
+}
