@@ -14,4 +14,7 @@ export function logBootWarnings(config: Config, logger: Logger): void {
     if (exposed) logger.error(message);
     else logger.warn(message);
   }
+  if (config.auth.requireEmailVerify && !config.auth.smtp && !config.auth.disabled) {
+    logger.warn('AUTH_REQUIRE_EMAIL_VERIFY=1 but SMTP_HOST is not set: sign-up codes are written to this log instead of being emailed. Set SMTP_HOST (+ SMTP_PORT, SMTP_USER, SMTP_PASSWORD, SMTP_FROM) or replace createEmailSender in src/auth/email.ts.');
+  }
 }

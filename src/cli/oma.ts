@@ -5,11 +5,11 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../config/load.ts';
 import { openStore } from '../store/open-store.ts';
-import { createApiKey, toWireApiKey } from '../auth/api-keys.ts';
+import { createApiKey, listApiKeys, revokeApiKey, toWireApiKey } from '../auth/api-keys.ts';
 
 const USAGE = `usage:
   npm run oma -- api-keys create --tenant <tenant id> [--name <name>]
-  npm run oma -- api-keys list --tenant <tenant id>
+  npm run oma -- api-keys list --tenant <tenant id>      (live keys, no secrets)
   npm run oma -- api-keys revoke <key id>`;
 
 async function main(argv: string[]): Promise<number> {
@@ -32,13 +32,12 @@ async function main(argv: string[]): Promise<number> {
     }
     if (command === 'list') {
       if (!values.tenant) throw new ConfigError('--tenant is required');
-      const rows = await store.db.selectFrom('api_keys').selectAll().where('tenant_id', '=', values.tenant).orderBy('created_at', 'asc').execute();
-      process.stdout.write(`${JSON.stringify(rows.map(toWireApiKey), null, 2)}\n`);
+      process.stdout.write(`${JSON.stringify((await listApiKeys(store, values.tenant)).map(toWireApiKey), null, 2)}\n`);
       return 0;
     }
     if (command === 'revoke' && id) {
-      const res = await store.db.updateTable('api_keys').set({ revoked_at: Date.now() }).where('id', '=', id).where('revoked_at', 'is', null).executeTakeFirst();
-      if (Number(res.numUpdatedRows) !== 1) throw new ConfigError(`no live API key with id ${id}`);
+      const row = await store.db.selectFrom('api_keys').select('tenant_id').where('id', '=', id).executeTakeFirst();
+      if (!row || !(await revokeApiKey(store, row.tenant_id, id))) throw new ConfigError(`no live API key with id ${id}`);
       process.stdout.write(`revoked ${id}\n`);
       return 0;
     }
