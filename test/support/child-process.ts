@@ -33,16 +33,20 @@ export interface ChildServer {
   output(): string;
   /** SIGKILL, then wait for the process to be gone. */
   kill(): Promise<void>;
+  /** Resolves with the exit code (or the signal's name) once the process is gone. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
 export interface ChildServerOptions {
   env?: Record<string, string>;
   /** Bound on waiting for /health (ms). */
   readyTimeoutMs?: number;
+  /** Listen on this port (e.g. the one of a killed predecessor, so clients keep their URL); default: a free one. */
+  port?: number;
 }
 
 export async function startChildServer(db: TestDatabase, options: ChildServerOptions = {}): Promise<ChildServer> {
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '',
     HOME: process.env.HOME ?? '',
@@ -64,9 +68,9 @@ export async function startChildServer(db: TestDatabase, options: ChildServerOpt
   };
   child.stdout!.on('data', collect);
   child.stderr!.on('data', collect);
-  const exited = new Promise<void>((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) resolve();
-    else child.once('exit', () => resolve());
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) resolve({ code: child.exitCode, signal: child.signalCode });
+    else child.once('exit', (code, signal) => resolve({ code, signal }));
   });
   const baseURL = `http://127.0.0.1:${port}`;
   const server: ChildServer = {
@@ -74,6 +78,7 @@ export async function startChildServer(db: TestDatabase, options: ChildServerOpt
     port,
     child,
     output: () => output,
+    exited,
     async kill() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       await exited;

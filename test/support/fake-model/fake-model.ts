@@ -7,7 +7,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { respondWithTurn, sendError } from './respond.ts';
-import { resolveEntry, type RecordedRequest, type ScriptEntry, type Turn } from './turns.ts';
+import { resolveEntry, type ContentSpec, type RecordedRequest, type ScriptEntry, type Turn } from './turns.ts';
 import { Waiters } from './waiters.ts';
 
 /** A stalled streaming request, held open until the client disconnects. */
@@ -28,6 +28,16 @@ export interface FakeModel {
   script(entries: ScriptEntry[]): void;
   /** Appends entries to the script. */
   push(...entries: ScriptEntry[]): void;
+  /**
+   * Answers every request the script has no entry left for with `responder` (a model as a function
+   * of the request, e.g. for randomized crash tests where the number of calls is not known up front).
+   * `undefined` restores the default: such a call is a surprise.
+   */
+  respondWith(responder: ((request: RecordedRequest) => Turn | ContentSpec) | undefined): void;
+  /** Requests being answered right now (received, response not yet closed). */
+  readonly inFlight: number;
+  /** Drops the recorded requests (long runs); request counts start again from zero. */
+  forgetRequests(): void;
   /** Throws when a script entry is unused or any surprise was recorded. */
   assertDone(): void;
   /** Resolves once at least `count` requests have arrived (default timeout 5 s). */
@@ -78,7 +88,13 @@ class ScriptedFakeModel implements FakeModel {
   readonly #waiters = new Waiters();
   readonly #server: Server;
   #claimedStalls = 0;
+  #responder: ((request: RecordedRequest) => Turn | ContentSpec) | undefined;
+  #inFlight = 0;
   url = '';
+
+  get inFlight(): number {
+    return this.#inFlight;
+  }
 
   constructor() {
     this.#server = createServer((req, res) => {
@@ -104,6 +120,14 @@ class ScriptedFakeModel implements FakeModel {
 
   push(...entries: ScriptEntry[]): void {
     this.#queue.push(...entries);
+  }
+
+  respondWith(responder: ((request: RecordedRequest) => Turn | ContentSpec) | undefined): void {
+    this.#responder = responder;
+  }
+
+  forgetRequests(): void {
+    this.requests.length = 0;
   }
 
   assertDone(): void {
@@ -139,13 +163,15 @@ class ScriptedFakeModel implements FakeModel {
   }
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    this.#inFlight++;
+    res.once('close', () => this.#inFlight--);
     const { request, parseError } = await readRequest(req, this.requests.length);
     this.requests.push(request);
     this.#waiters.notify();
     const label = `fake-model request #${request.index} (${request.method} ${request.path})`;
     if (request.method !== 'POST' || request.path !== '/v1/messages') return this.#fail(res, 404, `${label}: no such route`);
     if (parseError) return this.#fail(res, 400, `${label}: ${parseError}`);
-    const entry = this.#queue.shift();
+    const entry = this.#queue.shift() ?? this.#responder;
     if (entry === undefined) return this.#fail(res, 500, `${label}: unexpected call, the script has no entries left`);
     let turn: Turn;
     try {
