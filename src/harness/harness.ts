@@ -11,6 +11,8 @@ import type { EventLog } from '../events/log.ts';
 import { LeaseLostError } from '../events/log.ts';
 import type { Tool } from '../tools/tool.ts';
 import type { SandboxProvider, Sandbox } from '../sandbox/sandbox.ts';
+import type { SessionTable } from '../store/schema.ts';
+import { sandboxNetworkingFor } from '../environments/environment-networking.ts';
 import type { ModelClient } from './model/model-client.ts';
 import type { SessionLifecycle } from '../sessions/session-service.ts';
 import { advance, type StepContext } from './advance.ts';
@@ -106,6 +108,12 @@ export class Harness implements SessionLifecycle {
     }
   }
 
+  /** Opens the session's sandbox with its environment's networking (none if the environment is gone). */
+  private async openSandbox(session: Pick<SessionTable, 'id' | 'tenant_id' | 'environment_id'>): Promise<Sandbox> {
+    const environment = await this.options.store.environments.find(session.tenant_id, session.environment_id);
+    return this.options.sandboxes.open(session.id, { networking: sandboxNetworkingFor(environment) });
+  }
+
   private async run(sessionId: string, worker: Worker): Promise<void> {
     const { store, logger, owner, leaseTtlMs } = this.options;
     const lease = await store.transaction((tx) => tx.leases.acquire(sessionId, owner, Date.now(), leaseTtlMs)).catch((err: unknown) => {
@@ -151,7 +159,7 @@ export class Harness implements SessionLifecycle {
             signal: controller.signal,
             model: this.options.model,
             tools: this.options.tools,
-            sandbox: () => (sandbox ??= this.options.sandboxes.open(sessionId)),
+            sandbox: () => (sandbox ??= this.openSandbox(session)),
             retry: this.options.retry,
             logger,
             failures,

@@ -29,8 +29,8 @@ export async function createRuntime(options: { config: Config; store: Store; hub
     workdirRoot: config.sandbox.workdir,
     hiddenPaths: [config.dataDir, config.authDatabasePath, ...(config.database.kind === 'sqlite' ? [config.database.path] : [])],
   });
-  await provider.check();
-  for (const w of warnings) logger.warn(w);
+  const checkWarnings = await provider.check();
+  for (const w of [...warnings, ...checkWarnings]) logger.warn(w);
   const tools = createBuiltinTools({});
   const model = options.model ?? new AnthropicModelClient({ apiKey: config.model.apiKey, baseURL: config.model.baseURL, idleTimeoutMs: 5 * 60_000 });
   let harness: Harness | undefined;

@@ -8,6 +8,8 @@
  *   /proc, /dev and /tmp, and the session directory at /workspace. Nothing else of the host, in
  *   particular not the workdir root or the server's data directory, exists inside.
  * - `--unshare-all` without `--share-net`: a fresh network namespace with only its own loopback.
+ *   A networked command additionally waits (`--block-fd 4`) until bwrap-network.ts has attached
+ *   user-mode networking to that namespace, and sees a resolv.conf naming slirp's DNS forwarder.
  */
 import path from 'node:path';
 
@@ -64,6 +66,8 @@ export interface BwrapCommandOptions {
   /** Host paths to hide if any bound tree contains them, with whether each is a directory. */
   masks: { path: string; directory: boolean }[];
   tmpfsBytes: number;
+  /** Set for a command that gets user-mode networking: the host file bound at /etc/resolv.conf. */
+  network?: { resolvConf: string };
 }
 
 /** Returns `[file, ...args]` that runs `bash <bashArgs>` in the sandbox (info JSON on fd 3). */
@@ -95,10 +99,14 @@ function createBwrapArguments(options: BwrapCommandOptions): string[] {
   // as a zombie when the outer bwrap exits, and a container's pid 1 often never reaps it; each
   // zombie would also count against the session's process limit.
   const args = ['--unshare-all', '--die-with-parent', '--new-session', '--as-pid-1', '--info-fd', '3', '--hostname', 'sandbox'];
+  if (options.network) args.push('--block-fd', '4');
   args.push('--ro-bind', '/usr', '/usr');
   for (const [name, target] of Object.entries(options.layout.symlinks)) args.push('--symlink', target, `/${name}`);
   for (const name of options.layout.directories) args.push('--ro-bind', `/${name}`, `/${name}`);
-  for (const entry of ETC_ENTRIES) args.push('--ro-bind-try', `/etc/${entry}`, `/etc/${entry}`);
+  for (const entry of ETC_ENTRIES) {
+    if (options.network && entry === 'resolv.conf') args.push('--ro-bind', options.network.resolvConf, '/etc/resolv.conf');
+    else args.push('--ro-bind-try', `/etc/${entry}`, `/etc/${entry}`);
+  }
   for (const extra of options.readOnlyPaths) args.push('--ro-bind-try', extra, extra);
   args.push('--proc', '/proc', '--dev', '/dev', '--size', String(options.tmpfsBytes), '--tmpfs', '/tmp');
   if (options.sessionDirectory !== undefined) {

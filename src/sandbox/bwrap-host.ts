@@ -38,6 +38,17 @@ export async function findExecutable(name: string): Promise<string | undefined> 
   return undefined;
 }
 
+/** Resolves an absolute path (kept when executable) or a bare name (searched in the standard PATH). */
+export async function resolveExecutable(nameOrPath: string): Promise<string | undefined> {
+  if (!path.isAbsolute(nameOrPath)) return findExecutable(nameOrPath);
+  try {
+    await access(nameOrPath, constants.X_OK);
+    return (await stat(nameOrPath)).isFile() ? nameOrPath : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Reads which of /bin, /lib, … are merged-/usr symlinks and which are real directories. */
 export async function readHostLayout(): Promise<BwrapHostLayout> {
   const layout: BwrapHostLayout = { symlinks: {}, directories: [] };

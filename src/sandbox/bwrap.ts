@@ -1,13 +1,15 @@
 /**
  * `SANDBOX_PROVIDER=bwrap`: each command runs in a bubblewrap sandbox (see bwrap-arguments.ts for
  * what it isolates) as the session's own unprivileged uid, with the session directory at
- * /workspace. It does not limit total memory or disk use of a session, and has no network at all
- * (user-mode networking is not supported yet).
+ * /workspace. Commands get no network, or user-mode networking with the host's addresses blocked
+ * when the session's environment allows unrestricted outbound traffic (bwrap-network.ts). It does
+ * not limit total memory or disk use of a session.
  */
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { SandboxError, type Sandbox, type SandboxProvider } from './sandbox.ts';
+import { SandboxError, type Sandbox, type SandboxOpenOptions, type SandboxProvider } from './sandbox.ts';
 import { BWRAP_WORKDIR, createBwrapCommand, DEFAULT_BWRAP_LIMITS, type BwrapCommandOptions, type BwrapResourceLimits } from './bwrap-arguments.ts';
+import { allowsOutbound, attachNetwork, prepareNetwork, SANDBOX_INTERFACE, type NetworkBinaries, type NetworkSetup } from './bwrap-network.ts';
 import { DEFAULT_UID_RANGE, findExecutable, readHostLayout, sessionUid, type UidRange } from './bwrap-host.ts';
 import { CommandSandbox } from './shared/command-sandbox.ts';
 import { createSandboxEnvironment } from './shared/environment.ts';
@@ -30,7 +32,11 @@ export interface BwrapSandboxOptions {
   readOnlyPaths?: string[];
   /** Size of each command's private /tmp, bytes. Default 256 MiB. */
   tmpfsBytes?: number;
+  /** Names or absolute paths of the networking helpers; default: found in the standard PATH. */
+  networkHelpers?: Partial<NetworkBinaries>;
 }
+
+type BwrapBase = Omit<BwrapCommandOptions, 'uid' | 'sessionDirectory' | 'network'> & { networkSetup: NetworkSetup };
 
 const INSTALL_HINT =
   'Install the Debian/Ubuntu package "bubblewrap" (apt-get install bubblewrap; setpriv and prlimit come with util-linux). ' +
@@ -42,11 +48,11 @@ export class BwrapSandboxProvider implements SandboxProvider {
   readonly name = 'bwrap';
   private readonly workdirRoot: string;
   private readonly sandboxes: SessionSandboxes;
-  private base: Promise<Omit<BwrapCommandOptions, 'uid' | 'sessionDirectory'>> | undefined;
+  private base: Promise<BwrapBase> | undefined;
 
   constructor(private readonly options: BwrapSandboxOptions) {
     this.workdirRoot = path.resolve(options.workdirRoot);
-    this.sandboxes = new SessionSandboxes((sessionId) => this.create(sessionId));
+    this.sandboxes = new SessionSandboxes((sessionId, options) => this.create(sessionId, options));
   }
 
   /** True when sessions run as their own uid (the server is root); otherwise they share the server's uid. */
@@ -54,25 +60,26 @@ export class BwrapSandboxProvider implements SandboxProvider {
     return process.getuid?.() === 0;
   }
 
-  /** Verifies bwrap, setpriv and prlimit exist and that a trivial sandbox runs. Throws SandboxError. */
-  async check(): Promise<void> {
+  /**
+   * Verifies bwrap, setpriv and prlimit exist and that a trivial sandbox runs (throws SandboxError),
+   * then that a networked one runs; a networking problem is returned as a warning, because
+   * sessions without outbound networking still work.
+   */
+  async check(): Promise<string[]> {
     const base = await this.prepare();
     const uid = this.isolatesUsers ? (this.options.uidRange ?? DEFAULT_UID_RANGE).base : undefined;
-    const [file, ...args] = createBwrapCommand({ ...base, uid, sessionDirectory: undefined }, ['-c', 'true']);
-    const result = await runProcess({ file, args, env: createSandboxEnvironment({ home: '/', tmpdir: '/tmp' }), cwd: '/', infoFd: true }, {
-      timeoutMs: 30_000,
-      maxOutputBytes: 16 * 1024,
-    });
+    const result = await this.runProbe(base, uid, false);
     if (result.exitCode !== 0) {
       const stderr = result.stderr.toString('utf8').trim() || `exit code ${result.exitCode}`;
       throw this.error('check', `bwrap cannot start a sandbox on this machine (${stderr}). ${INSTALL_HINT}`);
     }
     await this.checkWorkdirReachable(base, uid);
+    return this.checkNetwork(base, uid);
   }
 
-  async open(sessionId: string): Promise<Sandbox> {
+  async open(sessionId: string, options: SandboxOpenOptions = {}): Promise<Sandbox> {
     assertSessionId(this.name, sessionId);
-    return this.sandboxes.open(sessionId);
+    return this.sandboxes.open(sessionId, options);
   }
 
   async stop(sessionId: string): Promise<void> {
@@ -89,8 +96,13 @@ export class BwrapSandboxProvider implements SandboxProvider {
     await this.sandboxes.stopAll();
   }
 
-  private async create(sessionId: string): Promise<CommandSandbox> {
-    const base = await this.prepare();
+  private async create(sessionId: string, options: SandboxOpenOptions): Promise<CommandSandbox> {
+    const { networkSetup, ...base } = await this.prepare();
+    const outbound = allowsOutbound(options.networking);
+    if (outbound && !networkSetup.available) {
+      throw this.error('open', `This session's environment allows outbound network traffic, but the bwrap sandbox cannot provide it: ${networkSetup.problem}`, undefined, sessionId);
+    }
+    const network = outbound && networkSetup.available ? networkSetup : undefined;
     const uid = this.isolatesUsers ? sessionUid(sessionId, this.options.uidRange ?? DEFAULT_UID_RANGE) : undefined;
     const sessionDirectory = await ensureSessionDirectory({
       workdirRoot: this.workdirRoot,
@@ -102,24 +114,26 @@ export class BwrapSandboxProvider implements SandboxProvider {
     const launcher = {
       provider: this.name,
       workdir: BWRAP_WORKDIR,
-      createLaunchSpec: (bashArgs: string[], env: Record<string, string>) => {
-        const [file, ...args] = createBwrapCommand(command, bashArgs);
+      createLaunchSpec: (bashArgs: string[], env: Record<string, string>, launch: { network: boolean }) => {
+        const networked = launch.network ? network : undefined;
+        const [file, ...args] = createBwrapCommand({ ...command, network: networked }, bashArgs);
         // The environment is handed to bwrap itself, not set with --setenv: bwrap's argv is
         // visible to every host user in `ps`, and bwrap (pid 1 inside) holds no secret either.
         const childEnv = createSandboxEnvironment({ home: BWRAP_WORKDIR, tmpdir: '/tmp', path: this.options.path, extra: env });
-        return { file, args, env: childEnv, cwd: '/', infoFd: true };
+        const beforeStart = networked && ((pid: number) => attachNetwork({ binaries: networked.binaries, namespacePid: pid, sessionId }));
+        return { file, args, env: childEnv, cwd: '/', infoFd: true, beforeStart: beforeStart || undefined };
       },
     };
     return new CommandSandbox({ sessionId, launcher });
   }
 
-  private prepare(): Promise<Omit<BwrapCommandOptions, 'uid' | 'sessionDirectory'>> {
+  private prepare(): Promise<BwrapBase> {
     this.base ??= this.resolveBase();
     this.base.catch(() => (this.base = undefined));
     return this.base;
   }
 
-  private async resolveBase(): Promise<Omit<BwrapCommandOptions, 'uid' | 'sessionDirectory'>> {
+  private async resolveBase(): Promise<BwrapBase> {
     const [bwrap, setpriv, prlimit] = await Promise.all(['bwrap', 'setpriv', 'prlimit'].map(findExecutable));
     if (!bwrap || !setpriv || !prlimit) {
       const missing = [!bwrap && 'bwrap', !setpriv && 'setpriv', !prlimit && 'prlimit'].filter(Boolean).join(', ');
@@ -139,10 +153,34 @@ export class BwrapSandboxProvider implements SandboxProvider {
       readOnlyPaths: (this.options.readOnlyPaths ?? []).map((entry) => path.resolve(entry)),
       masks,
       tmpfsBytes: this.options.tmpfsBytes ?? 256 * 1024 * 1024,
+      networkSetup: await prepareNetwork({ workdirRoot: this.workdirRoot, helpers: this.options.networkHelpers ?? {}, isRoot: this.isolatesUsers }),
     };
   }
 
-  private async checkWorkdirReachable(base: Omit<BwrapCommandOptions, 'uid' | 'sessionDirectory'>, uid: number | undefined): Promise<void> {
+  /** Runs `bash -c` a probe in a sandbox without a session directory, with or without network. */
+  private runProbe(base: BwrapBase, uid: number | undefined, networked: boolean) {
+    const { networkSetup, ...command } = base;
+    const network = networked && networkSetup.available ? networkSetup : undefined;
+    const script = network ? `grep -q '^${SANDBOX_INTERFACE}' /proc/net/route` : 'true';
+    const [file, ...args] = createBwrapCommand({ ...command, uid, sessionDirectory: undefined, network }, ['-c', script]);
+    const beforeStart = network && ((pid: number) => attachNetwork({ binaries: network.binaries, namespacePid: pid, sessionId: '.check' }));
+    const spec = { file, args, env: createSandboxEnvironment({ home: '/', tmpdir: '/tmp' }), cwd: '/', infoFd: true, beforeStart: beforeStart || undefined };
+    return runProcess(spec, { timeoutMs: 30_000, maxOutputBytes: 16 * 1024 });
+  }
+
+  private async checkNetwork(base: BwrapBase, uid: number | undefined): Promise<string[]> {
+    const consequence = 'Sessions whose environment allows outbound traffic (the default environment does) get an error from every command.';
+    if (!base.networkSetup.available) return [`SANDBOX_PROVIDER=bwrap: ${base.networkSetup.problem} ${consequence}`];
+    try {
+      const result = await this.runProbe(base, uid, true);
+      if (result.exitCode === 0) return [];
+      return [`SANDBOX_PROVIDER=bwrap: a networked sandbox has no ${SANDBOX_INTERFACE} route (${result.stderr.toString('utf8').trim() || `exit code ${result.exitCode}`}). ${consequence}`];
+    } catch (error) {
+      return [`SANDBOX_PROVIDER=bwrap: ${(error as Error).message}. ${consequence}`];
+    }
+  }
+
+  private async checkWorkdirReachable(base: BwrapBase, uid: number | undefined): Promise<void> {
     await ensureSessionDirectory({ workdirRoot: this.workdirRoot, sessionId: '.check', rootMode: 0o711 }).catch((cause) => {
       throw this.error('check', `Cannot create the sandbox workdir root ${this.workdirRoot}.`, cause);
     });
@@ -158,7 +196,7 @@ export class BwrapSandboxProvider implements SandboxProvider {
     }
   }
 
-  private error(operation: string, message: string, cause?: unknown): SandboxError {
-    return new SandboxError({ provider: this.name, operation, message, cause });
+  private error(operation: string, message: string, cause?: unknown, sandboxId?: string): SandboxError {
+    return new SandboxError({ provider: this.name, operation, sandboxId, message, cause });
   }
 }

@@ -30,7 +30,8 @@ export function createSandboxProvider(options: CreateSandboxProviderOptions): { 
         provider: new SubprocessSandboxProvider({ workdirRoot: options.workdirRoot }),
         warnings: [
           'SANDBOX_PROVIDER=subprocess has no isolation: agent commands run as the server user and can read ' +
-            `everything it can${describeHidden(options.hiddenPaths)}. Use SANDBOX_PROVIDER=bwrap for untrusted agents.`,
+            `everything it can${describeHidden(options.hiddenPaths)}, and use the host's network whatever the environment's networking says. ` +
+            'Use SANDBOX_PROVIDER=bwrap for untrusted agents.',
         ],
       };
     case 'bwrap': {

@@ -74,14 +74,37 @@ export interface Sandbox {
   stop(): Promise<void>;
 }
 
+/**
+ * Outbound traffic a session's sandbox may have: its environment's `config.networking`, in the
+ * wire shape. Each provider enforces what it can and fails closed on the rest (docs/sandbox.md).
+ */
+export type SandboxNetworking =
+  | { type: 'unrestricted' }
+  | { type: 'limited'; allowed_hosts: string[]; allow_package_managers: boolean; allow_mcp_servers: boolean };
+
+export interface SandboxOpenOptions {
+  /**
+   * The session environment's networking. Omitted: no network at all. It is fixed when the
+   * sandbox is first opened in this process; later calls get the sandbox already open.
+   */
+  networking?: SandboxNetworking;
+}
+
 /** Chosen by `SANDBOX_PROVIDER` at boot. */
 export interface SandboxProvider {
   /** "subprocess", "bwrap", … */
   readonly name: string;
-  /** Checks prerequisites (binaries, kernel support); throws SandboxError with an actionable message. */
-  check(): Promise<void>;
-  /** Creates the session's sandbox on first use, or resumes it (same directory) after a restart. */
-  open(sessionId: string): Promise<Sandbox>;
+  /**
+   * Checks prerequisites (binaries, kernel support); throws SandboxError with an actionable message
+   * when the provider cannot run at all. Returns warnings for the boot log about features that will
+   * fail later (e.g. networking when its helper is missing).
+   */
+  check(): Promise<string[]>;
+  /**
+   * Creates the session's sandbox on first use, or resumes it (same directory) after a restart.
+   * Throws SandboxError when the sandbox cannot be given what `options` asks (e.g. networking).
+   */
+  open(sessionId: string, options?: SandboxOpenOptions): Promise<Sandbox>;
   /** Stops the session's processes (archive). Safe when nothing runs. */
   stop(sessionId: string): Promise<void>;
   /** Stops processes and removes the session's directory (session delete). Safe when absent. */

@@ -4,7 +4,7 @@
  * command runs in its own process group, but there is NO isolation: a command can read anything
  * the server can (its database, its secrets). Use bwrap or a remote provider for untrusted agents.
  */
-import type { Sandbox, SandboxProvider } from './sandbox.ts';
+import type { Sandbox, SandboxOpenOptions, SandboxProvider } from './sandbox.ts';
 import { CommandSandbox } from './shared/command-sandbox.ts';
 import { createSandboxEnvironment } from './shared/environment.ts';
 import { assertSessionId } from './shared/session-id.ts';
@@ -31,11 +31,17 @@ export class SubprocessSandboxProvider implements SandboxProvider {
   }
 
   /** Nothing to verify: bash is all it needs. The registry warns that there is no isolation. */
-  async check(): Promise<void> {}
+  async check(): Promise<string[]> {
+    return [];
+  }
 
-  async open(sessionId: string): Promise<Sandbox> {
+  /**
+   * Commands use the host's network whatever `options.networking` says: this provider isolates
+   * nothing (the registry's boot warning says so).
+   */
+  async open(sessionId: string, options: SandboxOpenOptions = {}): Promise<Sandbox> {
     assertSessionId(this.name, sessionId);
-    return this.sandboxes.open(sessionId);
+    return this.sandboxes.open(sessionId, options);
   }
 
   async stop(sessionId: string): Promise<void> {

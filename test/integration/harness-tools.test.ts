@@ -1,19 +1,40 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { BACKENDS } from '../support/backends.ts';
-import { startTestServer, type TestServer } from '../support/server.ts';
+import type { TestServer } from '../support/server.ts';
+import { backendProviderPairs, sessionWorkdir, startSandboxTestServer } from '../support/sandbox-providers.ts';
 import { startFakeModel, reply, text, toolUse, expecting, type FakeModel } from '../support/fake-model/index.ts';
 import { types, userMessage, waitForIdle, type WireEvent } from '../support/session-helpers.ts';
 import { waitFor } from '../support/wait-for.ts';
 
+/**
+ * What the tool sequence of the "same results" test returns, with the session's working directory
+ * written as <workdir>. Every provider must produce exactly this.
+ */
+const EXPECTED_TOOL_RESULTS = [
+  { is_error: false, text: '<workdir>/src' },
+  { is_error: false, text: "hello from <workdir>/src\nls: cannot access '/nonexistent-dir': No such file or directory\nexit code: 2" },
+  { is_error: false, text: 'Wrote 11 bytes to notes/a.txt.' },
+  { is_error: false, text: 'Wrote 10 bytes to notes/b.md.' },
+  { is_error: false, text: 'Replaced 1 occurrence in notes/a.txt.' },
+  { is_error: false, text: '     1\talpha\n     2\tgamma' },
+  { is_error: true, text: 'File does not exist: notes/missing.txt' },
+  // Most recently modified first: the edit touched a.txt after b.md was written.
+  { is_error: false, text: '<workdir>/notes/a.txt\n<workdir>/notes/b.md' },
+  { is_error: false, text: '<workdir>/notes/a.txt:2:gamma' },
+  { is_error: false, text: '<workdir>/notes/b.md:1:gamma ray' },
+  // The shell is still in src/ (cwd and GREETING persisted across the file tools).
+  { is_error: false, text: '2\nhello\n<workdir>/src' },
+];
+
 const toolResultText = (e: WireEvent) => ((e.content as { text?: string }[]) ?? []).map((b) => b.text ?? '').join('');
 
-describe.each(BACKENDS)('harness with built-in tools on %s', (backend) => {
+describe.each(backendProviderPairs(BACKENDS))('harness with built-in tools on $backend, $provider sandbox', ({ backend, provider }) => {
   let fake: FakeModel;
   let t: TestServer;
   beforeAll(async () => {
     fake = await startFakeModel();
-    t = await startTestServer(backend, { env: { ANTHROPIC_BASE_URL: fake.url } });
+    t = await startSandboxTestServer(backend, provider, { env: { ANTHROPIC_BASE_URL: fake.url } });
   });
   afterEach(() => fake.assertDone());
   afterAll(async () => {
@@ -100,24 +121,29 @@ describe.each(BACKENDS)('harness with built-in tools on %s', (backend) => {
     expect(toolResultText(result)).not.toContain('nope\n');
   });
 
-  it('runs write, read, edit, glob and grep in the session sandbox', async () => {
+  it('runs bash, write, edit, read, glob and grep with the same results on every sandbox', async () => {
     fake.script([
+      reply(toolUse('bash', { command: 'mkdir -p src && cd src && export GREETING=hello && pwd' })),
+      reply(toolUse('bash', { command: 'echo "$GREETING from $(pwd)"; ls /nonexistent-dir' })),
       reply(toolUse('write', { file_path: 'notes/a.txt', content: 'alpha\nbeta\n' })),
+      reply(toolUse('write', { file_path: 'notes/b.md', content: 'gamma ray\n' })),
       reply(toolUse('edit', { file_path: 'notes/a.txt', old_string: 'beta', new_string: 'gamma' })),
       reply(toolUse('read', { file_path: 'notes/a.txt' })),
-      reply(toolUse('glob', { pattern: '**/*.txt' })),
-      reply(toolUse('grep', { pattern: 'gam+a' })),
+      reply(toolUse('read', { file_path: 'notes/missing.txt' })),
+      reply(toolUse('glob', { pattern: '**/*.{txt,md}' })),
+      reply(toolUse('grep', { pattern: 'gam+a', glob: '*.txt' })),
+      reply(toolUse('grep', { pattern: 'ray$', path: 'notes' })),
+      reply(toolUse('bash', { command: 'wc -l < ../notes/a.txt; echo "$GREETING"; pwd' })),
       reply(text('all done')),
     ]);
     const s = await session();
     await t.client.beta.sessions.events.send(s.id, { events: [userMessage('files')] });
     const events = await waitForIdle(t.client, s.id);
-    const results = events.filter((e) => e.type === 'agent.tool_result');
-    expect(results).toHaveLength(5);
-    expect(results.every((r) => r.is_error === false)).toBe(true);
-    expect(toolResultText(results[2]!)).toContain('gamma');
-    expect(toolResultText(results[3]!)).toContain('a.txt');
-    expect(toolResultText(results[4]!)).toContain('gamma');
+    const workdir = sessionWorkdir(t, provider, s.id);
+    const results = events
+      .filter((e) => e.type === 'agent.tool_result')
+      .map((r) => ({ is_error: r.is_error, text: toolResultText(r).replaceAll(workdir, '<workdir>') }));
+    expect(results).toEqual(EXPECTED_TOOL_RESULTS);
   });
 
   it('interrupt kills a long tool quickly and idles with end_turn', async () => {

@@ -22,13 +22,19 @@ export interface BashLauncher {
   readonly provider: string;
   /** The workdir as the agent sees it. */
   readonly workdir: string;
-  /** Builds the process to start for `bash <args>`, with the per-call variables on top of the scrubbed base. */
-  createLaunchSpec(bashArgs: string[], env: Record<string, string>): LaunchSpec;
+  /**
+   * Builds the process to start for `bash <args>`, with the per-call variables on top of the
+   * scrubbed base. `network` is true for the agent's own commands (exec, shell), false for the
+   * sandbox's internal file and state operations, which never need the network.
+   */
+  createLaunchSpec(bashArgs: string[], env: Record<string, string>, options: { network: boolean }): LaunchSpec;
 }
 
-/** Internal options of one bash run (public `ExecOptions` plus raw stdin and a byte cap). */
+/** Internal options of one bash run (public `ExecOptions` plus the operation name for errors). */
 export interface BashRunOptions extends ExecOptions {
   operation: string;
+  /** Give the command the session's network, if it has one. Default false. */
+  network?: boolean;
 }
 
 export class CommandSandbox implements Sandbox {
@@ -47,14 +53,14 @@ export class CommandSandbox implements Sandbox {
   }
 
   async exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
-    const raw = await this.runBash(['-c', withCwd(command, options.cwd)], { ...options, operation: 'exec' });
+    const raw = await this.runBash(['-c', withCwd(command, options.cwd)], { ...options, operation: 'exec', network: true });
     return toExecResult(raw);
   }
 
   async shell(command: string, options: ExecOptions = {}): Promise<ShellResult> {
     const callEnv = Object.keys(options.env ?? {}).filter(isEnvironmentName);
     const args = ['-c', SHELL_STATE_SCRIPT, 'oma-shell', this.stateDirectory, withCwd(command, options.cwd), ...callEnv];
-    const raw = await this.runBash(args, { ...options, operation: 'shell' });
+    const raw = await this.runBash(args, { ...options, operation: 'shell', network: true });
     return { ...toExecResult(raw), cwd: await this.readShellCwd() };
   }
 
@@ -82,7 +88,7 @@ export class CommandSandbox implements Sandbox {
 
   /** Runs `bash <args>` in the sandbox and returns raw bytes. Throws SandboxError if it cannot start. */
   async runBash(args: string[], options: BashRunOptions): Promise<RawResult> {
-    const spec = this.launcher.createLaunchSpec(args, options.env ?? {});
+    const spec = this.launcher.createLaunchSpec(args, options.env ?? {}, { network: options.network ?? false });
     try {
       return await runProcess(spec, {
         timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
@@ -92,6 +98,7 @@ export class CommandSandbox implements Sandbox {
         processes: this.processes,
       });
     } catch (cause) {
+      if (cause instanceof SandboxError) throw cause;
       throw this.error(options.operation, `Could not start the sandbox command (${spec.file}): ${(cause as Error).message}`, cause);
     }
   }

@@ -19,6 +19,13 @@ export interface LaunchSpec {
    * pid-namespace init) tears the namespace down and lets the launcher exit and reap normally.
    */
   infoFd?: boolean;
+  /**
+   * Runs on the host once the launcher has reported its namespace pid (needs `infoFd`) and before
+   * the command starts: the launcher waits on fd 4 (bwrap `--block-fd 4`) until this resolves.
+   * The returned helper (e.g. the network) is killed when the command ends. A rejection kills the
+   * command before it starts, and `runProcess` rejects with that error.
+   */
+  beforeStart?: (namespacePid: number) => Promise<RunningProcess>;
 }
 
 export interface RunOptions {
@@ -62,12 +69,25 @@ export function runProcess(spec: LaunchSpec, options: RunOptions): Promise<RawRe
   return new Promise((resolve, reject) => {
     const stdio: StdioOptions = [options.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'];
     if (spec.infoFd) stdio.push('pipe');
+    if (spec.beforeStart) stdio.push('pipe');
     const child = spawn(spec.file, spec.args, { cwd: spec.cwd, env: spec.env, detached: true, stdio });
     const tree = new ProcessTree(child);
     const collector = new OutputCollector(options.maxOutputBytes);
     child.stdout!.on('data', (chunk: Buffer) => collector.add('stdout', chunk));
     child.stderr!.on('data', (chunk: Buffer) => collector.add('stderr', chunk));
-    if (spec.infoFd) tree.readInfo(child.stdio[3] as NodeJS.ReadableStream);
+    const starting = { failure: undefined as unknown, done: Promise.resolve() };
+    if (spec.infoFd) {
+      tree.readInfo(child.stdio[3] as NodeJS.ReadableStream, (pid) => {
+        if (!spec.beforeStart) return;
+        starting.done = startHelper(tree, child, spec.beforeStart(pid)).catch((error: unknown) => {
+          // A helper that fails because the command was already stopped (timeout, abort, stop) is
+          // not the command's failure: the caller gets the killed result instead.
+          if (tree.killed) return;
+          starting.failure = error;
+          tree.kill();
+        });
+      });
+    }
     const state = { timedOut: false, aborted: false };
     const timer = setTimeout(() => {
       state.timedOut = true;
@@ -93,9 +113,8 @@ export function runProcess(spec: LaunchSpec, options: RunOptions): Promise<RawRe
     child.once('exit', () => tree.onExit());
     child.once('close', (code, signal) => {
       cleanup();
-      tree.settle();
       const killed = tree.killed;
-      resolve({
+      const result: RawResult = {
         exitCode: killed ? null : code,
         signal: killed ? 'SIGKILL' : signal,
         stdout: collector.stdout(),
@@ -103,9 +122,24 @@ export function runProcess(spec: LaunchSpec, options: RunOptions): Promise<RawRe
         timedOut: state.timedOut,
         aborted: state.aborted,
         truncatedBytes: collector.droppedBytes,
-      });
+      };
+      // The helpers (network) must be gone before the command counts as finished, so that stop,
+      // destroy and shutdown leave no process behind.
+      void starting.done
+        .then(() => tree.settle())
+        .then(() => (starting.failure === undefined ? resolve(result) : reject(starting.failure)));
     });
   });
+}
+
+/** Waits for the helper, then lets the command start (one byte on fd 4); kills the helper if the command is already gone. */
+async function startHelper(tree: ProcessTree, child: ChildProcess, helper: Promise<RunningProcess>): Promise<void> {
+  const started = await helper;
+  tree.addHelper(started);
+  if (tree.killed || tree.hasExited) return;
+  const gate = child.stdio[4] as NodeJS.WritableStream;
+  gate.on('error', () => undefined);
+  gate.end('1');
 }
 
 function abortedBeforeStart(): RawResult {
@@ -133,6 +167,7 @@ class ProcessTree implements RunningProcess {
   killed = false;
   private namespaceInitPid: number | undefined;
   private exited = false;
+  private readonly helpers: RunningProcess[] = [];
   private graceTimer: NodeJS.Timeout | undefined;
   private readonly finished: Promise<void>;
   private markFinished!: () => void;
@@ -145,18 +180,33 @@ class ProcessTree implements RunningProcess {
     return this.finished;
   }
 
-  readInfo(stream: NodeJS.ReadableStream): void {
+  get hasExited(): boolean {
+    return this.exited;
+  }
+
+  /** Reads bwrap's info JSON; calls `onPid` once with the namespace init pid. */
+  readInfo(stream: NodeJS.ReadableStream, onPid: (pid: number) => void): void {
     let text = '';
     stream.on('data', (chunk: Buffer) => {
+      if (this.namespaceInitPid !== undefined) return;
       text += chunk.toString('utf8');
       const match = /"child-pid"\s*:\s*(\d+)/.exec(text);
-      if (match) this.namespaceInitPid = Number(match[1]);
+      if (!match) return;
+      this.namespaceInitPid = Number(match[1]);
+      onPid(this.namespaceInitPid);
     });
     stream.on('error', () => undefined);
   }
 
+  /** A host process serving this command (e.g. its network); killed when the command ends. */
+  addHelper(helper: RunningProcess): void {
+    this.helpers.push(helper);
+    if (this.exited || this.killed) helper.kill();
+  }
+
   kill(): void {
     this.killed = true;
+    for (const helper of this.helpers) helper.kill();
     if (this.exited) return;
     // Killing bwrap's namespace init (not bwrap itself) lets bwrap reap it and exit normally, so no
     // zombie is left for a container's pid 1 to collect; without that pid we kill the group.
@@ -166,18 +216,20 @@ class ProcessTree implements RunningProcess {
 
   onExit(): void {
     this.exited = true;
+    for (const helper of this.helpers) helper.kill();
     // Background children of a finished command die with it, as they do under bwrap's pid namespace.
     // The group id cannot be reused while any member of the group is still alive.
     killQuietly(-this.child.pid!);
     this.graceTimer = setTimeout(() => {
-      this.child.stdout?.destroy();
-      this.child.stderr?.destroy();
-      (this.child.stdio[3] as NodeJS.ReadableStream & { destroy?: () => void } | undefined)?.destroy?.();
+      for (const stream of this.child.stdio) (stream as { destroy?: () => void } | null)?.destroy?.();
     }, PIPE_CLOSE_GRACE_MS);
   }
 
-  settle(): void {
+  /** Waits for the helpers to exit, then marks the tree finished. */
+  async settle(): Promise<void> {
     clearTimeout(this.graceTimer);
+    for (const helper of this.helpers) helper.kill();
+    await Promise.all(this.helpers.map((helper) => helper.done));
     this.markFinished();
   }
 }

@@ -1,16 +1,17 @@
 /** The open sandboxes of one provider, by session id: open once, stop, destroy, shut down. */
+import type { SandboxOpenOptions } from '../sandbox.ts';
 import type { CommandSandbox } from './command-sandbox.ts';
 
 export class SessionSandboxes {
   private readonly sandboxes = new Map<string, Promise<CommandSandbox>>();
 
-  constructor(private readonly create: (sessionId: string) => Promise<CommandSandbox>) {}
+  constructor(private readonly create: (sessionId: string, options: SandboxOpenOptions) => Promise<CommandSandbox>) {}
 
-  /** Returns the session's sandbox, creating it once even under concurrent calls. */
-  open(sessionId: string): Promise<CommandSandbox> {
+  /** Returns the session's sandbox, creating it once even under concurrent calls (the first call's options win). */
+  open(sessionId: string, options: SandboxOpenOptions = {}): Promise<CommandSandbox> {
     let sandbox = this.sandboxes.get(sessionId);
     if (!sandbox) {
-      sandbox = this.create(sessionId);
+      sandbox = this.create(sessionId, options);
       this.sandboxes.set(sessionId, sandbox);
       sandbox.catch(() => this.sandboxes.delete(sessionId));
     }
