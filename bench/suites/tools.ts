@@ -1,0 +1,93 @@
+/**
+ * Tool execution overhead: `true` through each sandbox provider (exec: `bash -c`; shell: the
+ * persistent shell the bash tool uses) against a raw child_process.spawn of `true` collecting
+ * its output the same way. The variants run round-robin, one call at a time, so drift hits all alike.
+ */
+import { spawn } from 'node:child_process';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { createSandboxProvider, SANDBOX_PROVIDER_NAMES } from '../../src/sandbox/registry.ts';
+import type { Sandbox, SandboxProvider } from '../../src/sandbox/sandbox.ts';
+import { percentile } from '../stats.ts';
+import type { BenchContext, BenchMode, BenchSuite, FigureSpec, Measurement } from '../suite.ts';
+
+const SIZES: Record<BenchMode, { calls: number; warmup: number }> = {
+  full: { calls: 200, warmup: 10 },
+  quick: { calls: 30, warmup: 3 },
+  tiny: { calls: 3, warmup: 1 },
+};
+const METHODS = ['exec', 'shell'] as const;
+const SESSION_ID = 'sesn_bench_tools';
+
+function figures(): FigureSpec[] {
+  return SANDBOX_PROVIDER_NAMES.flatMap((p) =>
+    METHODS.flatMap((m): FigureSpec[] => [
+      { name: `tool.${p}.${m}`, unit: 'ms', description: `median \`true\` through ${p} ${m} vs raw spawn` },
+      {
+        name: `tool.${p}.${m}.overhead`, unit: 'ms', description: `median ${p} ${m} minus median raw spawn`,
+        ...(p === 'bwrap' ? { target: { on: 'value', op: '<=', limit: 10 } as const } : {}),
+      },
+    ]),
+  );
+}
+
+function rawSpawn(): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('true', [], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.resume();
+    child.stderr.resume();
+    child.once('error', reject);
+    child.once('close', (code) => (code === 0 ? resolve() : reject(new Error(`true exited ${code}`))));
+  });
+}
+
+async function timed(fn: () => Promise<unknown>): Promise<number> {
+  const t = performance.now();
+  await fn();
+  return performance.now() - t;
+}
+
+async function measure(context: BenchContext): Promise<Measurement[]> {
+  const size = SIZES[context.mode];
+  // Parents of the workdir root must be searchable by the sandbox uids (bwrap as root).
+  const base = await mkdtemp(join(tmpdir(), 'oma-bench-tools-'));
+  await chmod(base, 0o711);
+  const providers: SandboxProvider[] = [];
+  try {
+    const variants: { name: string; run: () => Promise<unknown> }[] = [{ name: 'raw', run: rawSpawn }];
+    for (const name of SANDBOX_PROVIDER_NAMES) {
+      const { provider } = createSandboxProvider({ name, workdirRoot: join(base, name) });
+      providers.push(provider);
+      await provider.check();
+      const sandbox: Sandbox = await provider.open(SESSION_ID);
+      const check = async (method: (typeof METHODS)[number]) => {
+        const result = await sandbox[method]('true');
+        if (result.exitCode !== 0) throw new Error(`${name} ${method} true: exit ${result.exitCode} ${result.stderr}`);
+      };
+      for (const method of METHODS) variants.push({ name: `${name}.${method}`, run: () => check(method) });
+    }
+    const samples = new Map<string, number[]>(variants.map((v) => [v.name, []]));
+    for (let i = 0; i < size.warmup + size.calls; i++) {
+      for (const v of variants) {
+        const ms = await timed(v.run);
+        if (i >= size.warmup) samples.get(v.name)!.push(ms);
+      }
+    }
+    const raw = percentile(samples.get('raw')!, 50);
+    const out: Measurement[] = [];
+    for (const v of variants.slice(1)) {
+      const p50 = percentile(samples.get(v.name)!, 50);
+      out.push({ name: `tool.${v.name}`, value: p50, baseline: raw, note: `${size.calls} calls, p99 ${percentile(samples.get(v.name)!, 99).toFixed(1)} ms` });
+      out.push({ name: `tool.${v.name}.overhead`, value: p50 - raw });
+      context.log(`tool.${v.name}: ${p50.toFixed(2)} ms vs raw spawn ${raw.toFixed(2)} ms`);
+    }
+    return out;
+  } finally {
+    for (const p of providers) await p.shutdown();
+    await rm(base, { recursive: true, force: true });
+  }
+}
+
+export const toolsSuite: BenchSuite = { name: 'tools', figures: figures(), run: measure };

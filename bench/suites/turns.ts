@@ -1,0 +1,120 @@
+/**
+ * Turn overhead: full turns (POST user.message → … → session.status_idle) against the scripted fake
+ * model answering at once, one session at a time and 8 sessions at once. The baseline is the model
+ * call alone, through the server's own model client against the same fake, so
+ * "server ms per turn" = turn time − model call time is what the server itself spends.
+ */
+import { performance } from 'node:perf_hooks';
+import { AnthropicModelClient } from '../../src/harness/model/anthropic-client.ts';
+import type { RunningServer } from '../../src/server.ts';
+import { reply, startFakeModel, text, type FakeModel } from '../../test/support/fake-model/index.ts';
+import { createBenchDatabase } from '../databases.ts';
+import { HttpClient } from '../http-client.ts';
+import { startBenchServer } from '../server.ts';
+import { mean } from '../stats.ts';
+import type { BenchContext, BenchMode, BenchSuite, Measurement } from '../suite.ts';
+
+// Warm-up matters: the SDK's streaming path runs several times slower for its first ~25 calls.
+const SIZES: Record<BenchMode, { sessions: number; turnsPerSession: number; parallel: number; warmup: number }> = {
+  full: { sessions: 20, turnsPerSession: 10, parallel: 8, warmup: 30 },
+  quick: { sessions: 4, turnsPerSession: 5, parallel: 8, warmup: 30 },
+  tiny: { sessions: 2, turnsPerSession: 2, parallel: 2, warmup: 2 },
+};
+const MODEL = 'claude-sonnet-4-6';
+const ANSWER = 'Done: the answer is 42.';
+
+/** Resolves when the session commits its next session.status_idle. */
+function nextIdle(server: RunningServer, sessionId: string): Promise<void> {
+  return new Promise((resolve) => {
+    const stop = server.services.log.hub.subscribe(sessionId, (m) => {
+      if (m.kind === 'events' && m.events.some((e) => e.type === 'session.status_idle')) {
+        stop();
+        resolve();
+      }
+    });
+  });
+}
+
+async function runTurns(server: RunningServer, client: HttpClient, sessionIds: string[], turns: number): Promise<number[]> {
+  const durations: number[] = [];
+  for (let t = 0; t < turns; t++) {
+    for (const id of sessionIds) {
+      const started = performance.now();
+      const idle = nextIdle(server, id);
+      await client.post(`/v1/sessions/${id}/events`, { events: [{ type: 'user.message', content: [{ type: 'text', text: `question ${t}` }] }] });
+      await idle;
+      durations.push(performance.now() - started);
+    }
+  }
+  return durations;
+}
+
+async function runModelCalls(fake: FakeModel, calls: number): Promise<number[]> {
+  const model = new AnthropicModelClient({ apiKey: 'sk-bench-key', baseURL: fake.url });
+  const durations: number[] = [];
+  for (let i = 0; i < calls; i++) {
+    fake.push(reply(text(ANSWER)));
+    const started = performance.now();
+    await model.createMessage({ model: MODEL, max_tokens: 1024, messages: [{ role: 'user', content: `question ${i}` }] }, { signal: new AbortController().signal });
+    durations.push(performance.now() - started);
+  }
+  return durations;
+}
+
+/** `lanes` sequences at once; returns {perSecond, durations}. */
+async function inLanes(lanes: number, lane: (index: number) => Promise<number[]>): Promise<{ perSecond: number; durations: number[] }> {
+  const started = performance.now();
+  const results = await Promise.all(Array.from({ length: lanes }, (_, i) => lane(i)));
+  const durations = results.flat();
+  return { perSecond: (durations.length * 1000) / (performance.now() - started), durations };
+}
+
+async function measure(context: BenchContext): Promise<Measurement[]> {
+  const size = SIZES[context.mode];
+  const fake = await startFakeModel();
+  const db = await createBenchDatabase('sqlite', 'NORMAL');
+  const server = await startBenchServer(db, { ANTHROPIC_BASE_URL: fake.url });
+  const client = new HttpClient(server.url);
+  try {
+    const agent = await client.post<{ id: string }>('/v1/agents', { name: 'bench', model: MODEL });
+    const newSession = async () => (await client.post<{ id: string }>('/v1/sessions', { agent: agent.id })).id;
+    const turnsTotal = size.sessions * size.turnsPerSession + size.parallel * size.turnsPerSession;
+    for (let i = 0; i < turnsTotal + size.warmup; i++) fake.push(reply(text(ANSWER)));
+    await runTurns(server, client, [await newSession()], size.warmup);
+    const sequential = await inLanes(1, async () => {
+      const all: number[] = [];
+      for (let s = 0; s < size.sessions; s++) all.push(...(await runTurns(server, client, [await newSession()], size.turnsPerSession)));
+      return all;
+    });
+    const parallelSessions = await Promise.all(Array.from({ length: size.parallel }, () => newSession()));
+    const parallel = await inLanes(size.parallel, (i) => runTurns(server, client, [parallelSessions[i]!], size.turnsPerSession));
+    fake.assertDone();
+    await runModelCalls(fake, size.warmup);
+    const modelSequential = await inLanes(1, () => runModelCalls(fake, sequential.durations.length));
+    const modelParallel = await inLanes(size.parallel, () => runModelCalls(fake, size.turnsPerSession));
+    fake.assertDone();
+    const turnMs = mean(sequential.durations);
+    const modelMs = mean(modelSequential.durations);
+    context.log(`turns: ${sequential.perSecond.toFixed(1)}/s sequential, ${parallel.perSecond.toFixed(1)}/s with ${size.parallel} sessions; ${turnMs.toFixed(2)} ms/turn, model ${modelMs.toFixed(2)} ms`);
+    return [
+      { name: 'turn.sequential', value: sequential.perSecond, baseline: modelSequential.perSecond, note: `${sequential.durations.length} turns, ${size.turnsPerSession} per session, one at a time` },
+      { name: 'turn.parallel', value: parallel.perSecond, baseline: modelParallel.perSecond, note: `${size.parallel} sessions × ${size.turnsPerSession} turns at once` },
+      { name: 'turn.server_ms', value: turnMs - modelMs, note: `turn ${turnMs.toFixed(2)} ms − model call ${modelMs.toFixed(2)} ms (sequential)` },
+    ];
+  } finally {
+    client.close();
+    await server.close();
+    await fake.close();
+    await db.drop();
+  }
+}
+
+export const turnsSuite: BenchSuite = {
+  name: 'turns',
+  figures: [
+    { name: 'turn.sequential', unit: 'turns/s', description: 'full turns, one session at a time, vs the bare model call rate against the same fake' },
+    { name: 'turn.parallel', unit: 'turns/s', description: 'full turns on 8 sessions at once vs 8 parallel bare model calls' },
+    { name: 'turn.server_ms', unit: 'ms', description: 'server time per turn: mean turn time minus mean model call time' },
+  ],
+  run: measure,
+};

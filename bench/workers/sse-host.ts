@@ -1,0 +1,138 @@
+/**
+ * Child process hosting one side of the SSE fan-out benchmark: the real server (in this process,
+ * via startServer) or the bare baseline, on the given database. It appends at a steady rate and
+ * stamps each commit with the shared monotonic clock; it runs in its own process so its memory
+ * figures are the server's alone.
+ */
+import type { Config } from '../../src/config/schema.ts';
+import type { RunningServer } from '../../src/server.ts';
+import { newId } from '../../src/lib/ids.ts';
+import { toWireEvent } from '../../src/events/types.ts';
+import { openStore } from '../../src/store/open-store.ts';
+import { serveWorker } from '../child.ts';
+import { MESSAGE_PAYLOAD, sessionRow } from '../databases.ts';
+import { DEFAULT_TENANT, startBenchServer } from '../server.ts';
+import { sharedClockMs, sleep } from '../stats.ts';
+import { startBareSseServer, type BareSseServer } from '../baselines/bare-sse-server.ts';
+import { openSqliteAppender, type SqliteAppender } from '../baselines/sqlite-appender.ts';
+
+export type SseHostRequest =
+  | { kind: 'start'; variant: 'ours' | 'bare'; database: Extract<Config['database'], { kind: 'sqlite' }>; dataDir: string; sessions: number }
+  | { kind: 'memory' }
+  | { kind: 'append'; ratePerSecond: number; count: number }
+  | { kind: 'stop' };
+
+export interface MemorySnapshot {
+  rss: number;
+  heap: number;
+}
+
+/** start: stream paths, one per session; append: [session, seq, committedAtMs] triples. */
+export type SseHostResult = { baseURL: string; paths: string[] } | { memory: MemorySnapshot } | { commits: Float64Array } | { stopped: true };
+
+interface Host {
+  baseURL: string;
+  sessionIds: string[];
+  /** Appends one event to the session; stamps its commit into `commits`. */
+  append(sessionIndex: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+const commits: number[] = [];
+let host: Host | undefined;
+
+async function startOurs(request: Extract<SseHostRequest, { kind: 'start' }>): Promise<Host> {
+  const server: RunningServer = await startBenchServer({ database: request.database, dataDir: request.dataDir });
+  const sessionIds: string[] = [];
+  for (let i = 0; i < request.sessions; i++) {
+    const id = (await server.services.sessions.create(DEFAULT_TENANT, {})).id;
+    // Subscribed before any stream, so this listener runs first when the hub publishes right after commit.
+    server.services.log.hub.subscribe(id, (m) => {
+      const at = sharedClockMs();
+      if (m.kind === 'events') for (const e of m.events) commits.push(i, e.seq, at);
+    });
+    sessionIds.push(id);
+  }
+  return {
+    baseURL: server.url,
+    sessionIds,
+    async append(i) {
+      await server.services.log.append(DEFAULT_TENANT, sessionIds[i]!, [{ type: 'agent.message', payload: MESSAGE_PAYLOAD, processedAt: Date.now() }]);
+    },
+    close: () => server.close(),
+  };
+}
+
+async function startBare(request: Extract<SseHostRequest, { kind: 'start' }>): Promise<Host> {
+  const store = await openStore(request.database);
+  const sessionIds: string[] = [];
+  for (let i = 0; i < request.sessions; i++) {
+    const id = newId('sesn');
+    await store.sessions.insert(sessionRow(id, DEFAULT_TENANT));
+    sessionIds.push(id);
+  }
+  await store.close();
+  const appender: SqliteAppender = openSqliteAppender(request.database.path, request.database.synchronous);
+  const bare: BareSseServer = await startBareSseServer();
+  const payloadJson = JSON.stringify(MESSAGE_PAYLOAD);
+  return {
+    baseURL: bare.url,
+    sessionIds,
+    async append(i) {
+      const id = sessionIds[i]!;
+      const row = appender.append(DEFAULT_TENANT, id, 'agent.message', payloadJson);
+      if (!row) throw new Error(`session ${id} vanished`);
+      commits.push(i, row.seq, sharedClockMs());
+      const wire = toWireEvent({ sessionId: id, seq: row.seq, id: row.id, type: 'agent.message', payload: MESSAGE_PAYLOAD, processedAt: row.createdAt, createdAt: row.createdAt });
+      bare.publish(id, `event: agent.message\nid: ${row.seq}\ndata: ${JSON.stringify(wire)}\n\n`);
+    },
+    async close() {
+      await bare.close();
+      appender.close();
+    },
+  };
+}
+
+function memory(): MemorySnapshot {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  gc?.();
+  gc?.();
+  const m = process.memoryUsage();
+  return { rss: m.rss, heap: m.heapUsed + m.external };
+}
+
+/** Appends round-robin over the sessions, `ratePerSecond` on a fixed schedule (late ones go at once). */
+async function appendSteadily(h: Host, ratePerSecond: number, count: number): Promise<Float64Array> {
+  commits.length = 0;
+  const interval = 1000 / ratePerSecond;
+  const start = performance.now();
+  for (let k = 0; k < count; k++) {
+    const wait = start + k * interval - performance.now();
+    if (wait > 0) await sleep(wait);
+    await h.append(k % h.sessionIds.length);
+  }
+  return Float64Array.from(commits);
+}
+
+async function handle(request: SseHostRequest): Promise<SseHostResult> {
+  switch (request.kind) {
+    case 'start':
+      host = request.variant === 'ours' ? await startOurs(request) : await startBare(request);
+      return { baseURL: host.baseURL, paths: host.sessionIds.map((id) => `/v1/sessions/${id}/events/stream`) };
+    case 'memory':
+      return { memory: memory() };
+    case 'append':
+      if (!host) throw new Error('append before start');
+      return { commits: await appendSteadily(host, request.ratePerSecond, request.count) };
+    case 'stop':
+      await host?.close();
+      host = undefined;
+      return { stopped: true };
+    default: {
+      const never: never = request;
+      throw new Error(`unknown request ${JSON.stringify(never)}`);
+    }
+  }
+}
+
+serveWorker(handle);
