@@ -60,6 +60,13 @@ export async function advance(ctx: StepContext): Promise<StepOutcome> {
     return 'continue';
   }
   if (state.status === 'idle' || state.status === 'none') return fromIdle(ctx, state);
+  if (state.status === 'rescheduling') {
+    // A crash or shutdown cut a retry's backoff short, before its status_running was committed:
+    // announce the retry before issuing it. The rest of the backoff is not waited for (its length
+    // is not in the log); a model still overloaded answers 529 again and the backoff restarts.
+    await append(ctx, [{ type: 'session.status_running', payload: {}, processedAt: now() }], { sessionPatch: { status: 'running' } });
+    return 'continue';
+  }
 
   const runnable = nextRunnableTool(state);
   if (runnable) return runToolStep(ctx, runnable);

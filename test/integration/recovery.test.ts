@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BACKENDS, createTestDatabase, type TestDatabase } from '../support/backends.ts';
 import { startChildServer, type ChildServer } from '../support/child-process.ts';
-import { startFakeModel, reply, text, toolUse, stall, expecting, type FakeModel } from '../support/fake-model/index.ts';
+import { startFakeModel, reply, text, toolUse, stall, expecting, httpError, type FakeModel } from '../support/fake-model/index.ts';
 import { userMessage, waitForIdle, type WireEvent } from '../support/session-helpers.ts';
 import { waitFor } from '../support/wait-for.ts';
 
@@ -84,6 +84,27 @@ describe.each(BACKENDS)('crash recovery on %s', (backend) => {
     const starts = events.filter((e) => e.type === 'span.model_request_start');
     expect(starts).toHaveLength(2);
     for (const st of starts) expect(events.filter((e) => e.type === 'span.model_request_end' && e.model_request_start_id === st.id)).toHaveLength(1);
+    fake.assertDone();
+  });
+
+  // Repro (found by the crash test): kill -9 during a retry's backoff left the session "rescheduling";
+  // after restart the harness issued the retry, and every later request of the turn, without a
+  // session.status_running, so clients saw status_rescheduled until the turn ended.
+  it('announces a retry cut short by kill -9 with status_running before issuing it', async () => {
+    fake.script([httpError(529, { retryAfter: 30 }), reply(text('after the retry'))]);
+    const agent = await client().beta.agents.create({ name: 'b', model: 'claude-sonnet-4-6' });
+    const s = await client().beta.sessions.create({ agent: agent.id } as Anthropic.Beta.Sessions.SessionCreateParams);
+    await client().beta.sessions.events.send(s.id, { events: [userMessage('go')] });
+    await waitFor(async () => (await allEvents(server!.baseURL, s.id)).some((e) => e.type === 'session.status_rescheduled'), { timeoutMs: 20_000, message: 'never rescheduled' });
+    await server!.kill();
+    server = await startChildServer(db, { env: env() });
+    await waitForIdle(client(), s.id, 1, 30_000);
+    const events = await allEvents(server.baseURL, s.id);
+    assertInvariants(events);
+    const after = events.slice(events.findIndex((e) => e.type === 'session.status_rescheduled') + 1).map((e) => e.type);
+    expect(after.indexOf('session.status_running')).toBeGreaterThanOrEqual(0);
+    expect(after.indexOf('session.status_running')).toBeLessThan(after.indexOf('span.model_request_start'));
+    expect(events.at(-1)!.stop_reason).toEqual({ type: 'end_turn' });
     fake.assertDone();
   });
 });
