@@ -8,8 +8,8 @@
  *   /proc, /dev and /tmp, and the session directory at /workspace. Nothing else of the host, in
  *   particular not the workdir root or the server's data directory, exists inside.
  * - `--unshare-all` without `--share-net`: a fresh network namespace with only its own loopback.
- *   A networked command additionally waits (`--block-fd 4`) until bwrap-network.ts has attached
- *   user-mode networking to that namespace, and sees a resolv.conf naming slirp's DNS forwarder.
+ *   A networked command first runs a gate (NETWORK_GATE_SCRIPT) that waits until bwrap-network.ts
+ *   has attached user-mode networking to that namespace, and sees a resolv.conf naming slirp's DNS.
  */
 import path from 'node:path';
 
@@ -70,10 +70,23 @@ export interface BwrapCommandOptions {
   network?: { resolvConf: string };
 }
 
-/** Returns `[file, ...args]` that runs `bash <bashArgs>` in the sandbox (info JSON on fd 3). */
+/**
+ * The gate of a networked command, run by bash inside the sandbox before the command itself: it
+ * tells the host it is ready (one byte on fd 4), waits for the host's byte on fd 4 (the network is
+ * attached), closes fd 4 and becomes the real command. Attaching only once the sandbox runs avoids
+ * racing bwrap's own network setup (its loopback configuration fails if slirp4netns configures the
+ * namespace at the same time), and the agent's command never sees fd 4.
+ */
+export const NETWORK_GATE_SCRIPT = 'printf r >&4 || exit 125; IFS= read -r -n 1 -u 4 _ || exit 125; exec 4>&-; exec /bin/bash "$@"';
+
+/**
+ * Returns `[file, ...args]` that runs `bash <bashArgs>` in the sandbox (info JSON on fd 3; for a
+ * networked command, the gate on fd 4).
+ */
 export function createBwrapCommand(options: BwrapCommandOptions, bashArgs: string[]): string[] {
+  const command = options.network ? ['-c', NETWORK_GATE_SCRIPT, 'oma-network-gate', ...bashArgs] : bashArgs;
   return [...createLimitPrefix(options), ...createUserPrefix(options), options.binaries.bwrap,
-    ...createBwrapArguments(options), '/bin/bash', ...bashArgs];
+    ...createBwrapArguments(options), '/bin/bash', ...command];
 }
 
 function createLimitPrefix(options: BwrapCommandOptions): string[] {
@@ -99,7 +112,6 @@ function createBwrapArguments(options: BwrapCommandOptions): string[] {
   // as a zombie when the outer bwrap exits, and a container's pid 1 often never reaps it; each
   // zombie would also count against the session's process limit.
   const args = ['--unshare-all', '--die-with-parent', '--new-session', '--as-pid-1', '--info-fd', '3', '--hostname', 'sandbox'];
-  if (options.network) args.push('--block-fd', '4');
   args.push('--ro-bind', '/usr', '/usr');
   for (const [name, target] of Object.entries(options.layout.symlinks)) args.push('--symlink', target, `/${name}`);
   for (const name of options.layout.directories) args.push('--ro-bind', `/${name}`, `/${name}`);

@@ -7,7 +7,7 @@ import { chmod, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SandboxError, type Sandbox, type SandboxProvider } from '../../src/sandbox/sandbox.ts';
+import { SandboxError, type Sandbox, type SandboxOpenOptions, type SandboxProvider } from '../../src/sandbox/sandbox.ts';
 
 /** Builds a provider whose sessions live under `workdirRoot`. */
 export type ProviderFactory = (workdirRoot: string) => SandboxProvider;
@@ -56,12 +56,18 @@ export async function createWorkdirRoot(prefix: string): Promise<string> {
   return path.join(directory, 'sandboxes');
 }
 
-export function runSandboxContract(name: string, makeProvider: ProviderFactory): void {
+/**
+ * Runs the contract. `openOptions` are passed to every `open` (e.g. networking, so that the same
+ * behaviour is checked with the provider's network helpers in the loop); `name` must be a valid
+ * session id fragment.
+ */
+export function runSandboxContract(name: string, makeProvider: ProviderFactory, openOptions: SandboxOpenOptions = {}): void {
   describe(`sandbox contract: ${name}`, () => {
     let workdirRoot: string;
     let provider: SandboxProvider;
     let counter = 0;
-    const openNew = (): Promise<Sandbox> => provider.open(`sess_${name}_${++counter}`);
+    const open = (sessionId: string): Promise<Sandbox> => provider.open(sessionId, openOptions);
+    const openNew = (): Promise<Sandbox> => open(`sess_${name}_${++counter}`);
 
     beforeAll(async () => {
       plantSecrets();
@@ -190,7 +196,7 @@ export function runSandboxContract(name: string, makeProvider: ProviderFactory):
 
     it('stops running processes and stays usable', async () => {
       const sessionId = `sess_${name}_stop`;
-      const sandbox = await provider.open(sessionId);
+      const sandbox = await open(sessionId);
       const marker = uniqueSleep();
       const running = sandbox.exec(`sleep ${marker}`);
       await waitFor(async () => (await findHostProcesses(`sleep\0${marker}`)).length === 1, 10_000, 'sleep to start');
@@ -202,13 +208,13 @@ export function runSandboxContract(name: string, makeProvider: ProviderFactory):
 
     it('removes the directory on destroy and starts empty when reopened', async () => {
       const sessionId = `sess_${name}_destroy`;
-      const sandbox = await provider.open(sessionId);
+      const sandbox = await open(sessionId);
       await sandbox.writeFile('keep.txt', 'x');
       expect(existsSync(path.join(workdirRoot, sessionId, 'keep.txt'))).toBe(true);
       await provider.destroy(sessionId);
       expect(existsSync(path.join(workdirRoot, sessionId))).toBe(false);
       await provider.destroy(sessionId);
-      const reopened = await provider.open(sessionId);
+      const reopened = await open(sessionId);
       expect((await reopened.exec('ls')).stdout).toBe('');
     });
 
@@ -223,7 +229,7 @@ export function runSandboxContract(name: string, makeProvider: ProviderFactory):
     });
 
     it('rejects session ids that could escape the workdir root', async () => {
-      await expect(provider.open('../escape')).rejects.toThrow(SandboxError);
+      await expect(open('../escape')).rejects.toThrow(SandboxError);
     });
   });
 }

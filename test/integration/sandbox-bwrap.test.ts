@@ -17,6 +17,8 @@ if (unavailable) console.warn(`Skipping the bwrap sandbox suite: bwrap cannot ru
 
 describe.skipIf(unavailable !== undefined)('bwrap sandbox', () => {
   runSandboxContract('bwrap', (workdirRoot) => new BwrapSandboxProvider({ workdirRoot }));
+  // The same behaviour with user-mode networking: its helper must not change kills, caps or cleanup.
+  runSandboxContract('bwrap-networked', (workdirRoot) => new BwrapSandboxProvider({ workdirRoot }), { networking: { type: 'unrestricted' } });
 
   describe('isolation', () => {
     const limits = { processes: 64, fileSizeBytes: 1024 * 1024 };

@@ -4,6 +4,7 @@
  * direct child, so a `sleep` started in the background does not outlive its command.
  */
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
+import type { Duplex } from 'node:stream';
 import { OutputCollector } from './output-collector.ts';
 import type { ProcessSet, RunningProcess } from './process-set.ts';
 
@@ -20,10 +21,11 @@ export interface LaunchSpec {
    */
   infoFd?: boolean;
   /**
-   * Runs on the host once the launcher has reported its namespace pid (needs `infoFd`) and before
-   * the command starts: the launcher waits on fd 4 (bwrap `--block-fd 4`) until this resolves.
-   * The returned helper (e.g. the network) is killed when the command ends. A rejection kills the
-   * command before it starts, and `runProcess` rejects with that error.
+   * Runs on the host before the command proper starts, once the launcher has reported its
+   * namespace pid (needs `infoFd`) and has written one byte on fd 4 (it is ready); then one byte
+   * is written back on fd 4, on which the launcher waits (bwrap's network gate). The returned
+   * helper (e.g. the network) is killed when the command ends. A rejection kills the command
+   * before it starts, and `runProcess` rejects with that error.
    */
   beforeStart?: (namespacePid: number) => Promise<RunningProcess>;
 }
@@ -76,16 +78,31 @@ export function runProcess(spec: LaunchSpec, options: RunOptions): Promise<RawRe
     child.stdout!.on('data', (chunk: Buffer) => collector.add('stdout', chunk));
     child.stderr!.on('data', (chunk: Buffer) => collector.add('stderr', chunk));
     const starting = { failure: undefined as unknown, done: Promise.resolve() };
+    const beforeStart = spec.beforeStart;
+    const gate = beforeStart && (child.stdio[4] as Duplex);
+    let namespacePid: number | undefined;
+    let gateReady = false;
+    const startWhenReady = (): void => {
+      if (!beforeStart || !gate || namespacePid === undefined || !gateReady) return;
+      starting.done = startHelper(tree, gate, beforeStart(namespacePid)).catch((error: unknown) => {
+        // A helper that fails because the command was already stopped (timeout, abort, stop) is
+        // not the command's failure: the caller gets the killed result instead.
+        if (tree.killed) return;
+        starting.failure = error;
+        tree.kill();
+      });
+    };
     if (spec.infoFd) {
       tree.readInfo(child.stdio[3] as NodeJS.ReadableStream, (pid) => {
-        if (!spec.beforeStart) return;
-        starting.done = startHelper(tree, child, spec.beforeStart(pid)).catch((error: unknown) => {
-          // A helper that fails because the command was already stopped (timeout, abort, stop) is
-          // not the command's failure: the caller gets the killed result instead.
-          if (tree.killed) return;
-          starting.failure = error;
-          tree.kill();
-        });
+        namespacePid = pid;
+        startWhenReady();
+      });
+    }
+    if (gate) {
+      gate.on('error', () => undefined);
+      gate.once('data', () => {
+        gateReady = true;
+        startWhenReady();
       });
     }
     const state = { timedOut: false, aborted: false };
@@ -133,13 +150,11 @@ export function runProcess(spec: LaunchSpec, options: RunOptions): Promise<RawRe
 }
 
 /** Waits for the helper, then lets the command start (one byte on fd 4); kills the helper if the command is already gone. */
-async function startHelper(tree: ProcessTree, child: ChildProcess, helper: Promise<RunningProcess>): Promise<void> {
+async function startHelper(tree: ProcessTree, gate: Duplex, helper: Promise<RunningProcess>): Promise<void> {
   const started = await helper;
   tree.addHelper(started);
   if (tree.killed || tree.hasExited) return;
-  const gate = child.stdio[4] as NodeJS.WritableStream;
-  gate.on('error', () => undefined);
-  gate.end('1');
+  gate.end('g');
 }
 
 function abortedBeforeStart(): RawResult {
