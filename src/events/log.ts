@@ -39,10 +39,7 @@ export class EventLog {
   async append(tenantId: string, sessionId: string, events: NewEvent[], options: AppendOptions = {}): Promise<StoredEvent[]> {
     const now = Date.now();
     const stored = await this.store.transaction(async (tx) => {
-      if (options.lease) {
-        const lease = await tx.leases.find(sessionId);
-        if (!lease || lease.owner !== options.lease.owner || Number(lease.token) !== options.lease.token) throw new LeaseLostError(sessionId);
-      }
+      if (options.lease && !(await tx.leases.holds(sessionId, options.lease.owner, options.lease.token))) throw new LeaseLostError(sessionId);
       const appended = await tx.events.append(tenantId, sessionId, events, now);
       if (!appended) throw notFound('session', sessionId);
       if (options.sessionPatch && Object.keys(options.sessionPatch).length > 0) await tx.sessions.update(tenantId, sessionId, options.sessionPatch);

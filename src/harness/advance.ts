@@ -26,6 +26,8 @@ export interface StepContext {
   lease: { owner: string; token: number };
   /** Aborted by user.interrupt, archive, delete or shutdown. */
   signal: AbortSignal;
+  /** True once the process is shutting down (SIGTERM): an aborted step then leaves the log as a crash would. */
+  stopping: () => boolean;
   model: ModelClient;
   tools: Map<string, Tool>;
   sandbox: () => Promise<Sandbox>;

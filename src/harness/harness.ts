@@ -157,6 +157,7 @@ export class Harness implements SessionLifecycle {
             log: this.options.log,
             lease: { owner, token },
             signal: controller.signal,
+            stopping: () => this.stopped,
             model: this.options.model,
             tools: this.options.tools,
             sandbox: () => (sandbox ??= this.openSandbox(session)),

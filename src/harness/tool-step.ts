@@ -3,7 +3,7 @@
  * so a crash afterwards is visible: recovery re-runs read-only tools and reports mutating ones as
  * possibly done instead of repeating them (at-most-once for side effects, at-least-once for reads).
  */
-import { EXTENSION_TYPES } from '../events/types.ts';
+import { EXTENSION_TYPES, type NewEvent } from '../events/types.ts';
 import { append, type StepContext, type StepOutcome } from './advance.ts';
 import type { ToolUseState } from './session-state.ts';
 import { builtinPolicy } from './request-builder.ts';
@@ -13,19 +13,22 @@ const now = () => Date.now();
 
 export async function runToolStep(ctx: StepContext, use: ToolUseState): Promise<StepOutcome> {
   const tool = ctx.tools.get(use.name);
-  const result = (r: ToolResult) =>
-    append(ctx, [{ type: 'agent.tool_result', payload: { tool_use_id: use.eventId, content: r.content, is_error: r.isError }, processedAt: now() }]);
+  const resultEvent = (r: ToolResult): NewEvent => ({ type: 'agent.tool_result', payload: { tool_use_id: use.eventId, content: r.content, is_error: r.isError }, processedAt: now() });
+  const result = (r: ToolResult) => append(ctx, [resultEvent(r)]);
   if (use.permission === 'deny' || !tool) {
     await result({ isError: true, content: [{ type: 'text', text: `Tool "${use.name}" is not available to this agent.` }] });
     return 'continue';
   }
   if (use.started) {
     if (tool.mutating) {
-      await result({
-        isError: true,
-        content: [{ type: 'text', text: `The server restarted while "${use.name}" was running. It may or may not have completed; check its effects before retrying.` }],
-      });
-      await append(ctx, [{ type: EXTENSION_TYPES.turnRecovered, payload: { reason: 'tool interrupted by a server restart', tool_use_id: use.eventId, rerun: false }, processedAt: now() }]);
+      // One commit, so the result never exists without the marker that shows the turn was recovered.
+      await append(ctx, [
+        resultEvent({
+          isError: true,
+          content: [{ type: 'text', text: `The server restarted while "${use.name}" was running. It may or may not have completed; check its effects before retrying.` }],
+        }),
+        { type: EXTENSION_TYPES.turnRecovered, payload: { reason: 'tool interrupted by a server restart', tool_use_id: use.eventId, rerun: false }, processedAt: now() },
+      ]);
       return 'continue';
     }
     await append(ctx, [{ type: EXTENSION_TYPES.turnRecovered, payload: { reason: 'read-only tool re-run after a server restart', tool_use_id: use.eventId, rerun: true }, processedAt: now() }]);
@@ -39,6 +42,10 @@ export async function runToolStep(ctx: StepContext, use: ToolUseState): Promise<
   } catch (err) {
     outcome = { isError: true, content: [{ type: 'text', text: `Tool "${use.name}" failed: ${(err as Error).message}` }] };
   }
+  // Shutdown (SIGTERM) stopped the tool: commit no result. The "execution started" marker is the
+  // checkpoint, so after the restart recovery re-runs a read-only tool and reports a mutating one
+  // as possibly done, exactly as after a crash, instead of blaming a user interrupt.
+  if (ctx.signal.aborted && ctx.stopping()) return 'stop';
   if (ctx.signal.aborted) outcome = { isError: true, content: [{ type: 'text', text: `Tool "${use.name}" was stopped: the user interrupted the turn.` }] };
   await result(outcome);
   return 'continue';

@@ -31,6 +31,17 @@ export class LeasesRepository {
     return Number(res.numUpdatedRows) === 1 ? lease : undefined;
   }
 
+  /**
+   * Must run in the transaction of a write made under the lease: true while (owner, token) is
+   * still current. It is an UPDATE (of nothing) so that on Postgres it locks the lease row until
+   * commit: a takeover (`acquire`) waits for this write to commit instead of slipping in between
+   * the check and the commit, so no write of a superseded owner lands after a takeover.
+   */
+  async holds(sessionId: string, owner: string, token: number): Promise<boolean> {
+    const res = await this.db.updateTable('session_leases').set({ token }).where('session_id', '=', sessionId).where('owner', '=', owner).where('token', '=', token).executeTakeFirst();
+    return Number(res.numUpdatedRows) === 1;
+  }
+
   /** Extends a lease we hold; false when it was lost (another owner took over). */
   async renew(sessionId: string, owner: string, token: number, expiresAt: number): Promise<boolean> {
     const res = await this.db.updateTable('session_leases').set({ expires_at: expiresAt }).where('session_id', '=', sessionId).where('owner', '=', owner).where('token', '=', token).executeTakeFirst();
