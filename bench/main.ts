@@ -1,4 +1,4 @@
-/** `npm run bench`: measures each hot path against its baseline; see bench/README.md. */
+/** `npm run bench`: measures each hot path against its baseline, prints the table, writes --json. */
 import { parseOptions } from './options.ts';
 import { describeMachine, formatTable, writeJson } from './report.ts';
 import { runSuites } from './run.ts';

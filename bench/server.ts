@@ -24,3 +24,15 @@ export async function startBenchServer(db: Pick<TestDatabase, 'database' | 'data
   if (db.database.kind === 'sqlite') config.database = db.database;
   return startServer(config, pino({ level: 'silent' }));
 }
+
+/** Resolves when the session next commits a session.status_idle (subscribe before causing it). */
+export function nextIdle(server: RunningServer, sessionId: string): Promise<void> {
+  return new Promise((resolve) => {
+    const stop = server.services.log.hub.subscribe(sessionId, (m) => {
+      if (m.kind === 'events' && m.events.some((e) => e.type === 'session.status_idle')) {
+        stop();
+        resolve();
+      }
+    });
+  });
+}

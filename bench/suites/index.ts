@@ -6,5 +6,6 @@ import { sseFanoutSuite } from './sse-fanout.ts';
 import { turnsSuite } from './turns.ts';
 import { toolsSuite } from './tools.ts';
 import { bootSuite } from './boot.ts';
+import { recoverySuite } from './recovery.ts';
 
-export const SUITES: BenchSuite[] = [appendSuite, httpAppendSuite, sseFanoutSuite, turnsSuite, toolsSuite, bootSuite];
+export const SUITES: BenchSuite[] = [appendSuite, httpAppendSuite, sseFanoutSuite, turnsSuite, toolsSuite, bootSuite, recoverySuite];

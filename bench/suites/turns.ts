@@ -10,7 +10,7 @@ import type { RunningServer } from '../../src/server.ts';
 import { reply, startFakeModel, text, type FakeModel } from '../../test/support/fake-model/index.ts';
 import { createBenchDatabase } from '../databases.ts';
 import { HttpClient } from '../http-client.ts';
-import { startBenchServer } from '../server.ts';
+import { nextIdle, startBenchServer } from '../server.ts';
 import { mean } from '../stats.ts';
 import type { BenchContext, BenchMode, BenchSuite, Measurement } from '../suite.ts';
 
@@ -22,18 +22,6 @@ const SIZES: Record<BenchMode, { sessions: number; turnsPerSession: number; para
 };
 const MODEL = 'claude-sonnet-4-6';
 const ANSWER = 'Done: the answer is 42.';
-
-/** Resolves when the session commits its next session.status_idle. */
-function nextIdle(server: RunningServer, sessionId: string): Promise<void> {
-  return new Promise((resolve) => {
-    const stop = server.services.log.hub.subscribe(sessionId, (m) => {
-      if (m.kind === 'events' && m.events.some((e) => e.type === 'session.status_idle')) {
-        stop();
-        resolve();
-      }
-    });
-  });
-}
 
 async function runTurns(server: RunningServer, client: HttpClient, sessionIds: string[], turns: number): Promise<number[]> {
   const durations: number[] = [];

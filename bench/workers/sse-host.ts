@@ -93,9 +93,11 @@ async function startBare(request: Extract<SseHostRequest, { kind: 'start' }>): P
   };
 }
 
-function memory(): MemorySnapshot {
+/** Memory after full collections, with a pause so freed pages can go back to the system. */
+async function memory(): Promise<MemorySnapshot> {
   const gc = (globalThis as { gc?: () => void }).gc;
   gc?.();
+  await sleep(200);
   gc?.();
   const m = process.memoryUsage();
   return { rss: m.rss, heap: m.heapUsed + m.external };
@@ -120,7 +122,7 @@ async function handle(request: SseHostRequest): Promise<SseHostResult> {
       host = request.variant === 'ours' ? await startOurs(request) : await startBare(request);
       return { baseURL: host.baseURL, paths: host.sessionIds.map((id) => `/v1/sessions/${id}/events/stream`) };
     case 'memory':
-      return { memory: memory() };
+      return { memory: await memory() };
     case 'append':
       if (!host) throw new Error('append before start');
       return { commits: await appendSteadily(host, request.ratePerSecond, request.count) };

@@ -1,0 +1,96 @@
+/**
+ * Recovery: 100 sessions stalled mid-turn (start span committed, model request open) on a server
+ * process that is then SIGKILLed; a new server boots in-process on the same database (same
+ * instance id, so it takes its own leases back at once) and the clock runs from startServer until
+ * every session has finished its turn against the fake model. The baseline is the same 100 turns
+ * started at once on the warm server afterwards.
+ */
+import { performance } from 'node:perf_hooks';
+import type { RunningServer } from '../../src/server.ts';
+import { startChildServer, type ChildServer } from '../../test/support/child-process.ts';
+import { reply, stall, startFakeModel, text } from '../../test/support/fake-model/index.ts';
+import { createBenchDatabase } from '../databases.ts';
+import { HttpClient } from '../http-client.ts';
+import { DEFAULT_TENANT, nextIdle, startBenchServer } from '../server.ts';
+import type { BenchContext, BenchMode, BenchSuite, Measurement } from '../suite.ts';
+
+const SIZES: Record<BenchMode, { sessions: number }> = { full: { sessions: 100 }, quick: { sessions: 20 }, tiny: { sessions: 3 } };
+const BACKENDS = ['sqlite', 'postgres'] as const;
+const STALL_TIMEOUT_MS = 60_000;
+const message = (text: string) => ({ events: [{ type: 'user.message', content: [{ type: 'text', text }] }] });
+
+/** Resolves once every session is idle: subscribed first, then the stored status read, so none is missed. */
+async function allIdle(server: RunningServer, sessionIds: string[]): Promise<void> {
+  await Promise.all(
+    sessionIds.map(async (id) => {
+      const idle = nextIdle(server, id);
+      const row = await server.services.store.sessions.find(DEFAULT_TENANT, id);
+      if (row?.status !== 'idle') await idle;
+    }),
+  );
+}
+
+/** Starts turns on a child server, waits until every model request is stalled, then kills it -9. */
+async function crashMidTurn(child: ChildServer, sessions: number, fake: Awaited<ReturnType<typeof startFakeModel>>): Promise<string[]> {
+  const client = new HttpClient(child.baseURL);
+  try {
+    const agent = await client.post<{ id: string }>('/v1/agents', { name: 'bench-recovery', model: 'claude-sonnet-4-6' });
+    const ids: string[] = [];
+    for (let i = 0; i < sessions; i++) ids.push((await client.post<{ id: string }>('/v1/sessions', { agent: agent.id })).id);
+    fake.script(ids.map(() => stall()));
+    await Promise.all(ids.map((id) => client.post(`/v1/sessions/${id}/events`, message('start a long answer'))));
+    for (let i = 0; i < sessions; i++) await fake.waitForStall(STALL_TIMEOUT_MS);
+    return ids;
+  } finally {
+    client.close();
+    await child.kill();
+  }
+}
+
+async function measureBackend(context: BenchContext, backend: (typeof BACKENDS)[number]): Promise<Measurement> {
+  const { sessions } = SIZES[context.mode];
+  const fake = await startFakeModel();
+  const db = await createBenchDatabase(backend);
+  let server: RunningServer | undefined;
+  let client: HttpClient | undefined;
+  try {
+    const child = await startChildServer(db, { env: { ANTHROPIC_BASE_URL: fake.url, LOG_LEVEL: 'error' } });
+    const ids = await crashMidTurn(child, sessions, fake);
+    fake.script(ids.map(() => reply(text('recovered after the crash'))));
+    const started = performance.now();
+    server = await startBenchServer(db, { ANTHROPIC_BASE_URL: fake.url });
+    await allIdle(server, ids);
+    const recoveryMs = performance.now() - started;
+    fake.assertDone();
+    fake.script(ids.map(() => reply(text('a fresh turn'))));
+    client = new HttpClient(server.url, sessions);
+    const baselineStarted = performance.now();
+    const idle = ids.map((id) => nextIdle(server!, id));
+    await Promise.all(ids.map((id) => client!.post(`/v1/sessions/${id}/events`, message('one more'))));
+    await Promise.all(idle);
+    const baselineMs = performance.now() - baselineStarted;
+    fake.assertDone();
+    context.log(`recovery.${backend}: ${sessions} sessions in ${recoveryMs.toFixed(0)} ms (fresh turns: ${baselineMs.toFixed(0)} ms)`);
+    return { name: `recovery.${backend}`, value: recoveryMs, baseline: baselineMs, note: `${sessions} sessions killed -9 mid model request; boot included, process start excluded` };
+  } finally {
+    client?.close();
+    await server?.close();
+    await fake.close();
+    await db.drop();
+  }
+}
+
+export const recoverySuite: BenchSuite = {
+  name: 'recovery',
+  figures: BACKENDS.map((b) => ({
+    name: `recovery.${b}`,
+    unit: 'ms' as const,
+    description: `startServer → 100 sessions interrupted mid-turn all idle again (${b}), vs 100 fresh turns at once`,
+    target: { on: 'value' as const, op: '<' as const, limit: 2000 },
+  })),
+  async run(context) {
+    const out: Measurement[] = [];
+    for (const backend of BACKENDS) out.push(await measureBackend(context, backend));
+    return out;
+  },
+};
