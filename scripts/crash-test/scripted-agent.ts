@@ -44,6 +44,13 @@ function toolUses(plan: MessagePlan, step: Step, index: number): ContentSpec[] {
   }
 }
 
+/** The plan a request works on (that of the turn's user message), if any. */
+export function planOf(request: RecordedRequest): MessagePlan | undefined {
+  const messages = request.body.messages ?? [];
+  const texts = planTexts(messages[messages.findLastIndex((m) => planTexts(m).length > 0)] ?? { role: 'user', content: [] });
+  return texts.length > 0 ? decodePlan(texts[texts.length - 1]!) : undefined;
+}
+
 export class ScriptedAgent {
   /** Problems found in requests (malformed or duplicated history). */
   readonly violations: string[] = [];

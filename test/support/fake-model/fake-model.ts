@@ -67,7 +67,7 @@ async function readRequest(req: IncomingMessage, index: number): Promise<{ reque
     parseError = `request body is not JSON: ${(error as Error).message}`;
   }
   const path = (req.url ?? '/').split('?')[0]!;
-  const request = { index, method: req.method ?? 'GET', path, headers: req.headers, body: body as RecordedRequest['body'] };
+  const request: RecordedRequest = { index, method: req.method ?? 'GET', path, headers: req.headers, body: body as RecordedRequest['body'], receivedAt: Date.now() };
   return { request, parseError };
 }
 
@@ -163,9 +163,19 @@ class ScriptedFakeModel implements FakeModel {
   }
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const receivedAt = Date.now();
     this.#inFlight++;
-    res.once('close', () => this.#inFlight--);
+    let closedAt: number | undefined;
+    let recorded: RecordedRequest | undefined;
+    res.once('close', () => {
+      this.#inFlight--;
+      closedAt = Date.now();
+      if (recorded) recorded.closedAt = closedAt;
+    });
     const { request, parseError } = await readRequest(req, this.requests.length);
+    request.receivedAt = receivedAt;
+    request.closedAt = closedAt;
+    recorded = request;
     this.requests.push(request);
     this.#waiters.notify();
     const label = `fake-model request #${request.index} (${request.method} ${request.path})`;

@@ -14,6 +14,10 @@ export interface RecordedRequest {
   headers: IncomingHttpHeaders;
   /** The parsed JSON body (`{}` when it was not JSON; such a request is answered 400 and fails `assertDone`). */
   body: Anthropic.MessageCreateParams;
+  /** Epoch ms when the request arrived. */
+  receivedAt: number;
+  /** Epoch ms when its connection closed (answer complete or client gone); unset while in flight. */
+  closedAt?: number;
 }
 
 /** Throws (or returns a failure message) when the request is not what the test expected. */
