@@ -14,7 +14,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BwrapSandboxProvider } from '../../src/sandbox/bwrap.ts';
 import { SandboxError, type SandboxNetworking } from '../../src/sandbox/sandbox.ts';
-import { createWorkdirRoot, uniqueSleep, waitFor } from '../contract/sandbox.contract.ts';
+import { createWorkdirRoot, PLANTED_SECRETS, plantSecrets, uniqueSleep, waitFor } from '../contract/sandbox.contract.ts';
 import { BWRAP_UNAVAILABLE } from '../support/sandbox-providers.ts';
 
 const UNRESTRICTED: SandboxNetworking = { type: 'unrestricted' };
@@ -90,6 +90,7 @@ describe.skipIf(BWRAP_UNAVAILABLE !== undefined)('bwrap sandbox networking', () 
   const totalConnections = () => servers.reduce((sum, server) => sum + server.connections, 0);
 
   beforeAll(async () => {
+    plantSecrets();
     workdirRoot = await createWorkdirRoot('oma-bwrap-network');
     provider = new BwrapSandboxProvider({ workdirRoot });
     servers = await Promise.all(['127.0.0.1', ...HOST_ADDRESSES].map(startHostServer));
@@ -174,6 +175,13 @@ describe.skipIf(BWRAP_UNAVAILABLE !== undefined)('bwrap sandbox networking', () 
       expect(result.stdout).toContain('prohibit 169.254.0.0/16');
       for (const address of HOST_ADDRESSES) expect(result.stdout).toContain(`prohibit ${address}`);
       expect(result.stdout).toContain(`default via ${GATEWAY} dev tap0`);
+    });
+
+    it('leaks no server secret through any environment it can read', async () => {
+      const sandbox = await open(UNRESTRICTED);
+      const result = await sandbox.exec("env; for f in /proc/*/environ; do tr '\\0' '\\n' < \"$f\"; done 2>/dev/null");
+      for (const secret of Object.values(PLANTED_SECRETS)) expect(result.stdout).not.toContain(secret);
+      expect(result.stdout).toContain('HOME=/workspace');
     });
 
     it('starts the command only once the network is attached, without leaving it the gate descriptor', async () => {

@@ -1,0 +1,111 @@
+/**
+ * Sandbox lifecycle through the API, under every provider and on both backends: /health names the
+ * provider, archiving a session kills its running command, deleting it removes its directory,
+ * SIGTERM of a real server process leaves no sandbox process behind, and (bwrap) the session's
+ * environment decides whether its commands have a network.
+ */
+import Anthropic from '@anthropic-ai/sdk';
+import { existsSync } from 'node:fs';
+import { chmod } from 'node:fs/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BACKENDS, createTestDatabase } from '../support/backends.ts';
+import { startChildServer } from '../support/child-process.ts';
+import { reply, startFakeModel, text, toolUse, type FakeModel } from '../support/fake-model/index.ts';
+import { backendProviderPairs, sessionHostDirectory, startSandboxTestServer } from '../support/sandbox-providers.ts';
+import type { TestServer } from '../support/server.ts';
+import { userMessage, waitForIdle, type WireEvent } from '../support/session-helpers.ts';
+import { waitFor } from '../support/wait-for.ts';
+import { findHostProcesses, uniqueSleep } from '../contract/sandbox.contract.ts';
+
+const toolResultText = (e: WireEvent) => ((e.content as { text?: string }[]) ?? []).map((b) => b.text ?? '').join('');
+
+async function createSession(client: Anthropic, environmentId?: string) {
+  const agent = await client.beta.agents.create({ name: 'sandboxed', model: 'claude-sonnet-4-6', tools: [{ type: 'agent_toolset_20260401' }] });
+  return client.beta.sessions.create({ agent: agent.id, ...(environmentId ? { environment_id: environmentId } : {}) } as Anthropic.Beta.Sessions.SessionCreateParams);
+}
+
+const sleepRunning = async (marker: string) => (await findHostProcesses(`sleep\0${marker}`)).length > 0;
+
+describe.each(backendProviderPairs(BACKENDS))('sandbox lifecycle on $backend, $provider sandbox', ({ backend, provider }) => {
+  let fake: FakeModel;
+  let t: TestServer;
+
+  beforeAll(async () => {
+    fake = await startFakeModel();
+    t = await startSandboxTestServer(backend, provider, { env: { ANTHROPIC_BASE_URL: fake.url } });
+  });
+
+  afterAll(async () => {
+    await t?.stop();
+    await fake?.close();
+  });
+
+  it('/health reports the sandbox provider', async () => {
+    const response = await fetch(`${t.baseURL}/health`);
+    expect(((await response.json()) as { backends: { sandbox: string } }).backends.sandbox).toBe(provider);
+  });
+
+  it('archiving a session kills the command it is running', async () => {
+    const marker = uniqueSleep();
+    // What the harness does after the stopped tool is its own business; a second reply is there if it asks.
+    fake.script([reply(toolUse('bash', { command: `sleep ${marker}` })), reply(text('stopped'))]);
+    const session = await createSession(t.client);
+    await t.client.beta.sessions.events.send(session.id, { events: [userMessage('sleep')] });
+    await waitFor(() => sleepRunning(marker), { message: 'the sleep to start in the sandbox' });
+    await t.client.beta.sessions.archive(session.id);
+    expect(await findHostProcesses(`sleep\0${marker}`)).toEqual([]);
+    expect((await t.client.beta.sessions.retrieve(session.id)).status).toBe('terminated');
+  });
+
+  it('deleting a session removes its sandbox directory', async () => {
+    fake.script([reply(toolUse('write', { file_path: 'kept.txt', content: 'data\n' })), reply(text('written'))]);
+    const session = await createSession(t.client);
+    await t.client.beta.sessions.events.send(session.id, { events: [userMessage('write')] });
+    await waitForIdle(t.client, session.id);
+    fake.assertDone();
+    const directory = sessionHostDirectory(t, session.id);
+    expect(existsSync(`${directory}/kept.txt`)).toBe(true);
+    await t.client.beta.sessions.delete(session.id);
+    expect(existsSync(directory)).toBe(false);
+  });
+
+  it.skipIf(provider !== 'bwrap' || process.getuid?.() !== 0)('gives commands a network only when the environment allows outbound traffic', async () => {
+    const limited = await t.client.beta.environments.create({
+      name: `limited-${Date.now()}`,
+      config: { type: 'cloud', networking: { type: 'limited', allowed_hosts: ['example.com'] } },
+    } as Anthropic.Beta.Environments.EnvironmentCreateParams);
+    const probe = 'grep -c tap0 /proc/net/route';
+    const results: string[] = [];
+    for (const environmentId of [undefined, limited.id]) {
+      fake.script([reply(toolUse('bash', { command: probe })), reply(text('probed'))]);
+      const session = await createSession(t.client, environmentId);
+      await t.client.beta.sessions.events.send(session.id, { events: [userMessage('probe')] });
+      const events = await waitForIdle(t.client, session.id);
+      fake.assertDone();
+      results.push(toolResultText(events.find((e) => e.type === 'agent.tool_result')!));
+    }
+    // The default environment is unrestricted: tap0 carries the default and the subnet route.
+    expect(results).toEqual(['2', '0\nexit code: 1']);
+  });
+
+  it('SIGTERM of the server process kills the sandbox commands it runs', async () => {
+    const db = await createTestDatabase(backend);
+    await chmod(db.dataDir, 0o711);
+    const child = await startChildServer(db, { env: { SANDBOX_PROVIDER: provider, ANTHROPIC_BASE_URL: fake.url } });
+    try {
+      const marker = uniqueSleep();
+      fake.script([reply(toolUse('bash', { command: `sleep ${marker}` }))]);
+      const client = new Anthropic({ apiKey: 'unused-auth-disabled', baseURL: child.baseURL, maxRetries: 0 });
+      const session = await createSession(client);
+      await client.beta.sessions.events.send(session.id, { events: [userMessage('sleep')] });
+      await waitFor(() => sleepRunning(marker), { message: 'the sleep to start in the sandbox' });
+      child.child.kill('SIGTERM');
+      expect(await child.exited).toEqual({ code: 0, signal: null });
+      expect(await findHostProcesses(`sleep\0${marker}`)).toEqual([]);
+      fake.assertDone();
+    } finally {
+      await child.kill();
+      await db.drop();
+    }
+  });
+});
