@@ -67,6 +67,15 @@ export const MIGRATIONS: Migration[] = [
       await ctx.addColumn('sessions', 'turn_id', 'TEXT');
     },
   },
+  {
+    version: 3,
+    name: 'index of unprocessed events',
+    async up({ db }) {
+      // The harness's sweep (at boot and every LEASE_TTL_MS / 2) looks for queued input; without
+      // this partial index it read every stored event (1,000,000 events: 0.3 s on SQLite, 1.3 s on Postgres).
+      await sql.raw('CREATE INDEX IF NOT EXISTS session_events_unprocessed ON session_events (session_id) WHERE processed_at IS NULL').execute(db);
+    },
+  },
 ];
 
 export const SCHEMA_MIGRATIONS_DDL =
