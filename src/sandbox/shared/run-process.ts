@@ -77,34 +77,7 @@ export function runProcess(spec: LaunchSpec, options: RunOptions): Promise<RawRe
     const collector = new OutputCollector(options.maxOutputBytes);
     child.stdout!.on('data', (chunk: Buffer) => collector.add('stdout', chunk));
     child.stderr!.on('data', (chunk: Buffer) => collector.add('stderr', chunk));
-    const starting = { failure: undefined as unknown, done: Promise.resolve() };
-    const beforeStart = spec.beforeStart;
-    const gate = beforeStart && (child.stdio[4] as Duplex);
-    let namespacePid: number | undefined;
-    let gateReady = false;
-    const startWhenReady = (): void => {
-      if (!beforeStart || !gate || namespacePid === undefined || !gateReady) return;
-      starting.done = startHelper(tree, gate, beforeStart(namespacePid)).catch((error: unknown) => {
-        // A helper that fails because the command was already stopped (timeout, abort, stop) is
-        // not the command's failure: the caller gets the killed result instead.
-        if (tree.killed) return;
-        starting.failure = error;
-        tree.kill();
-      });
-    };
-    if (spec.infoFd) {
-      tree.readInfo(child.stdio[3] as NodeJS.ReadableStream, (pid) => {
-        namespacePid = pid;
-        startWhenReady();
-      });
-    }
-    if (gate) {
-      gate.on('error', () => undefined);
-      gate.once('data', () => {
-        gateReady = true;
-        startWhenReady();
-      });
-    }
+    const starting = watchStart(spec, child, tree);
     const state = { timedOut: false, aborted: false };
     const timer = setTimeout(() => {
       state.timedOut = true;
@@ -147,6 +120,48 @@ export function runProcess(spec: LaunchSpec, options: RunOptions): Promise<RawRe
         .then(() => (starting.failure === undefined ? resolve(result) : reject(starting.failure)));
     });
   });
+}
+
+/** Where the helper started by `beforeStart` stands: settled `done`, and its error if it failed. */
+interface HelperStart {
+  done: Promise<void>;
+  failure: unknown;
+}
+
+/**
+ * Reads the namespace pid from the info fd and, for a launch with `beforeStart`, starts the
+ * helper once both the pid and the gate's ready byte (fd 4) have arrived.
+ */
+function watchStart(spec: LaunchSpec, child: ChildProcess, tree: ProcessTree): HelperStart {
+  const starting: HelperStart = { failure: undefined, done: Promise.resolve() };
+  const beforeStart = spec.beforeStart;
+  const gate = beforeStart && (child.stdio[4] as Duplex);
+  let namespacePid: number | undefined;
+  let gateReady = false;
+  const startWhenReady = (): void => {
+    if (!beforeStart || !gate || namespacePid === undefined || !gateReady) return;
+    starting.done = startHelper(tree, gate, beforeStart(namespacePid)).catch((error: unknown) => {
+      // A helper that fails because the command was already stopped (timeout, abort, stop) is
+      // not the command's failure: the caller gets the killed result instead.
+      if (tree.killed) return;
+      starting.failure = error;
+      tree.kill();
+    });
+  };
+  if (spec.infoFd) {
+    tree.readInfo(child.stdio[3] as NodeJS.ReadableStream, (pid) => {
+      namespacePid = pid;
+      startWhenReady();
+    });
+  }
+  if (gate) {
+    gate.on('error', () => undefined);
+    gate.once('data', () => {
+      gateReady = true;
+      startWhenReady();
+    });
+  }
+  return starting;
 }
 
 /** Waits for the helper, then lets the command start (one byte on fd 4); kills the helper if the command is already gone. */
