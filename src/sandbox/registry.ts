@@ -46,7 +46,7 @@ export function createSandboxProvider(options: CreateSandboxProviderOptions): { 
         provider: options.name,
         operation: 'create',
         message:
-          `Unknown sandbox provider "${options.name}". Valid values: ${SANDBOX_PROVIDER_NAMES.join(', ')}. ` +
+          `Unknown sandbox provider "${options.name}" (SANDBOX_PROVIDER). Valid values: ${SANDBOX_PROVIDER_NAMES.join(', ')}. ` +
           `(${PLANNED_PROVIDER_NAMES.join(', ')} are not available yet.)`,
       });
   }

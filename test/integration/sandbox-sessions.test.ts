@@ -103,8 +103,30 @@ describe.each(backendProviderPairs(BACKENDS))('sandbox lifecycle on $backend, $p
       expect(await child.exited).toEqual({ code: 0, signal: null });
       expect(await findHostProcesses(`sleep\0${marker}`)).toEqual([]);
       fake.assertDone();
+      // The boot log warns about what the provider does not isolate (and, as root, bwrap has nothing to warn about).
+      if (provider === 'subprocess') expect(child.output()).toContain('SANDBOX_PROVIDER=subprocess has no isolation');
+      if (provider === 'bwrap' && process.getuid?.() === 0) expect(child.output()).not.toContain('SANDBOX_PROVIDER=bwrap');
     } finally {
       await child.kill();
+      await db.drop();
+    }
+  });
+});
+
+describe('sandbox provider at boot', () => {
+  it('an unknown SANDBOX_PROVIDER stops the boot with a message naming the variable and the valid values', async () => {
+    const db = await createTestDatabase(BACKENDS[0] ?? 'sqlite');
+    try {
+      const failure = await startChildServer(db, { env: { SANDBOX_PROVIDER: 'docker' } }).then(
+        async (child) => {
+          await child.kill();
+          return 'the server started';
+        },
+        (error: Error) => error.message,
+      );
+      expect(failure).toMatch(/server exited early \(1\)/);
+      expect(failure).toMatch(/Unknown sandbox provider \\?"docker\\?" \(SANDBOX_PROVIDER\)\. Valid values: subprocess, bwrap/);
+    } finally {
       await db.drop();
     }
   });
