@@ -7,7 +7,7 @@
 import BetterSqlite3 from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { Kysely, SqliteDialect, sql } from 'kysely';
+import { Kysely, SqliteDialect, sql, type SqliteDatabase } from 'kysely';
 import type { Database } from '../schema.ts';
 import type { StoreDialect } from '../dialect.ts';
 
@@ -17,6 +17,30 @@ export interface SqliteOptions {
   busyTimeoutMs?: number;
 }
 
+const STATEMENT_CACHE_SIZE = 256;
+
+/**
+ * Kysely's SQLite driver prepares every statement again on each execution, which costs about as
+ * much as running a small INSERT. Statements are kept by SQL text (values are always bound
+ * parameters, so the texts are our few query shapes), least recently used first out. Reuse is
+ * safe because the connection runs one statement at a time behind Kysely's mutex and we never
+ * stream (a statement being iterated could not be run again meanwhile).
+ */
+function withStatementCache(raw: BetterSqlite3.Database): SqliteDatabase {
+  const cache = new Map<string, BetterSqlite3.Statement>();
+  return {
+    close: () => raw.close(),
+    prepare(text) {
+      let statement = cache.get(text);
+      if (statement) cache.delete(text);
+      else statement = raw.prepare(text);
+      cache.set(text, statement);
+      if (cache.size > STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value!);
+      return statement;
+    },
+  };
+}
+
 export function createSqliteDialect(options: SqliteOptions): StoreDialect {
   mkdirSync(dirname(options.path), { recursive: true });
   const raw = new BetterSqlite3(options.path);
@@ -24,7 +48,7 @@ export function createSqliteDialect(options: SqliteOptions): StoreDialect {
   raw.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
   raw.pragma('foreign_keys = ON');
   raw.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: raw }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(raw) }) });
 
   return {
     kind: 'sqlite',
