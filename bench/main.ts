@@ -21,7 +21,7 @@ const machine = describeMachine();
 const started = new Date();
 const { results, failures } = await runSuites(suites, { mode: options.mode, log: (m) => process.stderr.write(`bench: ${m}\n`) });
 process.stdout.write(`${formatTable(results)}\n\n${started.toISOString().slice(0, 10)} · mode ${options.mode} · ${machine.cpu} × ${machine.cores} · ${machine.mem} · node ${machine.node} · ${machine.os}\n`);
-if (options.jsonFile) writeJson(options.jsonFile, machine, results, { mode: options.mode, date: started.toISOString(), failures });
+if (options.jsonFile) writeJson(options.jsonFile, { machine, mode: options.mode, date: started.toISOString(), failures, results });
 for (const f of failures) process.stderr.write(`bench: FAILED ${f}\n`);
 // Drivers and servers are closed by the suites; exit explicitly so a stray keep-alive socket cannot hold the run open.
 process.exit(failures.length > 0 ? 1 : 0);

@@ -92,6 +92,17 @@ export function formatTable(results: readonly BenchResult[]): string {
   return [line(header), rule, ...rows.map(line)].join('\n');
 }
 
-export function writeJson(file: string, machine: MachineInfo, results: readonly BenchResult[], extra: Record<string, unknown>): void {
-  writeFileSync(file, `${JSON.stringify({ machine, ...extra, results }, null, 2)}\n`);
+/** The --json file. */
+export interface BenchReport {
+  machine: MachineInfo;
+  mode: string;
+  /** ISO time the run started. */
+  date: string;
+  /** Suites that threw or broke their catalogue; empty on a good run. */
+  failures: string[];
+  results: BenchResult[];
+}
+
+export function writeJson(file: string, report: BenchReport): void {
+  writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
 }

@@ -13,7 +13,8 @@ function quote(text: string): string {
 }
 
 /** `sessions` idle sessions of tenant `default`, each with `eventsPerSession` events. */
-export async function seedSessions(raw: RawDriver, backend: 'sqlite' | 'postgres', sessions: number, eventsPerSession: number): Promise<void> {
+export async function seedSessions(raw: RawDriver, backend: 'sqlite' | 'postgres', size: { sessions: number; eventsPerSession: number }): Promise<void> {
+  const { sessions, eventsPerSession } = size;
   const now = Date.now();
   const payload = quote(JSON.stringify(MESSAGE_PAYLOAD));
   const usage = quote('{"input_tokens":0,"output_tokens":0,"cache_read_input_tokens":0,"cache_creation_input_tokens":0}');
@@ -23,13 +24,12 @@ export async function seedSessions(raw: RawDriver, backend: 'sqlite' | 'postgres
     sqlite ? `(WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < ${count - 1}) SELECT i FROM n) AS s` : `generate_series(0, ${count - 1}) AS s(i)`;
   const padded = (prefix: string, expr: string, width: number) =>
     sqlite ? `printf('${prefix}%0${width}d', ${expr})` : `'${prefix}' || lpad((${expr})::text, ${width}, '0')`;
-  const div = sqlite ? `i / ${eventsPerSession}` : `i / ${eventsPerSession}`;
   await raw.exec(`INSERT INTO sessions (id, tenant_id, agent_id, agent_version, agent, environment_id, title, metadata, vault_ids, resources,
       status, last_seq, usage, active_ms, created_at, updated_at, archived_at, turn_id)
     SELECT ${padded('sesn_bench', 'i', 8)}, 'default', NULL, NULL, NULL, 'env_bench', NULL, '{}', '[]', '[]',
       'idle', ${eventsPerSession}, ${usage}, 0, ${now} + i, ${now} + i, NULL, NULL FROM ${series(sessions)}`);
   await raw.exec(`INSERT INTO session_events (session_id, seq, id, tenant_id, type, payload, processed_at, created_at)
-    SELECT ${padded('sesn_bench', div, 8)}, i % ${eventsPerSession} + 1, ${padded('sevt_bench', 'i', 10)}, 'default',
+    SELECT ${padded('sesn_bench', `i / ${eventsPerSession}`, 8)}, i % ${eventsPerSession} + 1, ${padded('sevt_bench', 'i', 10)}, 'default',
       ${type}, ${payload}, ${now}, ${now} FROM ${series(sessions * eventsPerSession)}`);
   // Postgres: a long-lived database has planner statistics (autovacuum); SQLite never runs ANALYZE by itself.
   if (!sqlite) await raw.exec('ANALYZE');

@@ -36,7 +36,7 @@ export async function startBareEmitServer(appender: SqliteAppender, tenantId: st
       }
       if (typeof body.text !== 'string') return answer(res, 400, { error: 'text must be a string' });
       const content = [{ type: 'text', text: body.text }];
-      const row = appender.append(tenantId, match[1]!, 'agent.message', JSON.stringify({ content }));
+      const row = appender.append({ tenantId, sessionId: match[1]!, type: 'agent.message', payloadJson: JSON.stringify({ content }) });
       if (!row) return answer(res, 404, { error: 'no such session' });
       answer(res, 200, { type: 'agent.message', id: row.id, content, processed_at: new Date(row.createdAt).toISOString() });
     });

@@ -13,9 +13,17 @@ export interface AppendedRow {
   createdAt: number;
 }
 
+export interface RawEvent {
+  tenantId: string;
+  sessionId: string;
+  type: string;
+  /** The payload column as stored (JSON text). */
+  payloadJson: string;
+}
+
 export interface SqliteAppender {
   /** Appends one event; undefined when the session is not in the tenant. */
-  append(tenantId: string, sessionId: string, type: string, payloadJson: string): AppendedRow | undefined;
+  append(event: RawEvent): AppendedRow | undefined;
   close(): void;
 }
 
@@ -27,7 +35,7 @@ export function openSqliteAppender(path: string, synchronous: string): SqliteApp
   raw.pragma(`synchronous = ${synchronous}`);
   const bump = raw.prepare<[number, string, string], { last_seq: number }>('UPDATE sessions SET last_seq = last_seq + 1, updated_at = ? WHERE id = ? AND tenant_id = ? RETURNING last_seq');
   const insert = raw.prepare(EVENT_INSERT_SQL.replace(/\$\d+/g, '?'));
-  const append = raw.transaction((tenantId: string, sessionId: string, type: string, payloadJson: string): AppendedRow | undefined => {
+  const append = raw.transaction(({ tenantId, sessionId, type, payloadJson }: RawEvent): AppendedRow | undefined => {
     const now = Date.now();
     const bumped = bump.get(now, sessionId, tenantId);
     if (!bumped) return undefined;
@@ -36,7 +44,7 @@ export function openSqliteAppender(path: string, synchronous: string): SqliteApp
     return { seq: Number(bumped.last_seq), id, createdAt: now };
   });
   return {
-    append: (tenantId, sessionId, type, payloadJson) => append.immediate(tenantId, sessionId, type, payloadJson),
+    append: (event) => append.immediate(event),
     close: () => raw.close(),
   };
 }

@@ -51,7 +51,7 @@ async function measureBackend(context: BenchContext, backend: (typeof BACKENDS)[
     const raw = openRawDriver(full);
     const seeding = performance.now();
     try {
-      await seedSessions(raw, backend, size.sessions, size.eventsPerSession);
+      await seedSessions(raw, backend, size);
     } finally {
       await raw.close();
     }

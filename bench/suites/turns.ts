@@ -8,22 +8,31 @@ import { performance } from 'node:perf_hooks';
 import { AnthropicModelClient } from '../../src/harness/model/anthropic-client.ts';
 import type { RunningServer } from '../../src/server.ts';
 import { reply, startFakeModel, text, type FakeModel } from '../../test/support/fake-model/index.ts';
-import { createBenchDatabase } from '../databases.ts';
+import type { TestDatabase } from '../../test/support/backends.ts';
+import { createBenchDatabase, openRawDriver } from '../databases.ts';
+import { growSessionLog } from '../long-session.ts';
 import { HttpClient } from '../http-client.ts';
 import { nextIdle, startBenchServer } from '../server.ts';
 import { mean } from '../stats.ts';
 import type { BenchContext, BenchMode, BenchSuite, Measurement } from '../suite.ts';
 
 // Warm-up matters: the SDK's streaming path runs several times slower for its first ~25 calls.
-const SIZES: Record<BenchMode, { sessions: number; turnsPerSession: number; parallel: number; warmup: number }> = {
-  full: { sessions: 20, turnsPerSession: 10, parallel: 8, warmup: 30 },
-  quick: { sessions: 4, turnsPerSession: 5, parallel: 8, warmup: 30 },
-  tiny: { sessions: 2, turnsPerSession: 2, parallel: 2, warmup: 2 },
+// `longEvents`: the log size of the long session (its turns are timed `longTurns` times).
+const SIZES: Record<BenchMode, { sessions: number; turnsPerSession: number; parallel: number; warmup: number; longEvents: number; longTurns: number }> = {
+  full: { sessions: 20, turnsPerSession: 10, parallel: 8, warmup: 30, longEvents: 2000, longTurns: 10 },
+  quick: { sessions: 4, turnsPerSession: 5, parallel: 8, warmup: 30, longEvents: 1000, longTurns: 5 },
+  tiny: { sessions: 2, turnsPerSession: 2, parallel: 2, warmup: 2, longEvents: 40, longTurns: 2 },
 };
 const MODEL = 'claude-sonnet-4-6';
 const ANSWER = 'Done: the answer is 42.';
 
-async function runTurns(server: RunningServer, client: HttpClient, sessionIds: string[], turns: number): Promise<number[]> {
+interface Driver {
+  server: RunningServer;
+  client: HttpClient;
+}
+
+/** `turns` rounds of one turn on each session in turn; returns each turn's duration. */
+async function runTurns({ server, client }: Driver, sessionIds: string[], turns: number): Promise<number[]> {
   const durations: number[] = [];
   for (let t = 0; t < turns; t++) {
     for (const id of sessionIds) {
@@ -57,40 +66,68 @@ async function inLanes(lanes: number, lane: (index: number) => Promise<number[]>
   return { perSecond: (durations.length * 1000) / (performance.now() - started), durations };
 }
 
+interface Phases {
+  sequential: { perSecond: number; durations: number[] };
+  parallel: { perSecond: number; durations: number[] };
+  /** Turn durations on a session whose log already holds `longEvents` events. */
+  long: number[];
+}
+
+/** Every timed phase against the server; the fake gets exactly one reply per turn. */
+async function runPhases(server: RunningServer, db: TestDatabase, options: { fake: FakeModel; size: (typeof SIZES)[BenchMode] }): Promise<Phases> {
+  const { fake, size } = options;
+  const client = new HttpClient(server.url);
+  const driver: Driver = { server, client };
+  try {
+    const agent = await client.post<{ id: string }>('/v1/agents', { name: 'bench', model: MODEL });
+    const newSession = async () => (await client.post<{ id: string }>('/v1/sessions', { agent: agent.id })).id;
+    const turnsTotal = size.warmup + size.sessions * size.turnsPerSession + size.parallel * size.turnsPerSession + size.longTurns;
+    for (let i = 0; i < turnsTotal; i++) fake.push(reply(text(ANSWER)));
+    const warm = await newSession();
+    await runTurns(driver, [warm], size.warmup);
+    const sequential = await inLanes(1, async () => {
+      const all: number[] = [];
+      for (let s = 0; s < size.sessions; s++) all.push(...(await runTurns(driver, [await newSession()], size.turnsPerSession)));
+      return all;
+    });
+    const parallelSessions = await Promise.all(Array.from({ length: size.parallel }, () => newSession()));
+    const parallel = await inLanes(size.parallel, (i) => runTurns(driver, [parallelSessions[i]!], size.turnsPerSession));
+    const raw = openRawDriver(db);
+    try {
+      await growSessionLog(raw, warm, size.longEvents);
+    } finally {
+      await raw.close();
+    }
+    const long = await runTurns(driver, [warm], size.longTurns);
+    fake.assertDone();
+    return { sequential, parallel, long };
+  } finally {
+    client.close();
+  }
+}
+
 async function measure(context: BenchContext): Promise<Measurement[]> {
   const size = SIZES[context.mode];
   const fake = await startFakeModel();
   const db = await createBenchDatabase('sqlite', 'NORMAL');
   const server = await startBenchServer(db, { ANTHROPIC_BASE_URL: fake.url });
-  const client = new HttpClient(server.url);
   try {
-    const agent = await client.post<{ id: string }>('/v1/agents', { name: 'bench', model: MODEL });
-    const newSession = async () => (await client.post<{ id: string }>('/v1/sessions', { agent: agent.id })).id;
-    const turnsTotal = size.sessions * size.turnsPerSession + size.parallel * size.turnsPerSession;
-    for (let i = 0; i < turnsTotal + size.warmup; i++) fake.push(reply(text(ANSWER)));
-    await runTurns(server, client, [await newSession()], size.warmup);
-    const sequential = await inLanes(1, async () => {
-      const all: number[] = [];
-      for (let s = 0; s < size.sessions; s++) all.push(...(await runTurns(server, client, [await newSession()], size.turnsPerSession)));
-      return all;
-    });
-    const parallelSessions = await Promise.all(Array.from({ length: size.parallel }, () => newSession()));
-    const parallel = await inLanes(size.parallel, (i) => runTurns(server, client, [parallelSessions[i]!], size.turnsPerSession));
-    fake.assertDone();
+    const { sequential, parallel, long } = await runPhases(server, db, { fake, size });
     await runModelCalls(fake, size.warmup);
     const modelSequential = await inLanes(1, () => runModelCalls(fake, sequential.durations.length));
     const modelParallel = await inLanes(size.parallel, () => runModelCalls(fake, size.turnsPerSession));
     fake.assertDone();
     const turnMs = mean(sequential.durations);
     const modelMs = mean(modelSequential.durations);
-    context.log(`turns: ${sequential.perSecond.toFixed(1)}/s sequential, ${parallel.perSecond.toFixed(1)}/s with ${size.parallel} sessions; ${turnMs.toFixed(2)} ms/turn, model ${modelMs.toFixed(2)} ms`);
+    const serverMs = turnMs - modelMs;
+    context.log(`turns: ${sequential.perSecond.toFixed(1)}/s sequential, ${parallel.perSecond.toFixed(1)}/s with ${size.parallel} sessions; ${turnMs.toFixed(2)} ms/turn, model ${modelMs.toFixed(2)} ms; long session ${mean(long).toFixed(1)} ms/turn`);
     return [
       { name: 'turn.sequential', value: sequential.perSecond, baseline: modelSequential.perSecond, note: `${sequential.durations.length} turns, ${size.turnsPerSession} per session, one at a time` },
       { name: 'turn.parallel', value: parallel.perSecond, baseline: modelParallel.perSecond, note: `${size.parallel} sessions × ${size.turnsPerSession} turns at once` },
-      { name: 'turn.server_ms', value: turnMs - modelMs, note: `turn ${turnMs.toFixed(2)} ms − model call ${modelMs.toFixed(2)} ms (sequential)` },
+      { name: 'turn.server_ms', value: serverMs, note: `turn ${turnMs.toFixed(2)} ms − model call ${modelMs.toFixed(2)} ms (sequential)` },
+      { name: 'turn.server_ms.long_session', value: mean(long) - modelMs, baseline: serverMs, note: `${size.longTurns} turns on a session holding ${size.longEvents} events` },
     ];
   } finally {
-    client.close();
     await server.close();
     await fake.close();
     await db.drop();
@@ -103,6 +140,7 @@ export const turnsSuite: BenchSuite = {
     { name: 'turn.sequential', unit: 'turns/s', description: 'full turns, one session at a time, vs the bare model call rate against the same fake' },
     { name: 'turn.parallel', unit: 'turns/s', description: 'full turns on 8 sessions at once vs 8 parallel bare model calls' },
     { name: 'turn.server_ms', unit: 'ms', description: 'server time per turn: mean turn time minus mean model call time' },
+    { name: 'turn.server_ms.long_session', unit: 'ms', description: 'server time per turn on a session that already holds 2,000 events, vs turn.server_ms' },
   ],
   run: measure,
 };

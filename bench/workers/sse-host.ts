@@ -80,7 +80,7 @@ async function startBare(request: Extract<SseHostRequest, { kind: 'start' }>): P
     sessionIds,
     async append(i) {
       const id = sessionIds[i]!;
-      const row = appender.append(DEFAULT_TENANT, id, 'agent.message', payloadJson);
+      const row = appender.append({ tenantId: DEFAULT_TENANT, sessionId: id, type: 'agent.message', payloadJson });
       if (!row) throw new Error(`session ${id} vanished`);
       commits.push(i, row.seq, sharedClockMs());
       const wire = toWireEvent({ sessionId: id, seq: row.seq, id: row.id, type: 'agent.message', payload: MESSAGE_PAYLOAD, processedAt: row.createdAt, createdAt: row.createdAt });

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SUITES } from '../../bench/suites/index.ts';
-import type { BenchResult, MachineInfo } from '../../bench/report.ts';
+import type { BenchReport } from '../../bench/report.ts';
 import { BACKENDS } from '../support/backends.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -38,7 +38,7 @@ describe.skipIf(!BACKENDS.includes('postgres'))('npm run bench', () => {
     const file = join(dir, 'bench.json');
     const { code, stdout, stderr } = await runBench(['--tiny', '--json', file]);
     expect(code, stderr).toBe(0);
-    const report = JSON.parse(readFileSync(file, 'utf8')) as { machine: MachineInfo; mode: string; failures: string[]; results: BenchResult[] };
+    const report = JSON.parse(readFileSync(file, 'utf8')) as BenchReport;
     expect(report.mode).toBe('tiny');
     expect(report.failures).toEqual([]);
     expect(typeof report.machine.cpu).toBe('string');
