@@ -90,7 +90,11 @@ function startSlirp(file: string, netns: string): RunningProcess & { ready: Prom
   child.stderr!.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString('utf8')).slice(-STDERR_LIMIT)));
   const exitFd = child.stdio[4] as Readable;
   exitFd.on('error', () => undefined);
-  const done = new Promise<void>((resolve) => child.once('close', () => resolve()));
+  // 'error' (it could not be spawned) may come without 'close'.
+  const done = new Promise<void>((resolve) => {
+    child.once('close', () => resolve());
+    child.once('error', () => resolve());
+  });
   const ready = new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`slirp4netns was not ready after ${ATTACH_TIMEOUT_MS} ms`)), ATTACH_TIMEOUT_MS);
     (child.stdio[3] as Readable).once('data', () => {

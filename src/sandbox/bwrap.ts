@@ -100,7 +100,8 @@ export class BwrapSandboxProvider implements SandboxProvider {
     const { networkSetup, ...base } = await this.prepare();
     const outbound = allowsOutbound(options.networking);
     if (outbound && !networkSetup.available) {
-      throw this.error('open', `This session's environment allows outbound network traffic, but the bwrap sandbox cannot provide it: ${networkSetup.problem}`, undefined, sessionId);
+      const message = `This session's environment allows outbound network traffic, but the bwrap sandbox cannot provide it: ${networkSetup.problem}`;
+      throw new SandboxError({ provider: this.name, operation: 'open', sandboxId: sessionId, message });
     }
     const network = outbound && networkSetup.available ? networkSetup : undefined;
     const uid = this.isolatesUsers ? sessionUid(sessionId, this.options.uidRange ?? DEFAULT_UID_RANGE) : undefined;
@@ -157,7 +158,7 @@ export class BwrapSandboxProvider implements SandboxProvider {
     };
   }
 
-  /** Runs `bash -c` a probe in a sandbox without a session directory, with or without network. */
+  /** Runs a probe script with `bash -c` in a sandbox without a session directory, with or without network. */
   private runProbe(base: BwrapBase, uid: number | undefined, networked: boolean) {
     const { networkSetup, ...command } = base;
     const network = networked && networkSetup.available ? networkSetup : undefined;
@@ -196,7 +197,7 @@ export class BwrapSandboxProvider implements SandboxProvider {
     }
   }
 
-  private error(operation: string, message: string, cause?: unknown, sandboxId?: string): SandboxError {
-    return new SandboxError({ provider: this.name, operation, sandboxId, message, cause });
+  private error(operation: string, message: string, cause?: unknown): SandboxError {
+    return new SandboxError({ provider: this.name, operation, message, cause });
   }
 }

@@ -6,6 +6,7 @@
  * the interface and the gateway answering ARP; the host's servers stay unreachable while the
  * test process itself can reach them.
  */
+import { existsSync } from 'node:fs';
 import { readdir, readFile, rm } from 'node:fs/promises';
 import http from 'node:http';
 import type net from 'node:net';
@@ -248,6 +249,34 @@ describe.skipIf(BWRAP_UNAVAILABLE !== undefined)('bwrap sandbox networking', () 
       if (isRoot) await expect(networked).rejects.toThrow(/\/nonexistent\/slirp4netns/);
       const offline = await broken.open('sess_offline', { networking: LIMITED_EMPTY });
       expect((await offline.exec('echo works')).stdout).toBe('works\n');
+    });
+  });
+
+  describe.skipIf(!isRoot)('a networking helper that fails', () => {
+    let failing: BwrapSandboxProvider;
+    let failingRoot: string;
+
+    beforeAll(async () => {
+      failingRoot = await createWorkdirRoot('oma-bwrap-bad-slirp');
+      // /bin/false exists, so the provider accepts it, and exits at once without a word.
+      failing = new BwrapSandboxProvider({ workdirRoot: failingRoot, networkHelpers: { slirp4netns: '/bin/false' } });
+    });
+
+    afterAll(async () => {
+      await failing?.shutdown();
+      if (failingRoot) await rm(path.dirname(failingRoot), { recursive: true, force: true });
+    });
+
+    it('is a boot warning, and a networked command fails with a clear error without having run', async () => {
+      const warnings = await failing.check();
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toMatch(/slirp4netns exited \(code 1\).*get an error from every command/);
+      const sandbox = await failing.open('sess_bad_network', { networking: UNRESTRICTED });
+      const run = sandbox.exec('touch ran.txt');
+      await expect(run).rejects.toThrow(SandboxError);
+      await expect(run).rejects.toThrow(/Could not give the sandbox its network .*slirp4netns exited/);
+      expect(existsSync(path.join(failingRoot, 'sess_bad_network', 'ran.txt'))).toBe(false);
+      expect(await childProcessesNamed('false')).toEqual([]);
     });
   });
 });
