@@ -14,6 +14,7 @@ import { DbProbe } from './db-probe.ts';
 import { runIteration, type IterationResult, type RunContext } from './iteration.ts';
 import { ScriptedAgent } from './scripted-agent.ts';
 import { ServerControl } from './server-control.ts';
+import { WORKLOADS, type WorkloadName } from './plan.ts';
 
 export interface CrashTestOptions {
   backend: Backend;
@@ -22,6 +23,12 @@ export interface CrashTestOptions {
   seed: number;
   /** Keep going past `iterations` until at least this many kills were made. */
   minKills?: number;
+  /** Kills per iteration, [min, max] (default [1, 3]); more kills per iteration spend less time on checks. */
+  killsPerIteration?: [number, number];
+  /** Sessions per iteration, [min, max] (default [2, 4]). */
+  sessionsPerIteration?: [number, number];
+  /** Work per session (default `full`). */
+  workload?: WorkloadName;
   /** Start numbering at this iteration (its workload depends only on seed and number). */
   firstIteration?: number;
   /** Progress lines (one per iteration). */
@@ -69,7 +76,10 @@ export async function runCrashTest(options: CrashTestOptions): Promise<CrashTest
   try {
     await control.start();
     store = await openStore(db.database);
-    const run: RunContext = { seed: options.seed, control, fake, probe: new DbProbe(store), dataDir: db.dataDir, agents: await createAgents(control.baseURL), trace: options.trace };
+    const run: RunContext = { seed: options.seed, control, fake, probe: new DbProbe(store), dataDir: db.dataDir, agents: await createAgents(control.baseURL), trace: options.trace,
+      killsPerIteration: options.killsPerIteration ?? [1, 3], sessionsPerIteration: options.sessionsPerIteration ?? [2, 4],
+      workload: WORKLOADS[options.workload ?? 'full'],
+    };
     const first = options.firstIteration ?? 0;
     for (let i = first; i < first + options.iterations || report.kills < (options.minKills ?? 0); i++) {
       const t0 = Date.now();

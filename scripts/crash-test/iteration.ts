@@ -9,7 +9,7 @@ import { listAllEvents, requestJson } from './api.ts';
 import type { DbProbe } from './db-probe.ts';
 import { checkSession } from './invariants.ts';
 import { awaitTrigger, chooseTrigger, type TriggerContext } from './kill-triggers.ts';
-import { randomPlan } from './plan.ts';
+import { randomPlan, type Workload } from './plan.ts';
 import { Random } from './random.ts';
 import { RecoveryGate } from './recovery-gate.ts';
 import type { ServerControl } from './server-control.ts';
@@ -23,6 +23,9 @@ export interface RunContext {
   probe: DbProbe;
   dataDir: string;
   agents: { allow: string; ask: string };
+  killsPerIteration: [number, number];
+  sessionsPerIteration: [number, number];
+  workload: Workload;
   /** Phase timings and other detail, when tracing. */
   trace?: (line: string) => void;
 }
@@ -68,7 +71,7 @@ export async function runIteration(run: RunContext, index: number): Promise<Iter
     workDone: () => driversDone,
   };
   const kills: string[] = [];
-  const killCount = rng.int(1, 3);
+  const killCount = rng.int(...run.killsPerIteration);
   const ids = sessions.map((s) => s.id);
   for (let k = 0; k < killCount; k++) {
     const label = await awaitTrigger(chooseTrigger(rng, k > 0, sessions.some((s) => s.variant === 'ask')), ctx);
@@ -93,12 +96,15 @@ export async function runIteration(run: RunContext, index: number): Promise<Iter
 }
 
 async function createSessions(run: RunContext, index: number, rng: Random, gate: RecoveryGate, listeners: Set<(f: RecordedFrame) => void>): Promise<SessionUnderTest[]> {
-  const count = rng.int(2, 4);
+  const count = rng.int(...run.sessionsPerIteration);
   const out: SessionUnderTest[] = [];
   for (let s = 0; s < count; s++) {
     const variant = rng.chance(0.25) ? 'ask' : 'allow';
     const tag = `i${index}s${s}`;
-    const messages: PlannedMessage[] = Array.from({ length: rng.int(1, 3) }, (_, m) => ({ plan: randomPlan(rng, tag, `m${m}`), queued: m > 0 && rng.chance(0.35) }));
+    const messages: PlannedMessage[] = Array.from({ length: rng.int(...run.workload.messages) }, (_, m) => ({
+      plan: randomPlan(rng, run.workload, { sessionTag: tag, messageTag: `m${m}` }),
+      queued: m > 0 && rng.chance(0.35),
+    }));
     const created = await requestJson<{ id: string }>(run.control.baseURL, 'POST', '/v1/sessions', { agent: run.agents[variant], title: tag });
     const sendGate = async () => {
       await run.control.ready;

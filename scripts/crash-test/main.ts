@@ -9,7 +9,7 @@ import type { Backend } from '../../test/support/backends.ts';
 import { formatReports } from './report.ts';
 
 function usage(message: string): never {
-  process.stderr.write(`crash-test: ${message}\nusage: npm run crash-test -- --iterations N --backend sqlite|postgres|both [--seed S] [--min-kills K] [--first-iteration I] [--keep] [--quiet]\n`);
+  process.stderr.write(`crash-test: ${message}\nusage: npm run crash-test -- --iterations N --backend sqlite|postgres|both [--seed S] [--min-kills K] [--first-iteration I] [--kills-per-iteration N|MIN-MAX] [--sessions-per-iteration N|MIN-MAX] [--workload full|light] [--keep] [--quiet] [--trace]\n`);
   process.exit(2);
 }
 
@@ -22,6 +22,9 @@ try {
       seed: { type: 'string' },
       'min-kills': { type: 'string' },
       'first-iteration': { type: 'string' },
+      'kills-per-iteration': { type: 'string' },
+      'sessions-per-iteration': { type: 'string' },
+      workload: { type: 'string', default: 'full' },
       keep: { type: 'boolean', default: false },
       quiet: { type: 'boolean', default: false },
       trace: { type: 'boolean', default: false },
@@ -38,6 +41,12 @@ const integer = (name: string, value: string | undefined, min: number) => {
 };
 const backends: Backend[] =
   values.backend === 'both' ? ['sqlite', 'postgres'] : values.backend === 'sqlite' || values.backend === 'postgres' ? [values.backend] : usage('--backend must be sqlite, postgres or both');
+const range = (name: string, value: string | undefined): [number, number] | undefined => {
+  if (value === undefined) return undefined;
+  const [min, max = min] = value.split('-').map((x) => integer(name, x, 1)!);
+  if (min! > max) usage(`--${name} must be N or MIN-MAX`);
+  return [min!, max];
+};
 const seed = integer('seed', values.seed, 0) ?? Math.floor(Math.random() * 2 ** 31);
 const log = values.quiet ? undefined : (line: string) => process.stdout.write(`${new Date().toISOString()} ${line}\n`);
 process.stdout.write(`crash-test: seed ${seed}, backends ${backends.join(', ')}\n`);
@@ -51,6 +60,9 @@ for (const backend of backends) {
       iterations: integer('iterations', values.iterations, 1)!,
       minKills: integer('min-kills', values['min-kills'], 0),
       firstIteration: integer('first-iteration', values['first-iteration'], 0),
+      killsPerIteration: range('kills-per-iteration', values['kills-per-iteration']),
+      sessionsPerIteration: range('sessions-per-iteration', values['sessions-per-iteration']),
+      workload: values.workload === 'full' || values.workload === 'light' ? values.workload : usage('--workload must be full or light'),
       keepData: values.keep,
       log: log && ((line) => log(`[${backend}] ${line}`)),
       trace: values.trace ? (line) => process.stdout.write(`${line}\n`) : undefined,

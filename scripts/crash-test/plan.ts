@@ -57,12 +57,27 @@ export function decodePlan(text: string): MessagePlan | undefined {
 
 const WEIGHTED_KINDS: StepKind[] = ['bash', 'bash', 'bash', 'pair', 'read', 'glob', 'grep', 'write'];
 
-export function randomPlan(rng: Random, sessionTag: string, messageTag: string): MessagePlan {
-  const steps: Step[] = Array.from({ length: rng.int(0, 4) }, () => {
+/** How much work each session gets: `light` keeps iterations short for the test suite. */
+export interface Workload {
+  messages: [number, number];
+  steps: [number, number];
+  maxSleepMs: number;
+  maxChunkDelayMs: number;
+}
+
+export const WORKLOADS = {
+  full: { messages: [1, 3], steps: [0, 4], maxSleepMs: 400, maxChunkDelayMs: 25 },
+  light: { messages: [1, 2], steps: [0, 3], maxSleepMs: 200, maxChunkDelayMs: 10 },
+} satisfies Record<string, Workload>;
+
+export type WorkloadName = keyof typeof WORKLOADS;
+
+export function randomPlan(rng: Random, workload: Workload, tags: { sessionTag: string; messageTag: string }): MessagePlan {
+  const steps: Step[] = Array.from({ length: rng.int(...workload.steps) }, () => {
     const kind = rng.pick(WEIGHTED_KINDS);
-    return { kind, sleepMs: kind === 'bash' || kind === 'pair' ? rng.int(0, 400) : 0, failOnce: rng.chance(0.06) };
+    return { kind, sleepMs: kind === 'bash' || kind === 'pair' ? rng.int(0, workload.maxSleepMs) : 0, failOnce: rng.chance(0.06) };
   });
-  return { sessionTag, messageTag, chunkDelayMs: rng.int(0, 25), textLength: rng.int(10, 160), steps };
+  return { ...tags, chunkDelayMs: rng.int(0, workload.maxChunkDelayMs), textLength: rng.int(10, 160), steps };
 }
 
 /** The unique token of the side effect of step `index` of a message: one line in effects.log. */
