@@ -8,8 +8,10 @@ import { runCrashTest, type CrashTestReport } from './crash-test.ts';
 import type { Backend } from '../../test/support/backends.ts';
 import { formatReports } from './report.ts';
 
+const USAGE = `usage: npm run crash-test -- --iterations N --backend sqlite|postgres|both [--seed S] [--min-kills K] [--first-iteration I] [--kills-per-iteration N|MIN-MAX] [--sessions-per-iteration N|MIN-MAX] [--workload full|light] [--keep] [--quiet] [--trace]\n`;
+
 function usage(message: string): never {
-  process.stderr.write(`crash-test: ${message}\nusage: npm run crash-test -- --iterations N --backend sqlite|postgres|both [--seed S] [--min-kills K] [--first-iteration I] [--kills-per-iteration N|MIN-MAX] [--sessions-per-iteration N|MIN-MAX] [--workload full|light] [--keep] [--quiet] [--trace]\n`);
+  process.stderr.write(`crash-test: ${message}\n${USAGE}`);
   process.exit(2);
 }
 
@@ -28,10 +30,15 @@ try {
       keep: { type: 'boolean', default: false },
       quiet: { type: 'boolean', default: false },
       trace: { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
     },
   }));
 } catch (err) {
   usage((err as Error).message);
+}
+if (values.help) {
+  process.stdout.write(USAGE);
+  process.exit(0);
 }
 const integer = (name: string, value: string | undefined, min: number) => {
   if (value === undefined) return undefined;
