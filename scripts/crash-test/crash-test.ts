@@ -51,6 +51,7 @@ export interface CrashTestReport {
   recoveryEvents: number;
   sessions: number;
   messages: number;
+  interrupts: number;
   toolCalls: number;
   modelRequests: number;
   reconciledSends: number;
@@ -65,7 +66,7 @@ export async function runCrashTest(options: CrashTestOptions): Promise<CrashTest
   const started = Date.now();
   const report: CrashTestReport = {
     backend: options.backend, seed: options.seed, iterations: 0, kills: 0, killsByTrigger: {}, recoveredTurns: 0, recoveryEvents: 0,
-    sessions: 0, messages: 0, toolCalls: 0, modelRequests: 0, reconciledSends: 0, streamConnections: 0, violations: [], durationMs: 0,
+    sessions: 0, messages: 0, interrupts: 0, toolCalls: 0, modelRequests: 0, reconciledSends: 0, streamConnections: 0, violations: [], durationMs: 0,
   };
   const fake = await startFakeModel();
   const model = new ScriptedAgent();
@@ -127,7 +128,7 @@ async function globalChecks(probe: DbProbe): Promise<string[]> {
 
 function failedIteration(err: unknown, output: string): IterationResult {
   return {
-    sessions: 0, kills: [], recoveredTurns: 0, recoveryEvents: 0, messages: 0, toolCalls: 0, reconciledSends: 0, streamConnections: 0,
+    sessions: 0, kills: [], recoveredTurns: 0, recoveryEvents: 0, messages: 0, interrupts: 0, toolCalls: 0, reconciledSends: 0, streamConnections: 0,
     violations: [`iteration aborted: ${(err as Error).stack ?? String(err)}\nserver output (tail):\n${output.slice(-3000)}`],
   };
 }
@@ -140,6 +141,7 @@ function add(report: CrashTestReport, r: IterationResult): void {
   report.recoveryEvents += r.recoveryEvents;
   report.sessions += r.sessions;
   report.messages += r.messages;
+  report.interrupts += r.interrupts;
   report.toolCalls += r.toolCalls;
   report.reconciledSends += r.reconciledSends;
   report.streamConnections += r.streamConnections;

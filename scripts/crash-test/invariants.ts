@@ -38,6 +38,8 @@ export interface SessionEvidence {
 }
 
 const RESTART_NOTICE = 'The server restarted while';
+const INTERRUPT_NOTICE = 'the user interrupted the turn';
+const NOT_RUN_NOTICE = 'This tool call was not run';
 const MUTATING = new Set(['bash', 'write', 'edit', 'web_fetch']);
 const USER_TYPES = new Set(['user.message', 'user.interrupt', 'user.tool_confirmation']);
 
@@ -131,6 +133,11 @@ function checkUserMessages(e: SessionEvidence, v: Report): void {
     if (ev.type !== 'oma.user_event_processed') continue;
     for (const id of (ev.event_ids as string[]) ?? []) processed.set(id, (processed.get(id) ?? 0) + 1);
   }
+  for (const i of e.events.filter((ev) => ev.type === 'user.interrupt')) {
+    if (processed.get(i.id) !== 1) v(`interrupt ${i.id} was consumed ${processed.get(i.id) ?? 0} times`);
+  }
+  // A turn cut short by an interrupt may end without an answer; never with two.
+  const interrupted = e.events.some((ev) => ev.type === 'user.interrupt');
   const tags = new Map<string, number>();
   for (const m of messages) {
     const tag = decodePlan(textOf(m))?.messageTag ?? `?${m.id}`;
@@ -142,7 +149,8 @@ function checkUserMessages(e: SessionEvidence, v: Report): void {
   for (const ev of e.events) if (ev.type === 'agent.message') for (const t of answeredTags(textOf(ev))) answers.set(t, (answers.get(t) ?? 0) + 1);
   for (const tag of e.sentTags) {
     if (tags.get(tag) !== 1) v(`user message ${tag} is in the log ${tags.get(tag) ?? 0} times`);
-    if (answers.get(tag) !== 1) v(`user message ${tag} was answered ${answers.get(tag) ?? 0} times`);
+    const answered = answers.get(tag) ?? 0;
+    if (answered > 1 || (answered === 0 && !interrupted)) v(`user message ${tag} was answered ${answered} times`);
   }
   for (const [tag, id] of e.acknowledged) {
     const ev = messages.find((m) => m.id === id);
@@ -160,7 +168,8 @@ function checkSideEffects(e: SessionEvidence, v: Report): void {
   for (const u of e.events.filter((ev) => ev.type === 'agent.tool_use')) {
     const input = u.input as { command?: string; file_path?: string; content?: string };
     const result = e.events.find((r) => r.type === 'agent.tool_result' && r.tool_use_id === u.id);
-    const flagged = result !== undefined && textOf(result).includes(RESTART_NOTICE);
+    const text = result ? textOf(result) : '';
+    const flagged = text.includes(RESTART_NOTICE) || text.includes(INTERRUPT_NOTICE);
     if (u.name === 'bash') {
       const token = /^echo (\S+) >>/.exec(input.command ?? '')?.[1];
       if (!token) continue;
@@ -168,8 +177,9 @@ function checkSideEffects(e: SessionEvidence, v: Report): void {
       tokens.add(token);
       const n = count.get(token) ?? 0;
       if (n > 1) v(`side effect ${token} ran ${n} times`);
+      else if (text.includes(NOT_RUN_NOTICE) && n !== 0) v(`bash ${token} was reported as not run, but its side effect ran`);
       else if (result && !result.is_error && n !== 1) v(`bash ${token} reported success but its side effect ran ${n} times`);
-      else if (result?.is_error && !flagged) v(`bash ${token} failed without the restart notice: ${textOf(result).slice(0, 200)}`);
+      else if (result?.is_error && !flagged && !text.includes(NOT_RUN_NOTICE)) v(`bash ${token} failed without the restart notice: ${text.slice(0, 200)}`);
     } else if (u.name === 'write' && result && !result.is_error) {
       const path = join(e.sandboxDir, input.file_path ?? '');
       if (!existsSync(path) || readFileSync(path, 'utf8') !== input.content) v(`write ${input.file_path} reported success but the file is not there`);
@@ -179,7 +189,9 @@ function checkSideEffects(e: SessionEvidence, v: Report): void {
 }
 
 function checkFinalState(e: SessionEvidence, v: Report): void {
-  const last = e.events[e.events.length - 1];
+  // Only client input the server consumed without a new turn (an interrupt of an idle session, a
+  // late confirmation) and bookkeeping may follow the last status.
+  const last = e.events.filter((ev) => /^(session|agent|span)\./.test(ev.type)).at(-1);
   const reason = last?.stop_reason as { type?: string } | undefined;
   if (last?.type !== 'session.status_idle' || reason?.type !== 'end_turn') v(`the session did not end idle with end_turn (last event: ${last?.type} ${JSON.stringify(last?.stop_reason ?? null)})`);
   if (e.session.status !== 'idle') v(`sessions.status is ${e.session.status}, expected idle`);

@@ -38,6 +38,7 @@ export interface IterationResult {
   /** oma.turn_recovered events (a turn may log several). */
   recoveryEvents: number;
   messages: number;
+  interrupts: number;
   toolCalls: number;
   reconciledSends: number;
   streamConnections: number;
@@ -90,7 +91,7 @@ export async function runIteration(run: RunContext, index: number): Promise<Iter
   await waitSettled(run, sessions, violations);
   trace('settled');
   for (const s of sessions) await s.recorder.stop();
-  const result: IterationResult = { sessions: sessions.length, kills, recoveredTurns: gate.recovered, recoveryEvents: 0, messages: 0, toolCalls: 0, reconciledSends: 0, streamConnections: 0, violations };
+  const result: IterationResult = { sessions: sessions.length, kills, recoveredTurns: gate.recovered, recoveryEvents: 0, messages: 0, interrupts: 0, toolCalls: 0, reconciledSends: 0, streamConnections: 0, violations };
   for (const s of sessions) await verify(run, s, result);
   return result;
 }
@@ -104,6 +105,7 @@ async function createSessions(run: RunContext, index: number, rng: Random, gate:
     const messages: PlannedMessage[] = Array.from({ length: rng.int(...run.workload.messages) }, (_, m) => ({
       plan: randomPlan(rng, run.workload, { sessionTag: tag, messageTag: `m${m}` }),
       queued: m > 0 && rng.chance(0.35),
+      interruptAfterMs: rng.chance(run.workload.interruptChance) ? rng.int(0, 1500) : undefined,
     }));
     const created = await requestJson<{ id: string }>(run.control.baseURL, 'POST', '/v1/sessions', { agent: run.agents[variant], title: tag });
     const sendGate = async () => {
@@ -159,6 +161,7 @@ async function verify(run: RunContext, s: SessionUnderTest, result: IterationRes
   );
   result.recoveryEvents += events.filter((e) => e.type === 'oma.turn_recovered').length;
   result.messages += s.driver.messages.length;
+  result.interrupts += s.driver.interrupts.length;
   result.toolCalls += events.filter((e) => e.type === 'agent.tool_use').length;
   result.reconciledSends += s.driver.reconciled;
   result.streamConnections += s.recorder.connections;

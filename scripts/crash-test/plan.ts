@@ -60,14 +60,16 @@ const WEIGHTED_KINDS: StepKind[] = ['bash', 'bash', 'bash', 'pair', 'read', 'glo
 /** How much work each session gets: `light` keeps iterations short for the test suite. */
 export interface Workload {
   messages: [number, number];
+  /** Chance that the client interrupts a message's turn (user.interrupt) a random time after sending it. */
+  interruptChance: number;
   steps: [number, number];
   maxSleepMs: number;
   maxChunkDelayMs: number;
 }
 
 export const WORKLOADS = {
-  full: { messages: [1, 3], steps: [0, 4], maxSleepMs: 400, maxChunkDelayMs: 25 },
-  light: { messages: [1, 2], steps: [0, 3], maxSleepMs: 200, maxChunkDelayMs: 10 },
+  full: { messages: [1, 3], interruptChance: 0.12, steps: [0, 4], maxSleepMs: 400, maxChunkDelayMs: 25 },
+  light: { messages: [1, 2], interruptChance: 0.1, steps: [0, 3], maxSleepMs: 200, maxChunkDelayMs: 10 },
 } satisfies Record<string, Workload>;
 
 export type WorkloadName = keyof typeof WORKLOADS;

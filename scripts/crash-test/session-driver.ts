@@ -1,9 +1,10 @@
 /**
  * Plays the client of one session through crashes: sends its planned user messages (the next one
- * once the previous is answered, or at once when it is "queued" behind a running turn), confirms
- * `always_ask` tool calls when the session asks, and retries whatever a crash cut off. A request
- * whose outcome is unknown (the server died while it was in flight) is looked up in the log before
- * it is sent again, as a careful client would, so a duplicate in the log is the server's fault.
+ * once the session is quiet again, or at once when it is "queued" behind a running turn), sometimes
+ * interrupts a turn, confirms `always_ask` tool calls when the session asks, and retries whatever a
+ * crash cut off. A request whose outcome is unknown (the server died while it was in flight) is
+ * looked up in the log before it is sent again, as a careful client would, so a duplicate in the
+ * log is the server's fault.
  */
 import { HttpError, listAllEvents, requestJson, sleep, textOf, type WireEvent } from './api.ts';
 import type { ServerControl } from './server-control.ts';
@@ -14,8 +15,10 @@ import type { Random } from './random.ts';
 
 export interface PlannedMessage {
   plan: MessagePlan;
-  /** Sent right after the previous message instead of after its answer. */
+  /** Sent right after the previous message instead of once the session is quiet. */
   queued: boolean;
+  /** Send a user.interrupt this long after the message (if it is not answered by then). */
+  interruptAfterMs?: number;
 }
 
 /** Waits for permission to send (a server is up and the harness is not watching a recovery). */
@@ -26,11 +29,13 @@ const TURN_TIMEOUT_MS = 90_000;
 export class SessionDriver {
   /** Message tag → id of its user.message event, once the server acknowledged it or it was found in the log. */
   readonly acknowledged = new Map<string, string>();
-  /** Sends whose outcome was unknown and that were then found in (or missing from) the log. */
+  /** Ids of the user.interrupt events this client got into the log. */
+  readonly interrupts: string[] = [];
+  /** Sends whose outcome was unknown and that were then looked up in the log. */
   reconciled = 0;
   readonly violations: string[] = [];
   private readonly confirmed = new Set<string>();
-  private confirmations: Promise<void>[] = [];
+  private readonly pending: Promise<void>[] = [];
 
   constructor(
     private readonly control: ServerControl,
@@ -41,21 +46,28 @@ export class SessionDriver {
     private readonly rng: Random,
   ) {}
 
-  /** Sends everything and waits until every message is answered; false when a turn never finished. */
+  /** Sends everything and waits until the session is quiet; false when it never was. */
   async run(): Promise<boolean> {
     try {
       for (const [i, m] of this.messages.entries()) {
-        if (i > 0 && !m.queued) await this.waitAnswered(this.messages.slice(0, i));
+        if (i > 0 && !m.queued) await this.waitQuiet();
         await sleep(this.rng.int(0, 60));
         await this.sendMessage(m);
+        if (m.interruptAfterMs !== undefined) this.pending.push(this.interruptLater(m, m.interruptAfterMs));
       }
-      await this.waitAnswered(this.messages);
-      await Promise.all(this.confirmations);
+      await this.drain();
+      await this.waitQuiet();
+      await this.drain();
       return true;
     } catch (err) {
       this.violations.push(`session ${this.sessionId}: ${(err as Error).message}`);
       return false;
     }
+  }
+
+  /** Waits for every interrupt and confirmation started so far, including ones started meanwhile. */
+  private async drain(): Promise<void> {
+    for (let done = 0; done < this.pending.length; done = this.pending.length) await Promise.all(this.pending.slice(done));
   }
 
   /** Called for every recorded frame of this session: answers requires_action with "allow". */
@@ -65,7 +77,7 @@ export class SessionDriver {
     for (const id of reason.event_ids ?? []) {
       if (this.confirmed.has(id)) continue;
       this.confirmed.add(id);
-      this.confirmations.push(this.confirm(id));
+      this.pending.push(this.confirm(id));
     }
   }
 
@@ -73,60 +85,81 @@ export class SessionDriver {
     return this.recorder.frames.some((f) => f.type === 'agent.message' && answeredTags(textOf(f.data)).includes(tag));
   }
 
-  private waitAnswered(messages: PlannedMessage[]): Promise<void> {
-    const tags = messages.map((m) => m.plan.messageTag);
-    return this.recorder.waitUntil(() => tags.every((t) => this.isAnswered(t)), TURN_TIMEOUT_MS, `answers to ${tags.join(', ')} of ${this.sessionId}`);
+  /**
+   * Every interrupt sent so far was consumed, and every message was consumed by a turn that has
+   * ended since (the session's last status, committed after the last of them was consumed, is idle
+   * on end_turn). Frames arrive one at a time, so "consumed" alone can be seen a moment before the
+   * status_running committed with it.
+   */
+  private isQuiet(): boolean {
+    const consumedAt = new Map<string, number>();
+    let lastStatus: { index: number; event: WireEvent } | undefined;
+    this.recorder.frames.forEach((f, index) => {
+      if (f.type === 'oma.user_event_processed') for (const id of (f.data.event_ids as string[]) ?? []) consumedAt.set(id, index);
+      if (f.type.startsWith('session.status_')) lastStatus = { index, event: f.data };
+    });
+    if (!this.interrupts.every((id) => consumedAt.has(id))) return false;
+    const messages = [...this.acknowledged.values()];
+    if (!messages.every((id) => consumedAt.has(id))) return false;
+    const lastConsumed = Math.max(-1, ...messages.map((id) => consumedAt.get(id)!));
+    const reason = lastStatus?.event.stop_reason as { type?: string } | null | undefined;
+    return lastStatus !== undefined && lastStatus.index > lastConsumed && lastStatus.event.type === 'session.status_idle' && reason?.type === 'end_turn';
+  }
+
+  private waitQuiet(): Promise<void> {
+    return this.recorder.waitUntil(() => this.isQuiet(), TURN_TIMEOUT_MS, `session ${this.sessionId} to finish its turns (messages ${[...this.acknowledged.keys()].join(', ')})`);
   }
 
   private async sendMessage(m: PlannedMessage): Promise<void> {
     const text = encodePlan(m.plan);
-    const body = { events: [{ type: 'user.message', content: [{ type: 'text', text }] }] };
-    for (;;) {
-      await this.gate();
-      try {
-        const res = await requestJson<{ data: WireEvent[] }>(this.control.baseURL, 'POST', `/v1/sessions/${this.sessionId}/events`, body);
-        this.acknowledged.set(m.plan.messageTag, res.data[0]!.id);
-        return;
-      } catch (err) {
-        if (err instanceof HttpError) {
-          this.violations.push(`session ${this.sessionId}: sending ${m.plan.messageTag} failed: ${err.message}`);
-          return;
-        }
-      }
-      // The server died with the request in flight: it may or may not have been committed.
-      const found = await this.findInLog((e) => e.type === 'user.message' && textOf(e) === text);
-      this.reconciled++;
-      if (found) {
-        this.acknowledged.set(m.plan.messageTag, found.id);
-        return;
-      }
-    }
+    const event = { type: 'user.message', content: [{ type: 'text', text }] };
+    const id = await this.send(event, `message ${m.plan.messageTag}`, (log) => log.find((e) => e.type === 'user.message' && textOf(e) === text));
+    if (id) this.acknowledged.set(m.plan.messageTag, id);
+  }
+
+  private async interruptLater(m: PlannedMessage, delayMs: number): Promise<void> {
+    await sleep(delayMs);
+    if (this.isAnswered(m.plan.messageTag)) return;
+    // Interrupts are all alike: one in the log that this client does not know yet is the one it sent.
+    const id = await this.send({ type: 'user.interrupt' }, 'interrupt', (log) => log.find((e) => e.type === 'user.interrupt' && !this.interrupts.includes(e.id)));
+    if (id) this.interrupts.push(id);
   }
 
   private async confirm(toolUseId: string): Promise<void> {
     await sleep(this.rng.int(0, 300));
-    const body = { events: [{ type: 'user.tool_confirmation', tool_use_id: toolUseId, result: 'allow' }] };
+    const event = { type: 'user.tool_confirmation', tool_use_id: toolUseId, result: 'allow' };
+    await this.send(event, `confirmation of ${toolUseId}`, (log) => log.find((e) => e.type === 'user.tool_confirmation' && e.tool_use_id === toolUseId), true);
+  }
+
+  /**
+   * POSTs one event until it is known to be in the log; returns its id. `find` looks for it in the
+   * log after a crash left the outcome unknown. `answeredIsFine`: a 400 "already been answered" means
+   * an earlier attempt got through.
+   */
+  private async send(event: Record<string, unknown>, what: string, find: (log: WireEvent[]) => WireEvent | undefined, answeredIsFine = false): Promise<string | undefined> {
     for (;;) {
       await this.gate();
       try {
-        await requestJson(this.control.baseURL, 'POST', `/v1/sessions/${this.sessionId}/events`, body);
-        return;
+        const res = await requestJson<{ data: WireEvent[] }>(this.control.baseURL, 'POST', `/v1/sessions/${this.sessionId}/events`, { events: [event] });
+        return res.data[0]!.id;
       } catch (err) {
         if (err instanceof HttpError) {
-          // A retry of a confirmation that did reach the log before the crash.
-          if (err.status === 400 && err.body.includes('already been answered')) return;
-          this.violations.push(`session ${this.sessionId}: confirming ${toolUseId} failed: ${err.message}`);
-          return;
+          if (answeredIsFine && err.status === 400 && err.body.includes('already been answered')) return undefined;
+          this.violations.push(`session ${this.sessionId}: sending ${what} failed: ${err.message}`);
+          return undefined;
         }
       }
+      this.reconciled++;
+      const found = await this.findInLog(find);
+      if (found) return found.id;
     }
   }
 
-  private async findInLog(match: (e: WireEvent) => boolean): Promise<WireEvent | undefined> {
+  private async findInLog(find: (log: WireEvent[]) => WireEvent | undefined): Promise<WireEvent | undefined> {
     for (;;) {
       await this.control.ready;
       try {
-        return (await listAllEvents(this.control.baseURL, this.sessionId)).find(match);
+        return find(await listAllEvents(this.control.baseURL, this.sessionId));
       } catch (err) {
         if (err instanceof HttpError) throw err;
       }

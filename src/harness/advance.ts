@@ -52,6 +52,13 @@ export async function advance(ctx: StepContext): Promise<StepOutcome> {
   if (state.status === 'terminated' || !ctx.agent) return 'stop';
 
   if (state.queuedInterrupts.length > 0) return handleInterrupt(ctx, state);
+  if (state.staleConfirmations.length > 0) {
+    // Confirmations of calls that no longer wait for one (answered meanwhile, e.g. by an interrupt):
+    // nothing to do but mark them consumed, or they would stay queued input forever.
+    const stale = state.staleConfirmations;
+    await append(ctx, [{ type: USER_EVENTS_PROCESSED, payload: { event_ids: stale }, processedAt: now() }], { markProcessed: stale });
+    return 'continue';
+  }
   if (state.openSpan) {
     // A model request was cut off by a crash: close its span and mark the turn as recovered; the next
     // step issues the request again from the committed history (the partial output was never stored).
@@ -117,11 +124,24 @@ async function fromIdle(ctx: StepContext, state: SessionState): Promise<StepOutc
 
 async function handleInterrupt(ctx: StepContext, state: SessionState): Promise<StepOutcome> {
   const ids = state.queuedInterrupts.map((e) => e.id);
-  const events: NewEvent[] = [{ type: USER_EVENTS_PROCESSED, payload: { event_ids: ids }, processedAt: now() }];
+  const busy = state.status === 'running' || state.status === 'rescheduling' || state.lastIdleReason?.type === 'requires_action';
+  // Every tool use gets exactly one result in the log, also when the turn is cut short. A call that
+  // had started is one whose step was cut off by a crash (a step the interrupt aborted committed its
+  // own result), so it may have run.
+  const unanswered = busy ? state.pendingTools.filter((t) => t.kind === 'builtin' && !t.result && t.confirmation?.result !== 'deny') : [];
+  const events: NewEvent[] = unanswered.map((t) => ({
+    type: 'agent.tool_result',
+    payload: {
+      tool_use_id: t.eventId,
+      content: [{ type: 'text', text: t.started ? `Tool "${t.name}" was stopped: the user interrupted the turn. It may or may not have completed; check its effects before retrying.` : `This tool call was not run: the user interrupted the turn.` }],
+      is_error: true,
+    },
+    processedAt: now(),
+  }));
+  events.push({ type: USER_EVENTS_PROCESSED, payload: { event_ids: ids }, processedAt: now() });
   if (state.openSpan) {
     events.push({ type: 'span.model_request_end', payload: { model_request_start_id: state.openSpan.id, is_error: null, model_usage: zeroUsage() }, processedAt: now() });
   }
-  const busy = state.status === 'running' || state.status === 'rescheduling' || state.lastIdleReason?.type === 'requires_action';
   if (busy) events.push(idle({ type: 'end_turn' }));
   await append(ctx, events, { sessionPatch: busy ? { status: 'idle', turn_id: null } : {}, markProcessed: [...ids, ...processedConfirmations(state)] });
   return state.queuedMessages.length > 0 ? 'continue' : 'stop';

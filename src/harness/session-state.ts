@@ -29,6 +29,8 @@ export interface SessionState {
   lastIdleReason?: { type: string; event_ids?: string[] };
   queuedMessages: StoredEvent[];
   queuedInterrupts: StoredEvent[];
+  /** Unprocessed user.tool_confirmation events whose tool use no longer waits for one. */
+  staleConfirmations: string[];
   /** A model request whose start span has no end (interrupted by a crash). */
   openSpan?: StoredEvent;
   /** Tool uses of the latest model response, if the history ends with it. */
@@ -53,7 +55,8 @@ function toolResultBlock(t: ToolUseState): Anthropic.ToolResultBlockParam {
 const isAnswered = (t: ToolUseState) => t.result !== undefined || t.confirmation?.result === 'deny';
 
 export function deriveSessionState(events: StoredEvent[]): SessionState {
-  const state: SessionState = { status: 'none', queuedMessages: [], queuedInterrupts: [], pendingTools: [], messages: [], turnEnded: false };
+  const state: SessionState = { status: 'none', queuedMessages: [], queuedInterrupts: [], staleConfirmations: [], pendingTools: [], messages: [], turnEnded: false };
+  const unprocessedConfirmations: { eventId: string; toolEventId: string }[] = [];
   const byId = new Map(events.map((e) => [e.id, e]));
   const tools = new Map<string, ToolUseState>();
   let open: ToolUseState[] = [];
@@ -133,6 +136,7 @@ export function deriveSessionState(events: StoredEvent[]): SessionState {
       case 'user.tool_confirmation': {
         const t = tools.get(String(p.tool_use_id));
         if (t) t.confirmation = { result: p.result as 'allow' | 'deny', denyMessage: p.deny_message as string | null, eventId: e.id, processed: e.processedAt !== null };
+        if (e.processedAt === null) unprocessedConfirmations.push({ eventId: e.id, toolEventId: String(p.tool_use_id) });
         closeOpenTools(false);
         break;
       }
@@ -165,6 +169,9 @@ export function deriveSessionState(events: StoredEvent[]): SessionState {
   flushUser();
   state.openSpan = [...openSpans.values()].pop();
   state.pendingTools = open;
+  state.staleConfirmations = unprocessedConfirmations
+    .filter((c) => !open.some((t) => t.eventId === c.toolEventId && t.result === undefined && t.confirmation?.eventId === c.eventId))
+    .map((c) => c.eventId);
   const last = state.messages[state.messages.length - 1];
   state.turnEnded = last?.role === 'assistant' && open.length === 0;
   return state;
