@@ -35,6 +35,8 @@ export interface CrashTestOptions {
   log?: (line: string) => void;
   /** Keep the database and data directory (printed) instead of dropping them. */
   keepData?: boolean;
+  /** Stops the run after the current iteration (the report covers what ran). */
+  signal?: AbortSignal;
   /** Phase timings per iteration. */
   trace?: (line: string) => void;
   /** Extra server environment (e.g. LOG_LEVEL). */
@@ -82,7 +84,7 @@ export async function runCrashTest(options: CrashTestOptions): Promise<CrashTest
       workload: WORKLOADS[options.workload ?? 'full'],
     };
     const first = options.firstIteration ?? 0;
-    for (let i = first; i < first + options.iterations || report.kills < (options.minKills ?? 0); i++) {
+    for (let i = first; (i < first + options.iterations || report.kills < (options.minKills ?? 0)) && !options.signal?.aborted; i++) {
       const t0 = Date.now();
       const result = await runIteration(run, i).catch((err: unknown): IterationResult => failedIteration(err, control.output()));
       add(report, result);

@@ -58,8 +58,19 @@ const seed = integer('seed', values.seed, 0) ?? Math.floor(Math.random() * 2 ** 
 const log = values.quiet ? undefined : (line: string) => process.stdout.write(`${new Date().toISOString()} ${line}\n`);
 process.stdout.write(`crash-test: seed ${seed}, backends ${backends.join(', ')}\n`);
 
+// First SIGINT/SIGTERM: finish the current iteration, clean up and print the report; second: exit now.
+const stop = new AbortController();
+const onSignal = () => {
+  if (stop.signal.aborted) process.exit(130);
+  process.stdout.write('crash-test: stopping after the current iteration (signal again to exit at once)\n');
+  stop.abort();
+};
+process.on('SIGINT', onSignal);
+process.on('SIGTERM', onSignal);
+
 const reports: CrashTestReport[] = [];
 for (const backend of backends) {
+  if (stop.signal.aborted) break;
   reports.push(
     await runCrashTest({
       backend,
@@ -71,6 +82,7 @@ for (const backend of backends) {
       sessionsPerIteration: range('sessions-per-iteration', values['sessions-per-iteration']),
       workload: values.workload === 'full' || values.workload === 'light' ? values.workload : usage('--workload must be full or light'),
       keepData: values.keep,
+      signal: stop.signal,
       log: log && ((line) => log(`[${backend}] ${line}`)),
       trace: values.trace ? (line) => process.stdout.write(`${line}\n`) : undefined,
     }),
