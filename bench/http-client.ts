@@ -8,9 +8,12 @@ export interface JsonResponse<T> {
 
 export class HttpClient {
   private readonly agent: http.Agent;
+  /** Sent with every request (e.g. x-api-key). */
+  private readonly headers: Record<string, string>;
 
-  constructor(private readonly baseURL: string, maxSockets = 64) {
-    this.agent = new http.Agent({ keepAlive: true, maxSockets });
+  constructor(private readonly baseURL: string, options: { maxSockets?: number; headers?: Record<string, string> } = {}) {
+    this.agent = new http.Agent({ keepAlive: true, maxSockets: options.maxSockets ?? 64 });
+    this.headers = options.headers ?? {};
   }
 
   request<T>(method: string, path: string, body?: unknown): Promise<JsonResponse<T>> {
@@ -19,7 +22,7 @@ export class HttpClient {
       const req = http.request(`${this.baseURL}${path}`, {
         method,
         agent: this.agent,
-        headers: payload === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) },
+        headers: payload === undefined ? this.headers : { ...this.headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) },
       });
       req.once('error', reject);
       req.once('response', (res) => {

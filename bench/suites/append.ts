@@ -5,6 +5,7 @@
  * alternate in rounds so drift on a shared machine hits both alike.
  */
 import { openStore } from '../../src/store/open-store.ts';
+import type { Store } from '../../src/store/store.ts';
 import { EventLog } from '../../src/events/log.ts';
 import { InProcessEventHub } from '../../src/events/hub.ts';
 import { newId } from '../../src/lib/ids.ts';
@@ -43,7 +44,7 @@ interface Subject {
   raw: (writer: number) => Promise<void>;
 }
 
-async function prepareSubject(raw: RawDriver, log: EventLog, store: Awaited<ReturnType<typeof openStore>>): Promise<Subject> {
+async function prepareSubject(raw: RawDriver, log: EventLog, store: Store): Promise<Subject> {
   const oursSessions: string[] = [];
   const rawSessions: string[] = [];
   for (let w = 0; w < Math.max(...WRITERS); w++) {

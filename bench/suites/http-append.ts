@@ -9,7 +9,8 @@ import { startBareEmitServer } from '../baselines/bare-emit-server.ts';
 import { openSqliteAppender } from '../baselines/sqlite-appender.ts';
 import { startWorker } from '../child.ts';
 import { HttpClient } from '../http-client.ts';
-import { DEFAULT_TENANT, startBenchServer } from '../server.ts';
+import { startBenchServer } from '../server.ts';
+import { createApiKey } from '../../src/auth/api-keys.ts';
 import { percentile } from '../stats.ts';
 import type { BenchContext, BenchMode, BenchSuite, Measurement } from '../suite.ts';
 import type { LoadRequest, LoadResult } from '../workers/http-load.ts';
@@ -21,6 +22,7 @@ const SIZES: Record<BenchMode, { levels: number[]; rounds: number; roundMs: numb
 };
 const SESSIONS = 16;
 const NAME = 'http.emit.sqlite_normal';
+const TENANT = 'tenant_bench';
 
 interface LevelOutcome {
   concurrency: number;
@@ -40,16 +42,20 @@ async function measure(context: BenchContext): Promise<Measurement[]> {
   const size = SIZES[context.mode];
   const db = await createBenchDatabase('sqlite', 'NORMAL');
   if (db.database.kind !== 'sqlite') throw new Error('unreachable');
-  const server = await startBenchServer(db);
+  // Authenticated with an API key, as a real client is (a key lookup per request).
+  const server = await startBenchServer(db, { AUTH_DISABLED: '0' });
+  const { key } = await createApiKey(server.services.store, { tenantId: TENANT, name: 'bench' });
+  await server.services.store.tenants.ensure(TENANT, TENANT, Date.now());
+  const headers = { 'x-api-key': key };
   const appender = openSqliteAppender(db.database.path, 'NORMAL');
-  const bare = await startBareEmitServer(appender, DEFAULT_TENANT);
+  const bare = await startBareEmitServer(appender, TENANT);
   const load = startWorker<LoadRequest, LoadResult>('http-load');
-  const client = new HttpClient(server.url);
+  const client = new HttpClient(server.url, { headers });
   try {
     const paths: string[] = [];
     for (let i = 0; i < SESSIONS; i++) paths.push(`/v1/sessions/${(await client.post<{ id: string }>('/v1/sessions', {})).id}/_test_emit`);
     const body = JSON.stringify({ text: MESSAGE_PAYLOAD.content[0]!.text });
-    const run = (baseURL: string, concurrency: number, durationMs: number) => load.call({ baseURL, paths, body, concurrency, durationMs });
+    const run = (baseURL: string, concurrency: number, durationMs: number) => load.call({ baseURL, paths, body, headers, concurrency, durationMs });
     const ours: LevelOutcome[] = [];
     const base: LevelOutcome[] = [];
     for (const c of size.levels) {
@@ -85,7 +91,7 @@ async function measure(context: BenchContext): Promise<Measurement[]> {
 export const httpAppendSuite: BenchSuite = {
   name: 'http',
   figures: [
-    { name: NAME, unit: 'req/s', description: 'POST _test_emit at the best closed-loop concurrency vs a bare node:http server doing the same append (SQLite NORMAL)' },
+    { name: NAME, unit: 'req/s', description: 'POST _test_emit with an API key at the best closed-loop concurrency vs a bare node:http server doing the same append (SQLite NORMAL)' },
     { name: `${NAME}.c1.p50`, unit: 'ms', description: 'request latency at concurrency 1 vs the bare server' },
     { name: `${NAME}.c1.p99`, unit: 'ms', description: 'p99 request latency at concurrency 1 vs the bare server' },
   ],

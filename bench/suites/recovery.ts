@@ -63,7 +63,7 @@ async function measureBackend(context: BenchContext, backend: (typeof BACKENDS)[
     const recoveryMs = performance.now() - started;
     fake.assertDone();
     fake.script(ids.map(() => reply(text('a fresh turn'))));
-    client = new HttpClient(server.url, sessions);
+    client = new HttpClient(server.url, { maxSockets: sessions });
     const baselineStarted = performance.now();
     const idle = ids.map((id) => nextIdle(server!, id));
     await Promise.all(ids.map((id) => client!.post(`/v1/sessions/${id}/events`, message('one more'))));

@@ -8,6 +8,8 @@ export interface LoadRequest {
   /** Loop i posts to paths[i % paths.length]. */
   paths: string[];
   body: string;
+  /** Extra request headers (the API key). */
+  headers: Record<string, string>;
   concurrency: number;
   durationMs: number;
 }
@@ -21,9 +23,10 @@ export interface LoadResult {
   latencies: number[];
 }
 
-function post(agent: http.Agent, url: string, body: string): Promise<{ status: number; text: string }> {
+function post(agent: http.Agent, url: string, request: Pick<LoadRequest, 'body' | 'headers'>): Promise<{ status: number; text: string }> {
+  const { body } = request;
   return new Promise((resolve, reject) => {
-    const req = http.request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } });
+    const req = http.request(url, { method: 'POST', agent, headers: { ...request.headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } });
     req.once('error', reject);
     req.once('response', (res) => {
       let text = '';
@@ -46,7 +49,7 @@ async function runLoad(request: LoadRequest): Promise<LoadResult> {
     while (performance.now() < deadline) {
       const t = performance.now();
       try {
-        const res = await post(agent, url, request.body);
+        const res = await post(agent, url, request);
         if (res.status === 200) {
           result.count++;
           result.latencies.push(performance.now() - t);
