@@ -7,16 +7,19 @@ export class HttpError extends Error {
   }
 }
 
-export async function requestJson<T>(baseURL: string, method: string, path: string, body?: unknown): Promise<T> {
-  const res = await fetch(`${baseURL}${path}`, {
-    method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-    signal: AbortSignal.timeout(30_000),
-  });
+async function requestJson<T>(url: string, init: RequestInit): Promise<T> {
+  const res = await fetch(url, { ...init, signal: AbortSignal.timeout(30_000) });
   const text = await res.text();
-  if (!res.ok) throw new HttpError(res.status, text, `${method} ${path}`);
+  if (!res.ok) throw new HttpError(res.status, text, `${init.method ?? 'GET'} ${new URL(url).pathname}`);
   return JSON.parse(text) as T;
+}
+
+export function getJson<T>(baseURL: string, path: string): Promise<T> {
+  return requestJson<T>(`${baseURL}${path}`, { method: 'GET' });
+}
+
+export function postJson<T>(baseURL: string, path: string, body: unknown): Promise<T> {
+  return requestJson<T>(`${baseURL}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 }
 
 /** Every stored event of a session, bookkeeping (oma.*) events included, in log order. */
@@ -25,7 +28,7 @@ export async function listAllEvents(baseURL: string, sessionId: string): Promise
   let page: string | undefined;
   do {
     const q = `include_extensions=true&limit=1000${page ? `&page=${encodeURIComponent(page)}` : ''}`;
-    const body = await requestJson<{ data: WireEvent[]; next_page: string | null }>(baseURL, 'GET', `/v1/sessions/${sessionId}/events?${q}`);
+    const body = await getJson<{ data: WireEvent[]; next_page: string | null }>(baseURL, `/v1/sessions/${sessionId}/events?${q}`);
     out.push(...body.data);
     page = body.next_page ?? undefined;
   } while (page);

@@ -9,7 +9,7 @@ import { openStore } from '../../src/store/open-store.ts';
 import type { Store } from '../../src/store/store.ts';
 import { createTestDatabase, type Backend } from '../../test/support/backends.ts';
 import { startFakeModel } from '../../test/support/fake-model/index.ts';
-import { requestJson } from './api.ts';
+import { postJson } from './api.ts';
 import { DbProbe } from './db-probe.ts';
 import { runIteration, type IterationResult, type RunContext } from './iteration.ts';
 import { ScriptedAgent } from './scripted-agent.ts';
@@ -112,7 +112,7 @@ export async function runCrashTest(options: CrashTestOptions): Promise<CrashTest
 
 async function createAgents(baseURL: string): Promise<{ allow: string; ask: string }> {
   const create = async (name: string, configs: unknown[]) =>
-    (await requestJson<{ id: string }>(baseURL, 'POST', '/v1/agents', { name, model: 'claude-sonnet-4-6', tools: [{ type: 'agent_toolset_20260401', configs }] })).id;
+    (await postJson<{ id: string }>(baseURL, '/v1/agents', { name, model: 'claude-sonnet-4-6', tools: [{ type: 'agent_toolset_20260401', configs }] })).id;
   return {
     allow: await create('crash-test', []),
     ask: await create('crash-test-ask', [{ name: 'bash', permission_policy: { type: 'always_ask' } }]),

@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import type { FakeModel } from '../../test/support/fake-model/index.ts';
-import { listAllEvents, requestJson } from './api.ts';
+import { listAllEvents, postJson } from './api.ts';
 import type { DbProbe } from './db-probe.ts';
 import { checkSession } from './invariants.ts';
 import { awaitTrigger, chooseTrigger, type TriggerContext } from './kill-triggers.ts';
@@ -61,7 +61,7 @@ export async function runIteration(run: RunContext, index: number): Promise<Iter
   const violations: string[] = [];
   const gate = new RecoveryGate(run.probe, violations);
   const listeners = new Set<(f: RecordedFrame) => void>();
-  const sessions = await createSessions(run, index, rng, gate, listeners);
+  const sessions = await createSessions(run, { index, rng, gate, listeners });
   const driving = sessions.map((s) => s.driver.run());
   let driversDone = false;
   void Promise.all(driving).then(() => (driversDone = true));
@@ -96,7 +96,16 @@ export async function runIteration(run: RunContext, index: number): Promise<Iter
   return result;
 }
 
-async function createSessions(run: RunContext, index: number, rng: Random, gate: RecoveryGate, listeners: Set<(f: RecordedFrame) => void>): Promise<SessionUnderTest[]> {
+interface IterationParts {
+  index: number;
+  rng: Random;
+  gate: RecoveryGate;
+  /** Kill triggers listening to every frame of the iteration. */
+  listeners: Set<(f: RecordedFrame) => void>;
+}
+
+async function createSessions(run: RunContext, parts: IterationParts): Promise<SessionUnderTest[]> {
+  const { index, rng, gate, listeners } = parts;
   const count = rng.int(...run.sessionsPerIteration);
   const out: SessionUnderTest[] = [];
   for (let s = 0; s < count; s++) {
@@ -107,7 +116,7 @@ async function createSessions(run: RunContext, index: number, rng: Random, gate:
       queued: m > 0 && rng.chance(0.35),
       interruptAfterMs: rng.chance(run.workload.interruptChance) ? rng.int(0, 1500) : undefined,
     }));
-    const created = await requestJson<{ id: string }>(run.control.baseURL, 'POST', '/v1/sessions', { agent: run.agents[variant], title: tag });
+    const created = await postJson<{ id: string }>(run.control.baseURL, '/v1/sessions', { agent: run.agents[variant], title: tag });
     const sendGate = async () => {
       await run.control.ready;
       await gate.wait();
@@ -121,7 +130,7 @@ async function createSessions(run: RunContext, index: number, rng: Random, gate:
         for (const l of [...listeners]) l(f);
       },
     });
-    driver = new SessionDriver(run.control, sendGate, created.id, recorder, messages, Random.derive(run.seed, index, 'driver', s));
+    driver = new SessionDriver({ control: run.control, gate: sendGate, sessionId: created.id, recorder, messages, rng: Random.derive(run.seed, index, 'driver', s) });
     recorder.start();
     out.push({ id: created.id, variant, recorder, driver });
   }

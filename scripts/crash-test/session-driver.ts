@@ -6,7 +6,7 @@
  * looked up in the log before it is sent again, as a careful client would, so a duplicate in the
  * log is the server's fault.
  */
-import { HttpError, listAllEvents, requestJson, sleep, textOf, type WireEvent } from './api.ts';
+import { HttpError, listAllEvents, postJson, sleep, textOf, type WireEvent } from './api.ts';
 import type { ServerControl } from './server-control.ts';
 import type { StreamRecorder } from './stream-recorder.ts';
 import type { MessagePlan } from './plan.ts';
@@ -37,14 +37,21 @@ export class SessionDriver {
   private readonly confirmed = new Set<string>();
   private readonly pending: Promise<void>[] = [];
 
-  constructor(
-    private readonly control: ServerControl,
-    private readonly gate: SendGate,
-    readonly sessionId: string,
-    readonly recorder: StreamRecorder,
-    readonly messages: PlannedMessage[],
-    private readonly rng: Random,
-  ) {}
+  private readonly control: ServerControl;
+  private readonly gate: SendGate;
+  private readonly rng: Random;
+  readonly sessionId: string;
+  readonly recorder: StreamRecorder;
+  readonly messages: PlannedMessage[];
+
+  constructor(options: { control: ServerControl; gate: SendGate; sessionId: string; recorder: StreamRecorder; messages: PlannedMessage[]; rng: Random }) {
+    this.control = options.control;
+    this.gate = options.gate;
+    this.rng = options.rng;
+    this.sessionId = options.sessionId;
+    this.recorder = options.recorder;
+    this.messages = options.messages;
+  }
 
   /** Sends everything and waits until the session is quiet; false when it never was. */
   async run(): Promise<boolean> {
@@ -113,7 +120,7 @@ export class SessionDriver {
   private async sendMessage(m: PlannedMessage): Promise<void> {
     const text = encodePlan(m.plan);
     const event = { type: 'user.message', content: [{ type: 'text', text }] };
-    const id = await this.send(event, `message ${m.plan.messageTag}`, (log) => log.find((e) => e.type === 'user.message' && textOf(e) === text));
+    const id = await this.send(event, { what: `message ${m.plan.messageTag}`, find: (log) => log.find((e) => e.type === 'user.message' && textOf(e) === text) });
     if (id) this.acknowledged.set(m.plan.messageTag, id);
   }
 
@@ -121,14 +128,18 @@ export class SessionDriver {
     await sleep(delayMs);
     if (this.isAnswered(m.plan.messageTag)) return;
     // Interrupts are all alike: one in the log that this client does not know yet is the one it sent.
-    const id = await this.send({ type: 'user.interrupt' }, 'interrupt', (log) => log.find((e) => e.type === 'user.interrupt' && !this.interrupts.includes(e.id)));
+    const id = await this.send({ type: 'user.interrupt' }, { what: 'interrupt', find: (log) => log.find((e) => e.type === 'user.interrupt' && !this.interrupts.includes(e.id)) });
     if (id) this.interrupts.push(id);
   }
 
   private async confirm(toolUseId: string): Promise<void> {
     await sleep(this.rng.int(0, 300));
     const event = { type: 'user.tool_confirmation', tool_use_id: toolUseId, result: 'allow' };
-    await this.send(event, `confirmation of ${toolUseId}`, (log) => log.find((e) => e.type === 'user.tool_confirmation' && e.tool_use_id === toolUseId), true);
+    await this.send(event, {
+      what: `confirmation of ${toolUseId}`,
+      find: (log) => log.find((e) => e.type === 'user.tool_confirmation' && e.tool_use_id === toolUseId),
+      answeredIsFine: true,
+    });
   }
 
   /**
@@ -136,11 +147,15 @@ export class SessionDriver {
    * log after a crash left the outcome unknown. `answeredIsFine`: a 400 "already been answered" means
    * an earlier attempt got through.
    */
-  private async send(event: Record<string, unknown>, what: string, find: (log: WireEvent[]) => WireEvent | undefined, answeredIsFine = false): Promise<string | undefined> {
+  private async send(
+    event: Record<string, unknown>,
+    how: { what: string; find: (log: WireEvent[]) => WireEvent | undefined; answeredIsFine?: boolean },
+  ): Promise<string | undefined> {
+    const { what, find, answeredIsFine = false } = how;
     for (;;) {
       await this.gate();
       try {
-        const res = await requestJson<{ data: WireEvent[] }>(this.control.baseURL, 'POST', `/v1/sessions/${this.sessionId}/events`, { events: [event] });
+        const res = await postJson<{ data: WireEvent[] }>(this.control.baseURL, `/v1/sessions/${this.sessionId}/events`, { events: [event] });
         return res.data[0]!.id;
       } catch (err) {
         if (err instanceof HttpError) {

@@ -16,7 +16,7 @@ import { ScriptedAgent, planOf } from '../../scripts/crash-test/scripted-agent.t
 import { encodePlan, type MessagePlan } from '../../scripts/crash-test/plan.ts';
 import { DbProbe } from '../../scripts/crash-test/db-probe.ts';
 import { checkSession } from '../../scripts/crash-test/invariants.ts';
-import { listAllEvents, requestJson } from '../../scripts/crash-test/api.ts';
+import { listAllEvents, postJson } from '../../scripts/crash-test/api.ts';
 
 interface LeaseSample { at: number; owner: string; token: number }
 
@@ -53,10 +53,10 @@ describe.skipIf(!BACKENDS.includes('postgres'))('two server processes on one Pos
 
   it('works each session with one owner at a time, and after kill -9 of one the other takes over once the lease expires', async () => {
     const probe = new DbProbe(store);
-    const agent = await requestJson<{ id: string }>(a.baseURL, 'POST', '/v1/agents', { name: 'two', model: 'claude-sonnet-4-6', tools: [{ type: 'agent_toolset_20260401' }] });
+    const agent = await postJson<{ id: string }>(a.baseURL, '/v1/agents', { name: 'two', model: 'claude-sonnet-4-6', tools: [{ type: 'agent_toolset_20260401' }] });
     const sessions: { id: string; tag: string; ack: Map<string, string> }[] = [];
     for (let i = 0; i < 4; i++) {
-      const s = await requestJson<{ id: string }>(a.baseURL, 'POST', '/v1/sessions', { agent: agent.id });
+      const s = await postJson<{ id: string }>(a.baseURL, '/v1/sessions', { agent: agent.id });
       sessions.push({ id: s.id, tag: `two${i}`, ack: new Map() });
     }
     // Sample who holds each lease, every few ms, for the whole test.
@@ -75,7 +75,7 @@ describe.skipIf(!BACKENDS.includes('postgres'))('two server processes on one Pos
 
     for (const [i, s] of sessions.entries()) {
       const text = encodePlan(plan(s.tag));
-      const res = await requestJson<{ data: { id: string }[] }>((i % 2 === 0 ? a : b).baseURL, 'POST', `/v1/sessions/${s.id}/events`, { events: [{ type: 'user.message', content: [{ type: 'text', text }] }] });
+      const res = await postJson<{ data: { id: string }[] }>((i % 2 === 0 ? a : b).baseURL, `/v1/sessions/${s.id}/events`, { events: [{ type: 'user.message', content: [{ type: 'text', text }] }] });
       s.ack.set('m0', res.data[0]!.id);
     }
 
