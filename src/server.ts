@@ -34,7 +34,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     const runtime = await createRuntime({ config, store, hub, logger });
     const services = createServices(store, hub, runtime.lifecycle);
     runtime.attach(services);
-    consoleAuth = await createConsoleAuth(config, store, logger, createEmailSender(config.auth.smtp, logger));
+    consoleAuth = await createConsoleAuth({ config, store, logger, sendEmail: createEmailSender(config.auth.smtp, logger) });
     const app = createApp({
       services,
       logger,

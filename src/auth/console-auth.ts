@@ -78,7 +78,14 @@ interface UserRow {
 
 const fromRow = (row: UserRow): ConsoleUser => ({ ...row, emailVerified: row.emailVerified === 1 });
 
-function authOptions(config: Config, store: Store, logger: Logger, sendEmail: EmailSender, database: Database.Database): BetterAuthOptions {
+export interface ConsoleAuthDeps {
+  config: Config;
+  store: Store;
+  logger: Logger;
+  sendEmail: EmailSender;
+}
+
+function authOptions({ config, store, logger, sendEmail }: ConsoleAuthDeps, database: Database.Database): BetterAuthOptions {
   const verify = config.auth.requireEmailVerify;
   const google = config.auth.google;
   return {
@@ -136,13 +143,14 @@ function authOptions(config: Config, store: Store, logger: Logger, sendEmail: Em
   };
 }
 
-export async function createConsoleAuth(config: Config, store: Store, logger: Logger, sendEmail: EmailSender): Promise<ConsoleAuth> {
+export async function createConsoleAuth(deps: ConsoleAuthDeps): Promise<ConsoleAuth> {
+  const { config } = deps;
   mkdirSync(dirname(config.authDatabasePath), { recursive: true, mode: 0o700 });
   const database = new Database(config.authDatabasePath);
   database.pragma('journal_mode = WAL');
   database.pragma('busy_timeout = 5000');
   try {
-    const options = authOptions(config, store, logger, sendEmail, database);
+    const options = authOptions(deps, database);
     const { runMigrations } = await getMigrations(options);
     await runMigrations();
     const auth = betterAuth(options);
