@@ -53,8 +53,8 @@ export async function advance(ctx: StepContext): Promise<StepOutcome> {
 
   if (state.queuedInterrupts.length > 0) return handleInterrupt(ctx, state);
   if (state.staleConfirmations.length > 0) {
-    // Confirmations of calls that no longer wait for one (answered meanwhile, e.g. by an interrupt):
-    // nothing to do but mark them consumed, or they would stay queued input forever.
+    // Confirmations of calls that no longer wait (a deny, or answered meanwhile by an interrupt):
+    // mark them consumed, or they would stay queued input forever and every sweep would wake the session.
     const stale = state.staleConfirmations;
     await append(ctx, [{ type: USER_EVENTS_PROCESSED, payload: { event_ids: stale }, processedAt: now() }], { markProcessed: stale });
     return 'continue';

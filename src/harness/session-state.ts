@@ -29,7 +29,10 @@ export interface SessionState {
   lastIdleReason?: { type: string; event_ids?: string[] };
   queuedMessages: StoredEvent[];
   queuedInterrupts: StoredEvent[];
-  /** Unprocessed user.tool_confirmation events whose tool use no longer waits for one. */
+  /**
+   * Unprocessed user.tool_confirmation events that no step would consume because their call no
+   * longer waits: a deny answered it, or it was answered meanwhile (e.g. by an interrupt).
+   */
   staleConfirmations: string[];
   /** A model request whose start span has no end (interrupted by a crash). */
   openSpan?: StoredEvent;

@@ -72,4 +72,17 @@ describe.each(BACKENDS)('interrupts and tool results on %s', (backend) => {
     expect(resultsOf(consumed, use)).toHaveLength(1);
     expect(consumed.filter((e) => e.type.startsWith('session.status_')).at(-1)!.stop_reason).toEqual({ type: 'end_turn' });
   });
+
+  // Repro: a deny answered the call, so no step consumed the confirmation: it stayed unprocessed
+  // input and every sweep woke the session for it.
+  it('consumes a deny confirmation', async () => {
+    fake.script([reply(toolUse('bash', { command: 'touch never-run' })), reply(text('understood'))]);
+    const s = await session([{ name: 'bash', permission_policy: { type: 'always_ask' } }]);
+    await t.client.beta.sessions.events.send(s.id, { events: [userMessage('go')] });
+    const use = (await waitForIdle(t.client, s.id)).find((e) => e.type === 'agent.tool_use')!;
+    await t.client.beta.sessions.events.send(s.id, { events: [{ type: 'user.tool_confirmation', tool_use_id: use.id, result: 'deny' }] });
+    const events = await waitForIdle(t.client, s.id, 2);
+    expect(events.at(-1)!.stop_reason).toEqual({ type: 'end_turn' });
+    expect(events.find((e) => e.type === 'user.tool_confirmation')!.processed_at).not.toBeNull();
+  });
 });
