@@ -54,6 +54,8 @@ export interface CrashTestReport {
   sessions: number;
   messages: number;
   interrupts: number;
+  confirmations: number;
+  denials: number;
   toolCalls: number;
   modelRequests: number;
   reconciledSends: number;
@@ -68,7 +70,7 @@ export async function runCrashTest(options: CrashTestOptions): Promise<CrashTest
   const started = Date.now();
   const report: CrashTestReport = {
     backend: options.backend, seed: options.seed, iterations: 0, kills: 0, killsByTrigger: {}, recoveredTurns: 0, recoveryEvents: 0,
-    sessions: 0, messages: 0, interrupts: 0, toolCalls: 0, modelRequests: 0, reconciledSends: 0, streamConnections: 0, violations: [], durationMs: 0,
+    sessions: 0, messages: 0, interrupts: 0, confirmations: 0, denials: 0, toolCalls: 0, modelRequests: 0, reconciledSends: 0, streamConnections: 0, violations: [], durationMs: 0,
   };
   const fake = await startFakeModel();
   const model = new ScriptedAgent();
@@ -130,7 +132,7 @@ async function globalChecks(probe: DbProbe): Promise<string[]> {
 
 function failedIteration(err: unknown, output: string): IterationResult {
   return {
-    sessions: 0, kills: [], recoveredTurns: 0, recoveryEvents: 0, messages: 0, interrupts: 0, toolCalls: 0, reconciledSends: 0, streamConnections: 0,
+    sessions: 0, kills: [], recoveredTurns: 0, recoveryEvents: 0, messages: 0, interrupts: 0, confirmations: 0, denials: 0, toolCalls: 0, reconciledSends: 0, streamConnections: 0,
     violations: [`iteration aborted: ${(err as Error).stack ?? String(err)}\nserver output (tail):\n${output.slice(-3000)}`],
   };
 }
@@ -144,6 +146,8 @@ function add(report: CrashTestReport, r: IterationResult): void {
   report.sessions += r.sessions;
   report.messages += r.messages;
   report.interrupts += r.interrupts;
+  report.confirmations += r.confirmations;
+  report.denials += r.denials;
   report.toolCalls += r.toolCalls;
   report.reconciledSends += r.reconciledSends;
   report.streamConnections += r.streamConnections;

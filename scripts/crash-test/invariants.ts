@@ -101,8 +101,11 @@ function checkTools(e: SessionEvidence, v: Report): void {
   }
   for (const u of uses) {
     const mine = results.filter((r) => r.tool_use_id === u.id);
-    if (mine.length !== 1) v(`tool use ${u.id} (${String(u.name)}) has ${mine.length} results`);
     const started = e.events.filter((ev) => ev.type === 'oma.tool_execution_started' && ev.tool_use_id === u.id);
+    // A call the user denied is answered by the denial itself (the model is told), and never runs.
+    const denied = e.events.some((ev) => ev.type === 'user.tool_confirmation' && ev.tool_use_id === u.id && ev.result === 'deny');
+    if (denied && (mine.length > 0 || started.length > 0)) v(`denied tool use ${u.id} has ${mine.length} results and was started ${started.length} times`);
+    if (!denied && mine.length !== 1) v(`tool use ${u.id} (${String(u.name)}) has ${mine.length} results`);
     if (started.length > 1) v(`tool use ${u.id} was started ${started.length} times`);
     const flagged = mine.some((r) => textOf(r).includes(RESTART_NOTICE));
     if (flagged && !MUTATING.has(String(u.name))) v(`read-only tool ${String(u.name)} (${u.id}) was reported as interrupted instead of re-run`);
@@ -177,6 +180,7 @@ function checkSideEffects(e: SessionEvidence, v: Report): void {
       tokens.add(token);
       const n = count.get(token) ?? 0;
       if (n > 1) v(`side effect ${token} ran ${n} times`);
+      else if (!result && n !== 0) v(`bash ${token} was never answered (denied) but its side effect ran`);
       else if (text.includes(NOT_RUN_NOTICE) && n !== 0) v(`bash ${token} was reported as not run, but its side effect ran`);
       else if (result && !result.is_error && n !== 1) v(`bash ${token} reported success but its side effect ran ${n} times`);
       else if (result?.is_error && !flagged && !text.includes(NOT_RUN_NOTICE)) v(`bash ${token} failed without the restart notice: ${text.slice(0, 200)}`);

@@ -39,6 +39,8 @@ export interface IterationResult {
   recoveryEvents: number;
   messages: number;
   interrupts: number;
+  confirmations: number;
+  denials: number;
   toolCalls: number;
   reconciledSends: number;
   streamConnections: number;
@@ -91,7 +93,7 @@ export async function runIteration(run: RunContext, index: number): Promise<Iter
   await waitSettled(run, sessions, violations);
   trace('settled');
   for (const s of sessions) await s.recorder.stop();
-  const result: IterationResult = { sessions: sessions.length, kills, recoveredTurns: gate.recovered, recoveryEvents: 0, messages: 0, interrupts: 0, toolCalls: 0, reconciledSends: 0, streamConnections: 0, violations };
+  const result: IterationResult = { sessions: sessions.length, kills, recoveredTurns: gate.recovered, recoveryEvents: 0, messages: 0, interrupts: 0, confirmations: 0, denials: 0, toolCalls: 0, reconciledSends: 0, streamConnections: 0, violations };
   for (const s of sessions) await verify(run, s, result);
   return result;
 }
@@ -171,6 +173,8 @@ async function verify(run: RunContext, s: SessionUnderTest, result: IterationRes
   result.recoveryEvents += events.filter((e) => e.type === 'oma.turn_recovered').length;
   result.messages += s.driver.messages.length;
   result.interrupts += s.driver.interrupts.length;
+  result.confirmations += s.driver.confirmations.sent;
+  result.denials += s.driver.confirmations.denied;
   result.toolCalls += events.filter((e) => e.type === 'agent.tool_use').length;
   result.reconciledSends += s.driver.reconciled;
   result.streamConnections += s.recorder.connections;

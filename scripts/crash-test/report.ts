@@ -21,7 +21,7 @@ export function formatReports(reports: CrashTestReport[]): string {
   for (const r of reports) {
     const moments = Object.entries(r.killsByTrigger).sort(([a], [b]) => a.localeCompare(b)).map(([k, n]) => `${k} ${n}`).join(', ');
     out.push('', `${r.backend}: seed ${r.seed}; kills by moment: ${moments || 'none'}`);
-    out.push(`  ${r.sessions} sessions, ${r.interrupts} interrupts, ${r.recoveryEvents} oma.turn_recovered events, ${r.reconciledSends} sends retried after a crash, ${r.streamConnections} SSE connections`);
+    out.push(`  ${r.sessions} sessions, ${r.interrupts} interrupts, ${r.confirmations} confirmations (${r.denials} denied), ${r.recoveryEvents} oma.turn_recovered events, ${r.reconciledSends} sends retried after a crash, ${r.streamConnections} SSE connections`);
     if (r.kept) out.push(`  data kept: ${r.kept}`);
     for (const v of r.violations.slice(0, 50)) out.push(`  ✗ ${v}`);
     if (r.violations.length > 50) out.push(`  … and ${r.violations.length - 50} more`);

@@ -31,6 +31,8 @@ export class SessionDriver {
   readonly acknowledged = new Map<string, string>();
   /** Ids of the user.interrupt events this client got into the log. */
   readonly interrupts: string[] = [];
+  /** Confirmations sent, and how many of them denied the call. */
+  readonly confirmations = { sent: 0, denied: 0 };
   /** Sends whose outcome was unknown and that were then looked up in the log. */
   reconciled = 0;
   readonly violations: string[] = [];
@@ -77,7 +79,7 @@ export class SessionDriver {
     for (let done = 0; done < this.pending.length; done = this.pending.length) await Promise.all(this.pending.slice(done));
   }
 
-  /** Called for every recorded frame of this session: answers requires_action with "allow". */
+  /** Called for every recorded frame of this session: answers requires_action ("allow", sometimes "deny"). */
   onFrame(event: WireEvent): void {
     const reason = event.type === 'session.status_idle' ? (event.stop_reason as { type?: string; event_ids?: string[] } | null) : null;
     if (reason?.type !== 'requires_action') return;
@@ -134,7 +136,10 @@ export class SessionDriver {
 
   private async confirm(toolUseId: string): Promise<void> {
     await sleep(this.rng.int(0, 300));
-    const event = { type: 'user.tool_confirmation', tool_use_id: toolUseId, result: 'allow' };
+    const deny = this.rng.chance(0.2);
+    this.confirmations.sent++;
+    if (deny) this.confirmations.denied++;
+    const event = { type: 'user.tool_confirmation', tool_use_id: toolUseId, result: deny ? 'deny' : 'allow' };
     await this.send(event, {
       what: `confirmation of ${toolUseId}`,
       find: (log) => log.find((e) => e.type === 'user.tool_confirmation' && e.tool_use_id === toolUseId),
