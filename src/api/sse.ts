@@ -38,6 +38,28 @@ export interface SseDeps {
 
 const REPLAY_BATCH = 500;
 
+/**
+ * A live event reaches every open stream of its session as the same object, so its frame is
+ * serialised once and shared (1,000 streams on one session cost one JSON.stringify, not 1,000).
+ */
+const frames = new WeakMap<object, string>();
+function storedFrame(e: StoredEvent): string {
+  let frame = frames.get(e);
+  if (frame === undefined) {
+    frame = `event: ${e.type}\nid: ${e.seq}\ndata: ${JSON.stringify(toWireEvent(e))}\n\n`;
+    frames.set(e, frame);
+  }
+  return frame;
+}
+function ephemeralFrame(data: Record<string, unknown>): string {
+  let frame = frames.get(data);
+  if (frame === undefined) {
+    frame = `event: ${String(data.type)}\ndata: ${JSON.stringify(data)}\n\n`;
+    frames.set(data, frame);
+  }
+  return frame;
+}
+
 export async function streamSessionEvents(c: Context<AppEnv>, deps: SseDeps): Promise<Response> {
   const tenantId = c.get('principal').tenantId;
   const sessionId = c.req.param('session_id')!;
@@ -80,7 +102,7 @@ export async function streamSessionEvents(c: Context<AppEnv>, deps: SseDeps): Pr
   const sendStored = (e: StoredEvent) => {
     if (e.seq <= lastSent) return;
     lastSent = e.seq;
-    if (visible(e.type)) write(`event: ${e.type}\nid: ${e.seq}\ndata: ${JSON.stringify(toWireEvent(e))}\n\n`);
+    if (visible(e.type)) write(storedFrame(e));
   };
   const replayUntil = async (untilSeq: number) => {
     while (!closed && lastSent < untilSeq) {
@@ -96,7 +118,7 @@ export async function streamSessionEvents(c: Context<AppEnv>, deps: SseDeps): Pr
       if (first && first.seq > lastSent + 1) await replayUntil(first.seq - 1);
       for (const e of m.events) sendStored(e);
     } else if (m.kind === 'ephemeral') {
-      if (deltas.has(m.event.previews)) write(`event: ${String(m.event.data.type)}\ndata: ${JSON.stringify(m.event.data)}\n\n`);
+      if (deltas.has(m.event.previews)) write(ephemeralFrame(m.event.data));
     } else {
       write(`event: session.deleted\nid: ${m.seq}\ndata: ${JSON.stringify({ type: 'session.deleted', id: `sevt_deleted_${sessionId}`, processed_at: new Date().toISOString() })}\n\n`);
       close();
