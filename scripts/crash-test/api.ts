@@ -14,10 +14,12 @@ async function requestJson<T>(url: string, init: RequestInit): Promise<T> {
   return JSON.parse(text) as T;
 }
 
+/** GET and parse JSON; throws HttpError on a non-2xx answer, a fetch error when the server is gone. */
 export function getJson<T>(baseURL: string, path: string): Promise<T> {
   return requestJson<T>(`${baseURL}${path}`, { method: 'GET' });
 }
 
+/** POST a JSON body and parse the JSON answer; errors as for getJson. */
 export function postJson<T>(baseURL: string, path: string, body: unknown): Promise<T> {
   return requestJson<T>(`${baseURL}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 }

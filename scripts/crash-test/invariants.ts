@@ -43,6 +43,7 @@ const NOT_RUN_NOTICE = 'This tool call was not run';
 const MUTATING = new Set(['bash', 'write', 'edit', 'web_fetch']);
 const USER_TYPES = new Set(['user.message', 'user.interrupt', 'user.tool_confirmation']);
 
+/** Every invariant for one settled session; returns the violations (empty when all hold). */
 export function checkSession(e: SessionEvidence): string[] {
   const out: string[] = [];
   const v = (msg: string) => out.push(`${e.sessionId}: ${msg}`);

@@ -36,6 +36,7 @@ export const MESSAGE_PREFIX = 'crash-test';
 const CODES: Record<StepKind, string> = { bash: 'b', pair: 'B', read: 'r', glob: 'g', grep: 'p', write: 'w' };
 const KINDS = new Map(Object.entries(CODES).map(([kind, code]) => [code, kind as StepKind]));
 
+/** The user message text that carries `plan` (what `decodePlan` reads back). */
 export function encodePlan(plan: MessagePlan): string {
   const steps = plan.steps.map((s) => `${CODES[s.kind]}${s.kind === 'bash' || s.kind === 'pair' ? s.sleepMs : ''}${s.failOnce ? '!' : ''}`);
   return `${MESSAGE_PREFIX} ${plan.sessionTag} ${plan.messageTag} d=${plan.chunkDelayMs} n=${plan.textLength} plan=${steps.join(',')}`;
