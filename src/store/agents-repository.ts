@@ -74,7 +74,7 @@ export class AgentsRepository {
     if (options.createdLte !== undefined) q = q.where('agents.created_at', '<=', options.createdLte);
     if (cursor) q = q.where((eb) => eb.or([eb('agents.created_at', '<', cursor.k), eb.and([eb('agents.created_at', '=', cursor.k), eb('agents.id', '<', cursor.id)])]));
     const rows = await q.orderBy('agents.created_at', 'desc').orderBy('agents.id', 'desc').limit(options.limit + 1).execute();
-    return toPage(rows, options.limit, 'desc', (r) => ({ k: r.created_at, id: r.id }), (r) =>
+    return toPage(rows, { limit: options.limit, order: 'desc', key: (r) => ({ k: r.created_at, id: r.id }) }, (r) =>
       toAgent(r, { config: r.config, version: r.version, created_at: r.version_created_at }),
     );
   }
@@ -84,6 +84,6 @@ export class AgentsRepository {
     let q = this.db.selectFrom('agent_versions').select(['config', 'version', 'created_at']).where('agent_id', '=', agent.id).where('tenant_id', '=', tenantId);
     if (cursor) q = q.where('version', '<', cursor.k);
     const rows = await q.orderBy('version', 'desc').limit(options.limit + 1).execute();
-    return toPage(rows, options.limit, 'desc', (r) => ({ k: r.version, id: agent.id }), (r) => toAgent(agent, r));
+    return toPage(rows, { limit: options.limit, order: 'desc', key: (r) => ({ k: r.version, id: agent.id }) }, (r) => toAgent(agent, r));
   }
 }

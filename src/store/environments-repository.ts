@@ -56,6 +56,6 @@ export class EnvironmentsRepository {
     if (!options.includeArchived) q = q.where('archived_at', 'is', null);
     if (cursor) q = q.where((eb) => eb.or([eb('created_at', '<', cursor.k), eb.and([eb('created_at', '=', cursor.k), eb('id', '<', cursor.id)])]));
     const rows = await q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(options.limit + 1).execute();
-    return toPage(rows, options.limit, 'desc', (r) => ({ k: r.created_at, id: r.id }), toEnvironment);
+    return toPage(rows, { limit: options.limit, order: 'desc', key: (r) => ({ k: r.created_at, id: r.id }) }, toEnvironment);
   }
 }

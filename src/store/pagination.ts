@@ -41,7 +41,8 @@ export interface Page<T> {
 }
 
 /** Splits limit + 1 fetched rows into a page and its next cursor. */
-export function toPage<R, T>(rows: R[], limit: number, order: 'asc' | 'desc', key: (row: R) => { k: number; id: string }, map: (row: R) => T): Page<T> {
+export function toPage<R, T>(rows: R[], page: { limit: number; order: 'asc' | 'desc'; key: (row: R) => { k: number; id: string } }, map: (row: R) => T): Page<T> {
+  const { limit, order, key } = page;
   const pageRows = rows.slice(0, limit);
   const last = pageRows[pageRows.length - 1];
   return {
