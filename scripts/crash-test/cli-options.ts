@@ -5,7 +5,7 @@ import type { CrashTestOptions } from './crash-test.ts';
 
 export const USAGE =
   'usage: npm run crash-test -- --iterations N --backend sqlite|postgres|both [--seed S] [--min-kills K] [--first-iteration I]\n' +
-  '         [--kills-per-iteration N|MIN-MAX] [--sessions-per-iteration N|MIN-MAX] [--workload full|light] [--keep] [--quiet] [--trace]\n';
+  '         [--kills-per-iteration N|MIN-MAX] [--sessions-per-iteration N|MIN-MAX] [--workload full|light|chaos] [--keep] [--quiet] [--trace]\n';
 
 export interface CliOptions {
   backends: Backend[];
@@ -60,7 +60,7 @@ export function parseCliOptions(args: string[]): CliOptions {
   }
   const backend = values.backend;
   const backends: Backend[] = backend === 'both' ? ['sqlite', 'postgres'] : backend === 'sqlite' || backend === 'postgres' ? [backend] : usage('--backend must be sqlite, postgres or both');
-  const workload = values.workload === 'full' || values.workload === 'light' ? values.workload : usage('--workload must be full or light');
+  const workload = values.workload === 'full' || values.workload === 'light' || values.workload === 'chaos' ? values.workload : usage('--workload must be full, light or chaos');
   return {
     backends,
     seed: integer('seed', values.seed, 0) ?? Math.floor(Math.random() * 2 ** 31),

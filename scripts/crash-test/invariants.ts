@@ -103,10 +103,13 @@ function checkTools(e: SessionEvidence, v: Report): void {
   for (const u of uses) {
     const mine = results.filter((r) => r.tool_use_id === u.id);
     const started = e.events.filter((ev) => ev.type === 'oma.tool_execution_started' && ev.tool_use_id === u.id);
-    // A call the user denied is answered by the denial itself (the model is told), and never runs.
-    const denied = e.events.some((ev) => ev.type === 'user.tool_confirmation' && ev.tool_use_id === u.id && ev.result === 'deny');
-    if (denied && (mine.length > 0 || started.length > 0)) v(`denied tool use ${u.id} has ${mine.length} results and was started ${started.length} times`);
-    if (!denied && mine.length !== 1) v(`tool use ${u.id} (${String(u.name)}) has ${mine.length} results`);
+    // A call the user denied is answered by the denial itself (the model is told) and never runs. An
+    // interrupt racing the denial may also answer it, with "not run" (its step read the log just
+    // before the denial was committed).
+    const denial = e.events.find((ev) => ev.type === 'user.tool_confirmation' && ev.tool_use_id === u.id && ev.result === 'deny');
+    if (denial && started.length > 0) v(`denied tool use ${u.id} was started`);
+    if (denial && (mine.length > 1 || (mine.length === 1 && !textOf(mine[0]!).includes(NOT_RUN_NOTICE)))) v(`denied tool use ${u.id} got ${mine.length} result(s) other than "not run"`);
+    if (!denial && mine.length !== 1) v(`tool use ${u.id} (${String(u.name)}) has ${mine.length} results`);
     if (started.length > 1) v(`tool use ${u.id} was started ${started.length} times`);
     const flagged = mine.some((r) => textOf(r).includes(RESTART_NOTICE));
     if (flagged && !MUTATING.has(String(u.name))) v(`read-only tool ${String(u.name)} (${u.id}) was reported as interrupted instead of re-run`);

@@ -111,7 +111,7 @@ async function createSessions(run: RunContext, parts: IterationParts): Promise<S
   const count = rng.int(...run.sessionsPerIteration);
   const out: SessionUnderTest[] = [];
   for (let s = 0; s < count; s++) {
-    const variant = rng.chance(0.25) ? 'ask' : 'allow';
+    const variant = rng.chance(run.workload.askChance) ? 'ask' : 'allow';
     const tag = `i${index}s${s}`;
     const messages: PlannedMessage[] = Array.from({ length: rng.int(...run.workload.messages) }, (_, m) => ({
       plan: randomPlan(rng, run.workload, { sessionTag: tag, messageTag: `m${m}` }),

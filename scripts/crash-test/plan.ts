@@ -58,19 +58,25 @@ export function decodePlan(text: string): MessagePlan | undefined {
 
 const WEIGHTED_KINDS: StepKind[] = ['bash', 'bash', 'bash', 'pair', 'read', 'glob', 'grep', 'write'];
 
-/** How much work each session gets: `light` keeps iterations short for the test suite. */
+/**
+ * How much work each session gets: `light` keeps iterations short for the test suite; `chaos`
+ * interrupts and asks for confirmations far more often than a real client would.
+ */
 export interface Workload {
   messages: [number, number];
   /** Chance that the client interrupts a message's turn (user.interrupt) a random time after sending it. */
   interruptChance: number;
+  /** Chance that a session's agent asks before every bash call (always_ask). */
+  askChance: number;
   steps: [number, number];
   maxSleepMs: number;
   maxChunkDelayMs: number;
 }
 
 export const WORKLOADS = {
-  full: { messages: [1, 3], interruptChance: 0.12, steps: [0, 4], maxSleepMs: 400, maxChunkDelayMs: 25 },
-  light: { messages: [1, 2], interruptChance: 0.1, steps: [0, 3], maxSleepMs: 200, maxChunkDelayMs: 10 },
+  full: { messages: [1, 3], interruptChance: 0.12, askChance: 0.25, steps: [0, 4], maxSleepMs: 400, maxChunkDelayMs: 25 },
+  light: { messages: [1, 2], interruptChance: 0.1, askChance: 0.25, steps: [0, 3], maxSleepMs: 200, maxChunkDelayMs: 10 },
+  chaos: { messages: [1, 3], interruptChance: 0.4, askChance: 0.6, steps: [1, 4], maxSleepMs: 400, maxChunkDelayMs: 25 },
 } satisfies Record<string, Workload>;
 
 export type WorkloadName = keyof typeof WORKLOADS;
