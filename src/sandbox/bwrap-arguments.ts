@@ -1,17 +1,26 @@
 /**
- * The command line of one bwrap sandbox: `prlimit` (resource limits) → `setpriv` (the session's
- * unprivileged uid) → `bwrap` (namespaces and mounts) → `bash`. Security boundaries, in order:
- * - Limits are set before dropping root, as hard limits, so the sandbox cannot raise them.
+ * The command line of one bwrap sandbox: `prlimit` (resource limits) → `bwrap` (namespaces and
+ * mounts) → `bash`, started as the session's unprivileged uid (`LaunchSpec.uid`). Security
+ * boundaries, in order:
  * - The uid outside is not root: the kernel does not apply RLIMIT_NPROC to root, and a fork bomb
- *   counts against its own uid only (one uid per session).
- * - Mounts: only /usr (plus the merged-/usr symlinks), a short list of /etc files, a private
- *   /proc, /dev and /tmp, and the session directory at /workspace. Nothing else of the host, in
- *   particular not the workdir root or the server's data directory, exists inside.
+ *   counts against its own uid only (one uid per session). The launcher drops to it before exec
+ *   (setgroups([]), setgid, setuid); bwrap sets no_new_privs itself.
+ * - Limits are hard limits, set before bwrap starts, so the sandbox cannot raise them.
+ * - Mounts: only /usr (plus the merged-/usr symlinks), a short list of /etc entries (bwrap-etc.ts),
+ *   a private /proc, /dev and /tmp, and the session directory at /workspace. Nothing else of the
+ *   host, in particular not the workdir root or the server's data directory, exists inside. The
+ *   root itself is remounted read-only once set up.
  * - `--unshare-all` without `--share-net`: a fresh network namespace with only its own loopback.
  *   A networked command first runs a gate (NETWORK_GATE_SCRIPT) that waits until bwrap-network.ts
  *   has attached user-mode networking to that namespace, and sees a resolv.conf naming slirp's DNS.
+ * - `--new-session` although the launcher already has a session of its own without a terminal
+ *   (runProcess spawns detached): it also keeps the sandbox out of bwrap's process group, so
+ *   `kill -STOP 0` inside cannot stop bwrap outside (which would hang the command past its
+ *   timeout). It costs 1–2 ms per command on a 2-core VM, and stays.
  */
 import path from 'node:path';
+import type { EtcSetup } from './bwrap-etc.ts';
+import { FIRST_PASSED_FILE_FD, GATE_FD, INFO_FD } from './shared/run-process.ts';
 
 /** Resource limits of every process in a bwrap sandbox (per process, except `processes`). */
 export interface BwrapResourceLimits {
@@ -38,14 +47,6 @@ export const DEFAULT_BWRAP_LIMITS: BwrapResourceLimits = {
 /** Where the session directory appears inside the sandbox. */
 export const BWRAP_WORKDIR = '/workspace';
 
-/** Host /etc entries the sandbox may see (read-only); everything else in /etc is absent. */
-const ETC_ENTRIES = [
-  'alternatives', 'bash.bashrc', 'ca-certificates', 'ca-certificates.conf', 'debian_version', 'group',
-  'host.conf', 'hostname', 'hosts', 'inputrc', 'ld.so.cache', 'ld.so.conf', 'ld.so.conf.d', 'localtime',
-  'mime.types', 'nsswitch.conf', 'os-release', 'passwd', 'profile', 'protocols', 'resolv.conf', 'services',
-  'ssl', 'timezone', 'gitconfig', 'magic', 'perl', 'python3', 'terminfo',
-];
-
 export interface BwrapHostLayout {
   /** Top-level entries that are symlinks on the host (merged /usr): name → link target. */
   symlinks: Record<string, string>;
@@ -54,9 +55,7 @@ export interface BwrapHostLayout {
 }
 
 export interface BwrapCommandOptions {
-  binaries: { prlimit: string; setpriv: string; bwrap: string };
-  /** The session's uid/gid outside the sandbox; undefined when the server is not root. */
-  uid: number | undefined;
+  binaries: { prlimit: string; bwrap: string };
   limits: BwrapResourceLimits;
   layout: BwrapHostLayout;
   /** Host session directory, bound at /workspace; undefined for the prerequisite check. */
@@ -66,27 +65,29 @@ export interface BwrapCommandOptions {
   /** Host paths to hide if any bound tree contains them, with whether each is a directory. */
   masks: { path: string; directory: boolean }[];
   tmpfsBytes: number;
-  /** Set for a command that gets user-mode networking: the host file bound at /etc/resolv.conf. */
-  network?: { resolvConf: string };
+  /** The command's /etc (bwrap-etc.ts); its copies are passed from fd FIRST_PASSED_FILE_FD on, in order. */
+  etc: Omit<EtcSetup, 'copies'> & { copies: { target: string }[] };
+  /** Set for a command that gets user-mode networking (its gate on fd GATE_FD). */
+  network?: boolean;
 }
 
 /**
  * The gate of a networked command, run by bash inside the sandbox before the command itself: it
- * tells the host it is ready (one byte on fd 4), waits for the host's byte on fd 4 (the network is
- * attached), closes fd 4 and becomes the real command. Attaching only once the sandbox runs avoids
- * racing bwrap's own network setup (its loopback configuration fails if slirp4netns configures the
- * namespace at the same time), and the agent's command never sees fd 4.
+ * tells the host it is ready (one byte on fd GATE_FD), waits for the host's byte on that fd (the
+ * network is attached), closes it and becomes the real command. Attaching only once the sandbox
+ * runs avoids racing bwrap's own network setup (its loopback configuration fails if slirp4netns
+ * configures the namespace at the same time), and the agent's command never sees the gate.
  */
-export const NETWORK_GATE_SCRIPT = 'printf r >&4 || exit 125; IFS= read -r -n 1 -u 4 _ || exit 125; exec 4>&-; exec /bin/bash "$@"';
+export const NETWORK_GATE_SCRIPT =
+  `printf r >&${GATE_FD} || exit 125; IFS= read -r -n 1 -u ${GATE_FD} _ || exit 125; exec ${GATE_FD}>&-; exec /bin/bash "$@"`;
 
 /**
- * Returns `[file, ...args]` that runs `bash <bashArgs>` in the sandbox (info JSON on fd 3; for a
- * networked command, the gate on fd 4).
+ * Returns `[file, ...args]` that runs `bash <bashArgs>` in the sandbox (info JSON on fd INFO_FD;
+ * for a networked command, the gate on fd GATE_FD).
  */
 export function createBwrapCommand(options: BwrapCommandOptions, bashArgs: string[]): string[] {
   const command = options.network ? ['-c', NETWORK_GATE_SCRIPT, 'oma-network-gate', ...bashArgs] : bashArgs;
-  return [...createLimitPrefix(options), ...createUserPrefix(options), options.binaries.bwrap,
-    ...createBwrapArguments(options), '/bin/bash', ...command];
+  return [...createLimitPrefix(options), options.binaries.bwrap, ...createBwrapArguments(options), '/bin/bash', ...command];
 }
 
 function createLimitPrefix(options: BwrapCommandOptions): string[] {
@@ -102,29 +103,25 @@ function createLimitPrefix(options: BwrapCommandOptions): string[] {
   ];
 }
 
-function createUserPrefix(options: BwrapCommandOptions): string[] {
-  if (options.uid === undefined) return [];
-  return [options.binaries.setpriv, `--reuid=${options.uid}`, `--regid=${options.uid}`, '--clear-groups', '--no-new-privs'];
-}
-
 function createBwrapArguments(options: BwrapCommandOptions): string[] {
   // --as-pid-1: bash itself is the namespace init. Without it, bwrap's own init process is left
   // as a zombie when the outer bwrap exits, and a container's pid 1 often never reaps it; each
   // zombie would also count against the session's process limit.
-  const args = ['--unshare-all', '--die-with-parent', '--new-session', '--as-pid-1', '--info-fd', '3', '--hostname', 'sandbox'];
+  const args = ['--unshare-all', '--die-with-parent', '--new-session', '--as-pid-1', '--info-fd', String(INFO_FD), '--hostname', 'sandbox'];
   args.push('--ro-bind', '/usr', '/usr');
   for (const [name, target] of Object.entries(options.layout.symlinks)) args.push('--symlink', target, `/${name}`);
   for (const name of options.layout.directories) args.push('--ro-bind', `/${name}`, `/${name}`);
-  for (const entry of ETC_ENTRIES) {
-    if (options.network && entry === 'resolv.conf') args.push('--ro-bind', options.network.resolvConf, '/etc/resolv.conf');
-    else args.push('--ro-bind-try', `/etc/${entry}`, `/etc/${entry}`);
-  }
+  options.etc.copies.forEach((copy, index) => args.push('--perms', '0444', '--file', String(FIRST_PASSED_FILE_FD + index), copy.target));
+  for (const bind of options.etc.binds) args.push(bind.required ? '--ro-bind' : '--ro-bind-try', bind.source, bind.target);
   for (const extra of options.readOnlyPaths) args.push('--ro-bind-try', extra, extra);
   args.push('--proc', '/proc', '--dev', '/dev', '--size', String(options.tmpfsBytes), '--tmpfs', '/tmp');
   if (options.sessionDirectory !== undefined) {
     args.push('--bind', options.sessionDirectory, BWRAP_WORKDIR, '--chdir', BWRAP_WORKDIR);
   }
   args.push(...createMaskArguments(options));
+  // Last: the root tmpfs (and the /etc copies on it) becomes read-only; /tmp, /workspace, /dev and
+  // /proc are mounts of their own and keep their modes.
+  args.push('--remount-ro', '/');
   return args;
 }
 

@@ -9,11 +9,12 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { SandboxError, type Sandbox, type SandboxOpenOptions, type SandboxProvider } from './sandbox.ts';
 import { BWRAP_WORKDIR, createBwrapCommand, DEFAULT_BWRAP_LIMITS, type BwrapCommandOptions, type BwrapResourceLimits } from './bwrap-arguments.ts';
+import { openEtcSetup, readEtcEntries, withResolvConf, type EtcEntry } from './bwrap-etc.ts';
 import { allowsOutbound, attachNetwork, prepareNetwork, SANDBOX_INTERFACE, type NetworkBinaries, type NetworkSetup } from './bwrap-network.ts';
 import { DEFAULT_UID_RANGE, findExecutable, readHostLayout, sessionUid, type UidRange } from './bwrap-host.ts';
 import { CommandSandbox } from './shared/command-sandbox.ts';
 import { createSandboxEnvironment } from './shared/environment.ts';
-import { runProcess } from './shared/run-process.ts';
+import { runProcess, type LaunchSpec } from './shared/run-process.ts';
 import { assertSessionId } from './shared/session-id.ts';
 import { ensureSessionDirectory, removeSessionDirectory } from './shared/session-directory.ts';
 import { SessionSandboxes } from './shared/session-sandboxes.ts';
@@ -36,10 +37,26 @@ export interface BwrapSandboxOptions {
   networkHelpers?: Partial<NetworkBinaries>;
 }
 
-type BwrapBase = Omit<BwrapCommandOptions, 'uid' | 'sessionDirectory' | 'network'> & { networkSetup: NetworkSetup };
+/** What the provider works out once: the command line's fixed part, /etc and networking. */
+interface BwrapBase {
+  command: Omit<BwrapCommandOptions, 'sessionDirectory' | 'network' | 'etc'>;
+  etcEntries: EtcEntry[];
+  networkSetup: NetworkSetup;
+}
+
+/** What one launch needs besides the base: who runs it, where, and with which network. */
+interface BwrapLaunch {
+  /** The session's outside uid, also its gid; undefined when the server is not root. */
+  uid: number | undefined;
+  /** Host session directory, bound at /workspace; undefined for the boot probes. */
+  sessionDirectory: string | undefined;
+  /** Set when this command gets user-mode networking. */
+  network: (NetworkSetup & { available: true }) | undefined;
+  sessionId: string;
+}
 
 const INSTALL_HINT =
-  'Install the Debian/Ubuntu package "bubblewrap" (apt-get install bubblewrap; setpriv and prlimit come with util-linux). ' +
+  'Install the Debian/Ubuntu package "bubblewrap" (apt-get install bubblewrap; prlimit comes with util-linux). ' +
   'In Docker, run the container with --security-opt seccomp=unconfined (or a seccomp profile that allows user namespaces), ' +
   'and allow unprivileged user namespaces on the host (sysctl kernel.unprivileged_userns_clone=1, user.max_user_namespaces > 0; ' +
   'on Ubuntu 24.04+ also kernel.apparmor_restrict_unprivileged_userns=0).';
@@ -61,7 +78,7 @@ export class BwrapSandboxProvider implements SandboxProvider {
   }
 
   /**
-   * Verifies bwrap, setpriv and prlimit exist and that a trivial sandbox runs (throws SandboxError),
+   * Verifies bwrap and prlimit exist and that a trivial sandbox runs (throws SandboxError),
    * then that a networked one runs; a networking problem is returned as a warning, because
    * sessions without outbound networking still work.
    */
@@ -97,13 +114,13 @@ export class BwrapSandboxProvider implements SandboxProvider {
   }
 
   private async create(sessionId: string, options: SandboxOpenOptions): Promise<CommandSandbox> {
-    const { networkSetup, ...base } = await this.prepare();
+    const base = await this.prepare();
     const outbound = allowsOutbound(options.networking);
-    if (outbound && !networkSetup.available) {
-      const message = `This session's environment allows outbound network traffic, but the bwrap sandbox cannot provide it: ${networkSetup.problem}`;
+    if (outbound && !base.networkSetup.available) {
+      const message = `This session's environment allows outbound network traffic, but the bwrap sandbox cannot provide it: ${base.networkSetup.problem}`;
       throw new SandboxError({ provider: this.name, operation: 'open', sandboxId: sessionId, message });
     }
-    const network = outbound && networkSetup.available ? networkSetup : undefined;
+    const network = outbound && base.networkSetup.available ? base.networkSetup : undefined;
     const uid = this.isolatesUsers ? sessionUid(sessionId, this.options.uidRange ?? DEFAULT_UID_RANGE) : undefined;
     const sessionDirectory = await ensureSessionDirectory({
       workdirRoot: this.workdirRoot,
@@ -111,21 +128,38 @@ export class BwrapSandboxProvider implements SandboxProvider {
       owner: uid === undefined ? undefined : { uid, gid: uid },
       rootMode: 0o711,
     });
-    const command: BwrapCommandOptions = { ...base, uid, sessionDirectory };
     const launcher = {
       provider: this.name,
       workdir: BWRAP_WORKDIR,
       createLaunchSpec: (bashArgs: string[], env: Record<string, string>, launch: { network: boolean }) => {
-        const networked = launch.network ? network : undefined;
-        const [file, ...args] = createBwrapCommand({ ...command, network: networked }, bashArgs);
+        const launchOptions = { uid, sessionDirectory, network: launch.network ? network : undefined, sessionId };
         // The environment is handed to bwrap itself, not set with --setenv: bwrap's argv is
         // visible to every host user in `ps`, and bwrap (pid 1 inside) holds no secret either.
         const childEnv = createSandboxEnvironment({ home: BWRAP_WORKDIR, tmpdir: '/tmp', path: this.options.path, extra: env });
-        const beforeStart = networked && ((pid: number) => attachNetwork({ binaries: networked.binaries, namespacePid: pid, sessionId }));
-        return { file, args, env: childEnv, cwd: '/', infoFd: true, beforeStart: beforeStart || undefined };
+        return this.createLaunchSpec(base, launchOptions, { bashArgs, env: childEnv });
       },
     };
     return new CommandSandbox({ sessionId, launcher });
+  }
+
+  /** Opens the command's /etc copies and builds its launch; the launcher closes the copies. */
+  private async createLaunchSpec(base: BwrapBase, launch: BwrapLaunch, command: { bashArgs: string[]; env: Record<string, string> }): Promise<LaunchSpec> {
+    const network = launch.network;
+    const etc = await openEtcSetup(network ? withResolvConf(base.etcEntries, network.resolvConf) : base.etcEntries);
+    const options = { ...base.command, sessionDirectory: launch.sessionDirectory, network: network !== undefined, etc };
+    const [file, ...args] = createBwrapCommand(options, command.bashArgs);
+    const beforeStart = network && ((pid: number) => attachNetwork({ binaries: network.binaries, namespacePid: pid, sessionId: launch.sessionId }));
+    return {
+      file,
+      args,
+      env: command.env,
+      cwd: '/',
+      uid: launch.uid,
+      gid: launch.uid,
+      infoFd: true,
+      beforeStart: beforeStart || undefined,
+      passedFiles: etc.copies.map((copy) => copy.handle),
+    };
   }
 
   private prepare(): Promise<BwrapBase> {
@@ -135,9 +169,9 @@ export class BwrapSandboxProvider implements SandboxProvider {
   }
 
   private async resolveBase(): Promise<BwrapBase> {
-    const [bwrap, setpriv, prlimit] = await Promise.all(['bwrap', 'setpriv', 'prlimit'].map(findExecutable));
-    if (!bwrap || !setpriv || !prlimit) {
-      const missing = [!bwrap && 'bwrap', !setpriv && 'setpriv', !prlimit && 'prlimit'].filter(Boolean).join(', ');
+    const [bwrap, prlimit] = await Promise.all(['bwrap', 'prlimit'].map(findExecutable));
+    if (!bwrap || !prlimit) {
+      const missing = [!bwrap && 'bwrap', !prlimit && 'prlimit'].filter(Boolean).join(', ');
       throw this.error('check', `The bwrap sandbox needs ${missing}, which is not installed. ${INSTALL_HINT}`);
     }
     const masks = await Promise.all(
@@ -148,25 +182,26 @@ export class BwrapSandboxProvider implements SandboxProvider {
       }),
     );
     return {
-      binaries: { bwrap, setpriv, prlimit },
-      limits: { ...DEFAULT_BWRAP_LIMITS, ...this.options.limits },
-      layout: await readHostLayout(),
-      readOnlyPaths: (this.options.readOnlyPaths ?? []).map((entry) => path.resolve(entry)),
-      masks,
-      tmpfsBytes: this.options.tmpfsBytes ?? 256 * 1024 * 1024,
+      command: {
+        binaries: { bwrap, prlimit },
+        limits: { ...DEFAULT_BWRAP_LIMITS, ...this.options.limits },
+        layout: await readHostLayout(),
+        readOnlyPaths: (this.options.readOnlyPaths ?? []).map((entry) => path.resolve(entry)),
+        masks,
+        tmpfsBytes: this.options.tmpfsBytes ?? 256 * 1024 * 1024,
+      },
+      etcEntries: await readEtcEntries(),
       networkSetup: await prepareNetwork({ workdirRoot: this.workdirRoot, helpers: this.options.networkHelpers ?? {}, isRoot: this.isolatesUsers }),
     };
   }
 
   /** Runs a probe script with `bash -c` in a sandbox without a session directory, with or without network. */
-  private runProbe(base: BwrapBase, uid: number | undefined, networked: boolean) {
-    const { networkSetup, ...command } = base;
-    const network = networked && networkSetup.available ? networkSetup : undefined;
+  private async runProbe(base: BwrapBase, uid: number | undefined, networked: boolean) {
+    const network = networked && base.networkSetup.available ? base.networkSetup : undefined;
     const script = network ? `grep -q '^${SANDBOX_INTERFACE}' /proc/net/route` : 'true';
-    const [file, ...args] = createBwrapCommand({ ...command, uid, sessionDirectory: undefined, network }, ['-c', script]);
-    const beforeStart = network && ((pid: number) => attachNetwork({ binaries: network.binaries, namespacePid: pid, sessionId: '.check' }));
-    const spec = { file, args, env: createSandboxEnvironment({ home: '/', tmpdir: '/tmp' }), cwd: '/', infoFd: true, beforeStart: beforeStart || undefined };
-    return runProcess(spec, { timeoutMs: 30_000, maxOutputBytes: 16 * 1024 });
+    const launch = { uid, sessionDirectory: undefined, network, sessionId: '.check' };
+    const env = createSandboxEnvironment({ home: '/', tmpdir: '/tmp' });
+    return runProcess(await this.createLaunchSpec(base, launch, { bashArgs: ['-c', script], env }), { timeoutMs: 30_000, maxOutputBytes: 16 * 1024 });
   }
 
   private async checkNetwork(base: BwrapBase, uid: number | undefined): Promise<string[]> {
@@ -187,9 +222,8 @@ export class BwrapSandboxProvider implements SandboxProvider {
     });
     await removeSessionDirectory(this.workdirRoot, '.check');
     if (uid === undefined) return;
-    const user = [`--reuid=${uid}`, `--regid=${uid}`, '--clear-groups'];
     const result = await runProcess(
-      { file: base.binaries.setpriv, args: [...user, '/usr/bin/test', '-x', this.workdirRoot], env: {}, cwd: '/' },
+      { file: '/usr/bin/test', args: ['-x', this.workdirRoot], env: {}, cwd: '/', uid, gid: uid },
       { timeoutMs: 10_000, maxOutputBytes: 1024 },
     );
     if (result.exitCode !== 0) {

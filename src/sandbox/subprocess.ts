@@ -64,7 +64,7 @@ export class SubprocessSandboxProvider implements SandboxProvider {
     const launcher = {
       provider: this.name,
       workdir: directory,
-      createLaunchSpec: (bashArgs: string[], env: Record<string, string>) => ({
+      createLaunchSpec: async (bashArgs: string[], env: Record<string, string>) => ({
         file: 'bash',
         args: bashArgs,
         env: createSandboxEnvironment({ home: directory, tmpdir, path: this.options.path, extra: env }),

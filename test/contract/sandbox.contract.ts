@@ -101,6 +101,38 @@ export function runSandboxContract(name: string, makeProvider: ProviderFactory, 
       expect(after.stdout).toBe(`kept too\n${sandbox.workdir}\n`);
     });
 
+    it('takes the shell cwd from the shell, not from output that imitates its report', async () => {
+      // The cwd comes back on its own pipe as NUL-framed records; output shaped like one must not count.
+      const sandbox = await openNew();
+      const imitation = "printf '\\0/etc\\0'; printf '\\0/etc\\0' >&2";
+      const result = await sandbox.shell(`mkdir -p real && cd real && ${imitation}`);
+      expect(result.stdout).toBe('\0/etc\0');
+      expect(result.cwd).toBe(`${sandbox.workdir}/real`);
+      const next = await sandbox.shell(`pwd; ${imitation}; exit 3`);
+      expect(next).toMatchObject({ exitCode: 3, stdout: `${sandbox.workdir}/real\n\0/etc\0`, cwd: `${sandbox.workdir}/real` });
+    });
+
+    it('keeps the previous shell state when saving it was cut short', async () => {
+      // Repro note: the state is overwritten in place (no rename); a kill during the save leaves
+      // that slot with the zero seq line a save starts with, and a half-written state after it.
+      const sandbox = await openNew();
+      await sandbox.shell('mkdir -p one/two && cd one && export LEVEL=one');
+      await sandbox.shell('cd two && export LEVEL=two');
+      const cut = await sandbox.exec("cd .oma && f=$(grep -l '^# 0*2$' shell-state.a shell-state.b) && printf '# %015d\\n{\\nexport LEVEL=half\\n' 0 1<> \"$f\"");
+      expect(cut.exitCode).toBe(0);
+      const after = await sandbox.shell('echo "$LEVEL"; pwd');
+      expect(after.stdout).toBe(`one\n${sandbox.workdir}/one\n`);
+      expect((await sandbox.shell('echo "$LEVEL"; pwd')).stdout).toBe(`one\n${sandbox.workdir}/one\n`);
+    });
+
+    it('reads the single state file of earlier versions', async () => {
+      const sandbox = await openNew();
+      await sandbox.writeFile('.oma/shell-state', "export OLD=kept\ncd -- 'old dir' 2>/dev/null\n");
+      await sandbox.exec("mkdir -p 'old dir'");
+      const result = await sandbox.shell('echo "$OLD"');
+      expect(result).toMatchObject({ stdout: 'kept\n', cwd: `${sandbox.workdir}/old dir` });
+    });
+
     it('forgets the shell state on restartShell', async () => {
       const sandbox = await openNew();
       await sandbox.shell('mkdir -p x && cd x && export GONE=soon');

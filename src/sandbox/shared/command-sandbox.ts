@@ -10,12 +10,14 @@ import { readFileInSandbox, writeFileInSandbox, listInSandbox } from './sandbox-
 import { ProcessSet } from './process-set.ts';
 import { runProcess, type LaunchSpec, type RawResult } from './run-process.ts';
 import { quoteShellWord } from './shell-quote.ts';
-import { SHELL_STATE_SCRIPT, STATE_DIRECTORY_NAME } from './shell-script.ts';
+import { SHELL_STATE_FILES, SHELL_STATE_SCRIPT, STATE_DIRECTORY_NAME } from './shell-script.ts';
 
 /** Default wall-clock limit of one command, in milliseconds. */
 export const DEFAULT_TIMEOUT_MS = 120_000;
 /** Default cap on stdout+stderr kept from one command, in bytes. */
 export const DEFAULT_MAX_OUTPUT_BYTES = 100 * 1024;
+/** Bytes kept from the end of the report pipe: enough for a few paths of any length Linux allows. */
+const REPORT_LIMIT_BYTES = 64 * 1024;
 
 /** What a provider supplies: how to start `bash` for one session. */
 export interface BashLauncher {
@@ -25,9 +27,10 @@ export interface BashLauncher {
   /**
    * Builds the process to start for `bash <args>`, with the per-call variables on top of the
    * scrubbed base. `network` is true for the agent's own commands (exec, shell), false for the
-   * sandbox's internal file and state operations, which never need the network.
+   * sandbox's internal file and state operations, which never need the network. The spec may
+   * hold open files (`passedFiles`); `runProcess` closes them.
    */
-  createLaunchSpec(bashArgs: string[], env: Record<string, string>, options: { network: boolean }): LaunchSpec;
+  createLaunchSpec(bashArgs: string[], env: Record<string, string>, options: { network: boolean }): Promise<LaunchSpec>;
 }
 
 /** Internal options of one bash run (public `ExecOptions` plus the operation name for errors). */
@@ -35,6 +38,8 @@ export interface BashRunOptions extends ExecOptions {
   operation: string;
   /** Give the command the session's network, if it has one. Default false. */
   network?: boolean;
+  /** Open the report pipe (fd REPORT_FD) and return what the command wrote there. Default false. */
+  report?: boolean;
 }
 
 export class CommandSandbox implements Sandbox {
@@ -60,13 +65,13 @@ export class CommandSandbox implements Sandbox {
   async shell(command: string, options: ExecOptions = {}): Promise<ShellResult> {
     const callEnv = Object.keys(options.env ?? {}).filter(isEnvironmentName);
     const args = ['-c', SHELL_STATE_SCRIPT, 'oma-shell', this.stateDirectory, withCwd(command, options.cwd), ...callEnv];
-    const raw = await this.runBash(args, { ...options, operation: 'shell', network: true });
-    return { ...toExecResult(raw), cwd: await this.readShellCwd() };
+    const raw = await this.runBash(args, { ...options, operation: 'shell', network: true, report: true });
+    return { ...toExecResult(raw), cwd: this.findReportedCwd(raw.report) };
   }
 
   async restartShell(): Promise<void> {
-    const script = 'rm -f -- "$1/shell-state" "$1/shell-state.tmp" "$1/shell-cwd"';
-    const raw = await this.runBash(['-c', script, 'oma-restart', this.stateDirectory], { operation: 'restartShell' });
+    const script = 'cd -- "$1" 2>/dev/null || exit 0; shift; rm -f -- "$@"';
+    const raw = await this.runBash(['-c', script, 'oma-restart', this.stateDirectory, ...SHELL_STATE_FILES], { operation: 'restartShell' });
     if (raw.exitCode !== 0) throw this.error('restartShell', `Could not reset the shell state: ${raw.stderr.toString('utf8').trim()}`);
   }
 
@@ -88,18 +93,20 @@ export class CommandSandbox implements Sandbox {
 
   /** Runs `bash <args>` in the sandbox and returns raw bytes. Throws SandboxError if it cannot start. */
   async runBash(args: string[], options: BashRunOptions): Promise<RawResult> {
-    const spec = this.launcher.createLaunchSpec(args, options.env ?? {}, { network: options.network ?? false });
+    let spec: LaunchSpec | undefined;
     try {
+      spec = await this.launcher.createLaunchSpec(args, options.env ?? {}, { network: options.network ?? false });
       return await runProcess(spec, {
         timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
         maxOutputBytes: options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES,
         signal: options.signal,
         stdin: options.stdin,
         processes: this.processes,
+        report: options.report ? { maxBytes: REPORT_LIMIT_BYTES } : undefined,
       });
     } catch (cause) {
       if (cause instanceof SandboxError) throw cause;
-      throw this.error(options.operation, `Could not start the sandbox command (${spec.file}): ${(cause as Error).message}`, cause);
+      throw this.error(options.operation, `Could not start the sandbox command (${spec?.file ?? this.launcher.provider}): ${(cause as Error).message}`, cause);
     }
   }
 
@@ -108,13 +115,15 @@ export class CommandSandbox implements Sandbox {
     return new SandboxError({ provider: this.launcher.provider, operation, sandboxId: this.sessionId, message, cause });
   }
 
-  private async readShellCwd(): Promise<string> {
-    const raw = await this.runBash(['-c', 'cat -- "$1/shell-cwd" 2>/dev/null', 'oma-cwd', this.stateDirectory], {
-      operation: 'shell',
-      maxOutputBytes: 64 * 1024,
-    });
-    const cwd = raw.stdout.toString('utf8');
-    return raw.exitCode === 0 && cwd.startsWith('/') ? cwd : this.workdir;
+  /**
+   * The shell's cwd from its report (NUL-framed records, see shell-script.ts): the last record,
+   * written by the EXIT trap after the command, or the one from the start if the command was
+   * killed. Anything that is not an absolute path (no report: bash did not start) means the workdir.
+   */
+  private findReportedCwd(report: Buffer): string {
+    const records = report.toString('utf8').split('\0').filter((record) => record !== '');
+    const cwd = records.at(-1);
+    return cwd?.startsWith('/') ? cwd : this.workdir;
   }
 }
 

@@ -1,3 +1,5 @@
+import type { Readable } from 'node:stream';
+
 /**
  * Collects stdout and stderr under one shared byte budget. Bytes beyond the budget are counted,
  * not kept, so a runaway command cannot grow the server's memory.
@@ -26,5 +28,30 @@ export class OutputCollector {
 
   stderr(): Buffer {
     return Buffer.concat(this.chunks.stderr);
+  }
+}
+
+/** Keeps the last `maxBytes` bytes of a stream (a report, where the newest bytes count). */
+export class TailCollector {
+  private chunks: Buffer[] = [];
+  private size = 0;
+
+  constructor(stream: Readable, private readonly maxBytes: number) {
+    stream.on('data', (chunk: Buffer) => this.add(chunk));
+    stream.on('error', () => undefined);
+  }
+
+  bytes(): Buffer {
+    const all = Buffer.concat(this.chunks);
+    return all.length > this.maxBytes ? all.subarray(all.length - this.maxBytes) : all;
+  }
+
+  private add(chunk: Buffer): void {
+    this.chunks.push(chunk);
+    this.size += chunk.length;
+    if (this.size <= this.maxBytes * 2) return;
+    const kept = this.bytes();
+    this.chunks = [kept];
+    this.size = kept.length;
   }
 }

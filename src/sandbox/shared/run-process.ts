@@ -4,8 +4,9 @@
  * direct child, so a `sleep` started in the background does not outlive its command.
  */
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
-import type { Duplex } from 'node:stream';
-import { OutputCollector } from './output-collector.ts';
+import type { FileHandle } from 'node:fs/promises';
+import type { Duplex, Readable } from 'node:stream';
+import { OutputCollector, TailCollector } from './output-collector.ts';
 import type { ProcessSet, RunningProcess } from './process-set.ts';
 
 /** How to start the process; built by a provider. */
@@ -16,19 +17,40 @@ export interface LaunchSpec {
   /** Host directory the launcher starts in. */
   cwd: string;
   /**
-   * The launcher writes `{"child-pid": N}` to fd 3 (bwrap `--info-fd 3`). Killing that pid (the
+   * User and group the launcher runs as (the server must be root); it also drops every
+   * supplementary group. Undefined: the server's own.
+   */
+  uid?: number;
+  gid?: number;
+  /**
+   * The launcher writes `{"child-pid": N}` to fd INFO_FD (bwrap `--info-fd`). Killing that pid (the
    * pid-namespace init) tears the namespace down and lets the launcher exit and reap normally.
    */
   infoFd?: boolean;
   /**
    * Runs on the host before the command proper starts, once the launcher has reported its
-   * namespace pid (needs `infoFd`) and has written one byte on fd 4 (it is ready); then one byte
-   * is written back on fd 4, on which the launcher waits (bwrap's network gate). The returned
+   * namespace pid (needs `infoFd`) and has written one byte on fd GATE_FD (it is ready); then one
+   * byte is written back on that fd, on which the launcher waits (bwrap's network gate). The returned
    * helper (e.g. the network) is killed when the command ends. A rejection kills the command
    * before it starts, and `runProcess` rejects with that error.
    */
   beforeStart?: (namespacePid: number) => Promise<RunningProcess>;
+  /**
+   * Open host files handed to the launcher at fds `FIRST_PASSED_FILE_FD`, … in order (bwrap
+   * `--file`, which copies and closes them). `runProcess` closes its own handles once the child
+   * has them, also when it does not start.
+   */
+  passedFiles?: FileHandle[];
 }
+
+/** Where the launcher finds bwrap's info pipe (`infoFd`). */
+export const INFO_FD = 3;
+/** The network gate's pipe (`beforeStart`). */
+export const GATE_FD = 4;
+/** The report pipe (`RunOptions.report`): what the sandboxed script tells the server besides its output. */
+export const REPORT_FD = 5;
+/** The first of `LaunchSpec.passedFiles`. */
+export const FIRST_PASSED_FILE_FD = 6;
 
 export interface RunOptions {
   timeoutMs: number;
@@ -37,6 +59,11 @@ export interface RunOptions {
   stdin?: string | Buffer;
   /** The session's set of running processes, for stop/destroy/shutdown. */
   processes?: ProcessSet;
+  /**
+   * Open a pipe at `REPORT_FD` and return its last `maxBytes` bytes as `RawResult.report`. The
+   * command itself can write to it too, so its content is the command's claim, never trusted data.
+   */
+  report?: { maxBytes: number };
 }
 
 export interface RawResult {
@@ -47,6 +74,8 @@ export interface RawResult {
   timedOut: boolean;
   aborted: boolean;
   truncatedBytes: number;
+  /** The tail of the report pipe (`RunOptions.report`); empty without it. */
+  report: Buffer;
 }
 
 /**
@@ -67,16 +96,17 @@ export function killQuietly(pid: number): void {
 
 /** Starts the process and resolves when it and its output are finished. Rejects only if it cannot start. */
 export function runProcess(spec: LaunchSpec, options: RunOptions): Promise<RawResult> {
-  if (options.signal?.aborted) return Promise.resolve(abortedBeforeStart());
+  if (options.signal?.aborted) {
+    closePassedFiles(spec);
+    return Promise.resolve(abortedBeforeStart());
+  }
   return new Promise((resolve, reject) => {
-    const stdio: StdioOptions = [options.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'];
-    if (spec.infoFd) stdio.push('pipe');
-    if (spec.beforeStart) stdio.push('pipe');
-    const child = spawn(spec.file, spec.args, { cwd: spec.cwd, env: spec.env, detached: true, stdio });
+    const child = spawnChild(spec, options);
     const tree = new ProcessTree(child);
     const collector = new OutputCollector(options.maxOutputBytes);
     child.stdout!.on('data', (chunk: Buffer) => collector.add('stdout', chunk));
     child.stderr!.on('data', (chunk: Buffer) => collector.add('stderr', chunk));
+    const report = options.report && new TailCollector((child.stdio as unknown[])[REPORT_FD] as Readable, options.report.maxBytes);
     const starting = watchStart(spec, child, tree);
     const state = { timedOut: false, aborted: false };
     const timer = setTimeout(() => {
@@ -112,6 +142,7 @@ export function runProcess(spec: LaunchSpec, options: RunOptions): Promise<RawRe
         timedOut: state.timedOut,
         aborted: state.aborted,
         truncatedBytes: collector.droppedBytes,
+        report: report?.bytes() ?? Buffer.alloc(0),
       };
       // The helpers (network) must be gone before the command counts as finished, so that stop,
       // destroy and shutdown leave no process behind.
@@ -130,12 +161,12 @@ interface HelperStart {
 
 /**
  * Reads the namespace pid from the info fd and, for a launch with `beforeStart`, starts the
- * helper once both the pid and the gate's ready byte (fd 4) have arrived.
+ * helper once both the pid and the gate's ready byte (fd GATE_FD) have arrived.
  */
 function watchStart(spec: LaunchSpec, child: ChildProcess, tree: ProcessTree): HelperStart {
   const starting: HelperStart = { failure: undefined, done: Promise.resolve() };
   const beforeStart = spec.beforeStart;
-  const gate = beforeStart && (child.stdio[4] as Duplex);
+  const gate = beforeStart && (child.stdio[GATE_FD] as Duplex);
   let namespacePid: number | undefined;
   let gateReady = false;
   const startWhenReady = (): void => {
@@ -149,7 +180,7 @@ function watchStart(spec: LaunchSpec, child: ChildProcess, tree: ProcessTree): H
     });
   };
   if (spec.infoFd) {
-    tree.readInfo(child.stdio[3] as NodeJS.ReadableStream, (pid) => {
+    tree.readInfo(child.stdio[INFO_FD] as NodeJS.ReadableStream, (pid) => {
       namespacePid = pid;
       startWhenReady();
     });
@@ -164,7 +195,7 @@ function watchStart(spec: LaunchSpec, child: ChildProcess, tree: ProcessTree): H
   return starting;
 }
 
-/** Waits for the helper, then lets the command start (one byte on fd 4); kills the helper if the command is already gone. */
+/** Waits for the helper, then lets the command start (one byte on the gate); kills the helper if the command is already gone. */
 async function startHelper(tree: ProcessTree, gate: Duplex, helper: Promise<RunningProcess>): Promise<void> {
   const started = await helper;
   tree.addHelper(started);
@@ -181,7 +212,31 @@ function abortedBeforeStart(): RawResult {
     timedOut: false,
     aborted: true,
     truncatedBytes: 0,
+    report: Buffer.alloc(0),
   };
+}
+
+/** Spawns the launcher with the fd layout above; closes the passed files once the child has its copies. */
+function spawnChild(spec: LaunchSpec, options: RunOptions): ChildProcess {
+  const stdio: StdioOptions = [options.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'];
+  stdio[INFO_FD] = spec.infoFd ? 'pipe' : 'ignore';
+  stdio[GATE_FD] = spec.beforeStart ? 'pipe' : 'ignore';
+  stdio[REPORT_FD] = options.report ? 'pipe' : 'ignore';
+  (spec.passedFiles ?? []).forEach((file, index) => (stdio[FIRST_PASSED_FILE_FD + index] = file.fd));
+  while (stdio.length > 3 && stdio.at(-1) === 'ignore') stdio.pop();
+  try {
+    // libuv calls setgroups(0, NULL) before setgid/setuid when either is set, so the launcher
+    // keeps no supplementary group of the server.
+    return spawn(spec.file, spec.args, { cwd: spec.cwd, env: spec.env, detached: true, stdio, uid: spec.uid, gid: spec.gid });
+  } finally {
+    closePassedFiles(spec);
+  }
+}
+
+function closePassedFiles(spec: LaunchSpec): void {
+  // Best-effort cleanup of read-only handles the child already holds copies of; a close error
+  // cannot affect the command.
+  for (const file of spec.passedFiles ?? []) void file.close().catch(() => undefined);
 }
 
 function writeStdin(child: ChildProcess, data: string | Buffer | undefined): void {
