@@ -122,19 +122,7 @@ export class Harness implements SessionLifecycle {
     });
     if (!lease) return;
     const token = Number(lease.token);
-    let lost = false;
-    const renew = setInterval(() => {
-      void store.leases.renew(sessionId, owner, token, Date.now() + leaseTtlMs).then(
-        (ok) => {
-          if (!ok) {
-            lost = true;
-            worker.controller.abort();
-          }
-        },
-        (err: unknown) => logger.warn({ err, sessionId }, 'lease renewal failed'),
-      );
-    }, Math.max(250, leaseTtlMs / 3));
-    renew.unref();
+    const renewal = this.renewLease(sessionId, token, worker);
     try {
       const session = await store.sessions.findAnyTenant(sessionId);
       if (!session) return;
@@ -143,7 +131,7 @@ export class Harness implements SessionLifecycle {
       do {
         worker.again = false;
         let controller = worker.controller;
-        while (!this.stopped && !lost) {
+        while (!this.stopped && !renewal.lost) {
           if (controller.signal.aborted) {
             // An interrupt aborted the previous step; later steps get a fresh signal.
             controller = new AbortController();
@@ -167,13 +155,34 @@ export class Harness implements SessionLifecycle {
           };
           if ((await advance(ctx)) === 'stop') break;
         }
-      } while (worker.again && !this.stopped && !lost);
+      } while (worker.again && !this.stopped && !renewal.lost);
     } catch (err) {
       if (err instanceof LeaseLostError) logger.warn({ sessionId }, err.message);
       else if (!this.stopped) logger.error({ err, sessionId }, 'session step failed; it will be retried by the next sweep');
     } finally {
-      clearInterval(renew);
-      if (!lost) await store.leases.release(sessionId, owner, token).catch(() => undefined);
+      clearInterval(renewal.timer);
+      if (!renewal.lost) await store.leases.release(sessionId, owner, token).catch(() => undefined);
     }
+  }
+
+  /** Renews the lease while the worker runs; when it was taken over, marks it lost and aborts the step. */
+  private renewLease(sessionId: string, token: number, worker: Worker): { timer: NodeJS.Timeout; lost: boolean } {
+    const { store, logger, owner, leaseTtlMs } = this.options;
+    const renewal = {
+      lost: false,
+      timer: setInterval(() => {
+        void store.leases.renew(sessionId, owner, token, Date.now() + leaseTtlMs).then(
+          (ok) => {
+            if (!ok) {
+              renewal.lost = true;
+              worker.controller.abort();
+            }
+          },
+          (err: unknown) => logger.warn({ err, sessionId }, 'lease renewal failed'),
+        );
+      }, Math.max(250, leaseTtlMs / 3)),
+    };
+    renewal.timer.unref();
+    return renewal;
   }
 }
