@@ -37,6 +37,8 @@ interface Worker {
   done: Promise<void>;
   /** Set when a wake arrived while running, so the loop takes another look before leaving. */
   again: boolean;
+  /** Set by stop (archive, delete): the aborted step commits its outcome and the loop ends, no further step. */
+  halted?: boolean;
 }
 
 export class Harness implements SessionLifecycle {
@@ -74,6 +76,7 @@ export class Harness implements SessionLifecycle {
     const worker = this.workers.get(sessionId);
     if (worker) {
       worker.again = false;
+      worker.halted = true;
       worker.controller.abort();
       await worker.done;
     }
@@ -131,7 +134,7 @@ export class Harness implements SessionLifecycle {
       do {
         worker.again = false;
         let controller = worker.controller;
-        while (!this.stopped && !renewal.lost) {
+        while (!this.stopped && !renewal.lost && !worker.halted) {
           if (controller.signal.aborted) {
             // An interrupt aborted the previous step; later steps get a fresh signal.
             controller = new AbortController();
@@ -155,7 +158,7 @@ export class Harness implements SessionLifecycle {
           };
           if ((await advance(ctx)) === 'stop') break;
         }
-      } while (worker.again && !this.stopped && !renewal.lost);
+      } while (worker.again && !this.stopped && !renewal.lost && !worker.halted);
     } catch (err) {
       if (err instanceof LeaseLostError) logger.warn({ sessionId }, err.message);
       else if (!this.stopped) logger.error({ err, sessionId }, 'session step failed; it will be retried by the next sweep');

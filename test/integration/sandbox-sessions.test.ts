@@ -13,7 +13,7 @@ import { startChildServer } from '../support/child-process.ts';
 import { reply, startFakeModel, text, toolUse, type FakeModel } from '../support/fake-model/index.ts';
 import { backendProviderPairs, sessionHostDirectory, startSandboxTestServer } from '../support/sandbox-providers.ts';
 import type { TestServer } from '../support/server.ts';
-import { userMessage, waitForIdle, type WireEvent } from '../support/session-helpers.ts';
+import { listEvents, userMessage, waitForIdle, type WireEvent } from '../support/session-helpers.ts';
 import { waitFor } from '../support/wait-for.ts';
 import { findHostProcesses, uniqueSleep } from '../contract/sandbox.contract.ts';
 
@@ -47,14 +47,21 @@ describe.each(backendProviderPairs(BACKENDS))('sandbox lifecycle on $backend, $p
 
   it('archiving a session kills the command it is running', async () => {
     const marker = uniqueSleep();
-    // What the harness does after the stopped tool is its own business; a second reply is there if it asks.
-    fake.script([reply(toolUse('bash', { command: `sleep ${marker}` })), reply(text('stopped'))]);
+    const requestsBefore = fake.requests.length;
+    fake.script([reply(toolUse('bash', { command: `sleep ${marker}` }))]);
     const session = await createSession(t.client);
     await t.client.beta.sessions.events.send(session.id, { events: [userMessage('sleep')] });
     await waitFor(() => sleepRunning(marker), { message: 'the sleep to start in the sandbox' });
     await t.client.beta.sessions.archive(session.id);
     expect(await findHostProcesses(`sleep\0${marker}`)).toEqual([]);
     expect((await t.client.beta.sessions.retrieve(session.id)).status).toBe('terminated');
+    // The stopped call has its one result and the turn ends there: no further model request.
+    const events = await listEvents(t.client, session.id);
+    const types = events.map((e) => e.type);
+    expect(types.filter((x) => x === 'agent.tool_result')).toHaveLength(1);
+    expect(types.slice(types.indexOf('agent.tool_result'))).not.toContain('span.model_request_start');
+    expect(types.at(-1)).toBe('session.status_terminated');
+    expect(fake.requests.length - requestsBefore).toBe(1);
   });
 
   it('deleting a session removes its sandbox directory', async () => {
@@ -94,7 +101,8 @@ describe.each(backendProviderPairs(BACKENDS))('sandbox lifecycle on $backend, $p
     const child = await startChildServer(db, { env: { SANDBOX_PROVIDER: provider, ANTHROPIC_BASE_URL: fake.url } });
     try {
       const marker = uniqueSleep();
-      fake.script([reply(toolUse('bash', { command: `sleep ${marker}` }))]);
+      const requestsBefore = fake.requests.length;
+    fake.script([reply(toolUse('bash', { command: `sleep ${marker}` }))]);
       const client = new Anthropic({ apiKey: 'unused-auth-disabled', baseURL: child.baseURL, maxRetries: 0 });
       const session = await createSession(client);
       await client.beta.sessions.events.send(session.id, { events: [userMessage('sleep')] });
