@@ -101,8 +101,7 @@ describe.each(backendProviderPairs(BACKENDS))('sandbox lifecycle on $backend, $p
     const child = await startChildServer(db, { env: { SANDBOX_PROVIDER: provider, ANTHROPIC_BASE_URL: fake.url } });
     try {
       const marker = uniqueSleep();
-      const requestsBefore = fake.requests.length;
-    fake.script([reply(toolUse('bash', { command: `sleep ${marker}` }))]);
+      fake.script([reply(toolUse('bash', { command: `sleep ${marker}` }))]);
       const client = new Anthropic({ apiKey: 'unused-auth-disabled', baseURL: child.baseURL, maxRetries: 0 });
       const session = await createSession(client);
       await client.beta.sessions.events.send(session.id, { events: [userMessage('sleep')] });
