@@ -7,7 +7,7 @@
  */
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { SandboxError, type Sandbox, type SandboxOpenOptions, type SandboxProvider } from './sandbox.ts';
+import { SandboxError, type SandboxOpenOptions } from './sandbox.ts';
 import { BWRAP_WORKDIR, createBwrapCommand, DEFAULT_BWRAP_LIMITS, type BwrapCommandOptions, type BwrapResourceLimits } from './bwrap-arguments.ts';
 import { openEtcSetup, readEtcEntries, withResolvConf, type EtcEntry } from './bwrap-etc.ts';
 import { allowsOutbound, attachNetwork, prepareNetwork, SANDBOX_INTERFACE, type NetworkBinaries, type NetworkSetup } from './bwrap-network.ts';
@@ -15,9 +15,8 @@ import { DEFAULT_UID_RANGE, findExecutable, readHostLayout, sessionUid, type Uid
 import { CommandSandbox } from './shared/command-sandbox.ts';
 import { createSandboxEnvironment } from './shared/environment.ts';
 import { runProcess, type LaunchSpec } from './shared/run-process.ts';
-import { assertSessionId } from './shared/session-id.ts';
 import { ensureSessionDirectory, removeSessionDirectory } from './shared/session-directory.ts';
-import { SessionSandboxes } from './shared/session-sandboxes.ts';
+import { DirectorySandboxProvider } from './shared/directory-provider.ts';
 
 export interface BwrapSandboxOptions {
   /** Host directory holding one directory per session. Its parents must be searchable by others (o+x). */
@@ -61,15 +60,12 @@ const INSTALL_HINT =
   'and allow unprivileged user namespaces on the host (sysctl kernel.unprivileged_userns_clone=1, user.max_user_namespaces > 0; ' +
   'on Ubuntu 24.04+ also kernel.apparmor_restrict_unprivileged_userns=0).';
 
-export class BwrapSandboxProvider implements SandboxProvider {
+export class BwrapSandboxProvider extends DirectorySandboxProvider {
   readonly name = 'bwrap';
-  private readonly workdirRoot: string;
-  private readonly sandboxes: SessionSandboxes;
   private base: Promise<BwrapBase> | undefined;
 
   constructor(private readonly options: BwrapSandboxOptions) {
-    this.workdirRoot = path.resolve(options.workdirRoot);
-    this.sandboxes = new SessionSandboxes((sessionId, options) => this.create(sessionId, options));
+    super(options.workdirRoot);
   }
 
   /** True when sessions run as their own uid (the server is root); otherwise they share the server's uid. */
@@ -94,26 +90,7 @@ export class BwrapSandboxProvider implements SandboxProvider {
     return this.checkNetwork(base, uid);
   }
 
-  async open(sessionId: string, options: SandboxOpenOptions = {}): Promise<Sandbox> {
-    assertSessionId(this.name, sessionId);
-    return this.sandboxes.open(sessionId, options);
-  }
-
-  async stop(sessionId: string): Promise<void> {
-    await this.sandboxes.stop(sessionId);
-  }
-
-  async destroy(sessionId: string): Promise<void> {
-    assertSessionId(this.name, sessionId);
-    await this.sandboxes.forget(sessionId);
-    await removeSessionDirectory(this.workdirRoot, sessionId);
-  }
-
-  async shutdown(): Promise<void> {
-    await this.sandboxes.stopAll();
-  }
-
-  private async create(sessionId: string, options: SandboxOpenOptions): Promise<CommandSandbox> {
+  protected async create(sessionId: string, options: SandboxOpenOptions): Promise<CommandSandbox> {
     const base = await this.prepare();
     const outbound = allowsOutbound(options.networking);
     if (outbound && !base.networkSetup.available) {

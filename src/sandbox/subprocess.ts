@@ -4,12 +4,10 @@
  * command runs in its own process group, but there is NO isolation: a command can read anything
  * the server can (its database, its secrets). Use bwrap or a remote provider for untrusted agents.
  */
-import type { Sandbox, SandboxOpenOptions, SandboxProvider } from './sandbox.ts';
 import { CommandSandbox } from './shared/command-sandbox.ts';
 import { createSandboxEnvironment } from './shared/environment.ts';
-import { assertSessionId } from './shared/session-id.ts';
-import { ensureSessionDirectory, removeSessionDirectory } from './shared/session-directory.ts';
-import { SessionSandboxes } from './shared/session-sandboxes.ts';
+import { ensureSessionDirectory } from './shared/session-directory.ts';
+import { DirectorySandboxProvider } from './shared/directory-provider.ts';
 import path from 'node:path';
 import { STATE_DIRECTORY_NAME } from './shared/shell-script.ts';
 
@@ -20,14 +18,12 @@ export interface SubprocessSandboxOptions {
   path?: string;
 }
 
-export class SubprocessSandboxProvider implements SandboxProvider {
+/** Commands use the host's network whatever the session's networking says: nothing is isolated. */
+export class SubprocessSandboxProvider extends DirectorySandboxProvider {
   readonly name = 'subprocess';
-  private readonly workdirRoot: string;
-  private readonly sandboxes: SessionSandboxes;
 
   constructor(private readonly options: SubprocessSandboxOptions) {
-    this.workdirRoot = path.resolve(options.workdirRoot);
-    this.sandboxes = new SessionSandboxes((sessionId) => this.create(sessionId));
+    super(options.workdirRoot);
   }
 
   /** Nothing to verify: bash is all it needs. The registry warns that there is no isolation. */
@@ -35,30 +31,7 @@ export class SubprocessSandboxProvider implements SandboxProvider {
     return [];
   }
 
-  /**
-   * Commands use the host's network whatever `options.networking` says: this provider isolates
-   * nothing (the registry's boot warning says so).
-   */
-  async open(sessionId: string, options: SandboxOpenOptions = {}): Promise<Sandbox> {
-    assertSessionId(this.name, sessionId);
-    return this.sandboxes.open(sessionId, options);
-  }
-
-  async stop(sessionId: string): Promise<void> {
-    await this.sandboxes.stop(sessionId);
-  }
-
-  async destroy(sessionId: string): Promise<void> {
-    assertSessionId(this.name, sessionId);
-    await this.sandboxes.forget(sessionId);
-    await removeSessionDirectory(this.workdirRoot, sessionId);
-  }
-
-  async shutdown(): Promise<void> {
-    await this.sandboxes.stopAll();
-  }
-
-  private async create(sessionId: string): Promise<CommandSandbox> {
+  protected async create(sessionId: string): Promise<CommandSandbox> {
     const directory = await ensureSessionDirectory({ workdirRoot: this.workdirRoot, sessionId });
     const tmpdir = path.join(directory, STATE_DIRECTORY_NAME, 'tmp');
     const launcher = {
