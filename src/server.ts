@@ -9,6 +9,9 @@ import type { Config } from './config/schema.ts';
 import { openStore } from './store/open-store.ts';
 import { checkRootSecret } from './vault/root-secret-check.ts';
 import { InProcessEventHub } from './events/hub.ts';
+import { CrossInstanceRelay } from './events/cross-instance-relay.ts';
+import { NOTIFY_CHANNEL } from './store/postgres/notify-triggers.ts';
+import type { NotificationListener } from './store/dialect.ts';
 import { createServices, type Services } from './services.ts';
 import { createApp } from './app.ts';
 import { createRuntime, type Runtime } from './harness/runtime.ts';
@@ -25,9 +28,10 @@ export interface RunningServer {
 }
 
 export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
-  const store = await openStore(config.database);
+  const store = await openStore(config.database, { instanceId: config.instanceId });
   let httpServer: ServerType | undefined;
   let consoleAuth: ConsoleAuth | undefined;
+  let relay: NotificationListener | undefined;
   try {
     await checkRootSecret(store, config.secrets.platformRootSecret);
     const hub = new InProcessEventHub();
@@ -42,7 +46,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       testEmit: config.testEmit,
       auth: { disabled: config.auth.disabled, publicUrl: config.auth.publicUrl },
       consoleAuth,
-      backends: () => ({ db: store.description, agents: store.dialect.kind, events: store.dialect.kind, sandbox: runtime.sandboxName, hub: 'in-process' }),
+      backends: () => ({ db: store.description, agents: store.dialect.kind, events: store.dialect.kind, sandbox: runtime.sandboxName, hub: relay ? 'postgres-notify' : 'in-process' }),
     });
     httpServer = await new Promise<ServerType>((resolve, reject) => {
       const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s));
@@ -52,6 +56,8 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     const auth = consoleAuth;
     const address = server.address() as AddressInfo;
     const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+    // Listen before the first sweep, so input posted to another instance meanwhile is not missed.
+    relay = await CrossInstanceRelay.start(store.dialect, NOTIFY_CHANNEL, { store, hub, log: services.log, lifecycle: runtime.lifecycle, sweep: () => runtime.sweep(), logger });
     await runtime.start();
     let closing: Promise<void> | undefined;
     return {
@@ -64,6 +70,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
           const closed = new Promise<void>((resolve) => server.close(() => resolve()));
           // Open SSE streams never end on their own; close idle keep-alive sockets and then the rest.
           (server as unknown as { closeIdleConnections?: () => void }).closeIdleConnections?.();
+          await relay?.close();
           await runtime.shutdown();
           const timer = setTimeout(() => (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.(), 2000);
           await closed;
@@ -75,6 +82,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       },
     };
   } catch (err) {
+    await relay?.close();
     httpServer?.close();
     consoleAuth?.close();
     await store.close();

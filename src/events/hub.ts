@@ -23,12 +23,26 @@ export interface EventHub {
 
 export class InProcessEventHub implements EventHub {
   private readonly listeners = new Map<string, Set<HubListener>>();
+  /** Highest seq published per session that has subscribers (for the cross-instance relay). */
+  private readonly published = new Map<string, number>();
   private count = 0;
 
   publish(sessionId: string, message: HubMessage): void {
     const set = this.listeners.get(sessionId);
     if (!set) return;
+    const last = message.kind === 'events' ? message.events.at(-1)?.seq : undefined;
+    if (last !== undefined && last > (this.published.get(sessionId) ?? 0)) this.published.set(sessionId, last);
     for (const listener of [...set]) listener(message);
+  }
+
+  /** Sessions with at least one open subscription. */
+  subscribedSessions(): string[] {
+    return [...this.listeners.keys()];
+  }
+
+  /** Highest seq published to the session's current subscribers (0 if none yet), or undefined without subscribers. */
+  lastPublishedSeq(sessionId: string): number | undefined {
+    return this.listeners.has(sessionId) ? (this.published.get(sessionId) ?? 0) : undefined;
   }
 
   subscribe(sessionId: string, listener: HubListener): () => void {
@@ -45,7 +59,10 @@ export class InProcessEventHub implements EventHub {
       active = false;
       this.count--;
       set.delete(listener);
-      if (set.size === 0) this.listeners.delete(sessionId);
+      if (set.size === 0) {
+        this.listeners.delete(sessionId);
+        this.published.delete(sessionId);
+      }
     };
   }
 

@@ -14,7 +14,7 @@ import type { SandboxProvider, Sandbox } from '../sandbox/sandbox.ts';
 import type { SessionTable } from '../store/schema.ts';
 import { sandboxNetworkingFor } from '../environments/environment-networking.ts';
 import type { ModelClient } from './model/model-client.ts';
-import type { SessionLifecycle } from '../sessions/session-service.ts';
+import type { SessionLifecycle, WakeOptions } from '../sessions/session-service.ts';
 import { advance, type StepContext } from './advance.ts';
 import { parseJson } from '../store/json.ts';
 import type { AgentSnapshot } from './request-builder.ts';
@@ -31,6 +31,9 @@ export interface HarnessOptions {
   retry: { maxRetries: number; baseMs: number };
   sweepIntervalMs?: number;
 }
+
+/** How long a session woken by another instance's input is left to that instance before this one tries. */
+const REMOTE_WAKE_DELAY_MS = 250;
 
 interface Worker {
   controller: AbortController;
@@ -55,12 +58,20 @@ export class Harness implements SessionLifecycle {
     this.sweepTimer.unref();
   }
 
-  wake(sessionId: string, options: { interrupt?: boolean } = {}): void {
+  wake(sessionId: string, options: WakeOptions = {}): void {
     if (this.stopped) return;
     const worker = this.workers.get(sessionId);
     if (worker) {
       worker.again = true;
       if (options.interrupt) worker.controller.abort();
+      return;
+    }
+    if (options.fromOtherInstance) {
+      // The instance that took the input woke the session itself; give it the lease first, and
+      // take over only if nobody holds it a moment later (e.g. that instance died meanwhile).
+      setTimeout(() => {
+        if (!this.workers.has(sessionId)) this.wake(sessionId);
+      }, REMOTE_WAKE_DELAY_MS).unref();
       return;
     }
     const controller = new AbortController();

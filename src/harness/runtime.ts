@@ -19,6 +19,8 @@ export interface Runtime {
   sandboxName: string;
   attach(services: Services): void;
   start(): Promise<void>;
+  /** Wakes every session that needs work and is not leased elsewhere (also run periodically). */
+  sweep(): Promise<void>;
   shutdown(): Promise<void>;
 }
 
@@ -59,6 +61,9 @@ export async function createRuntime(options: { config: Config; store: Store; hub
     async start() {
       await harness!.start();
       for (const id of pending.splice(0)) harness!.wake(id);
+    },
+    async sweep() {
+      await harness?.sweep();
     },
     async shutdown() {
       await harness?.shutdown();

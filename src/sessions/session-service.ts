@@ -16,10 +16,17 @@ import type { EventLog } from '../events/log.ts';
 import type { SessionListQuery } from '../store/sessions-repository.ts';
 import { EMPTY_USAGE, toSession } from './session-mapper.ts';
 
+export interface WakeOptions {
+  /** Abort the step in flight (a user.interrupt arrived). */
+  interrupt?: boolean;
+  /** The input was posted to another instance (cross-instance notification): that one runs it first. */
+  fromOtherInstance?: boolean;
+}
+
 /** Hooks into whatever runs sessions (the harness). */
 export interface SessionLifecycle {
   /** New input may be waiting: advance the session when possible. */
-  wake(sessionId: string, options?: { interrupt?: boolean }): void;
+  wake(sessionId: string, options?: WakeOptions): void;
   /** Stop work and sandbox processes (archive); resolves when stopped. */
   stop(sessionId: string): Promise<void>;
   /** Stop work and destroy the sandbox (delete). */

@@ -12,6 +12,18 @@ export interface DialectCapabilities {
   supportsManyWriters: boolean;
 }
 
+/** Receives the payloads of one notification channel (see StoreDialect.listen). */
+export interface NotificationHandlers {
+  onMessage(payload: string): void;
+  /** After the connection was lost and re-established: notifications in between are lost. */
+  onReconnect(): void;
+  onError(err: unknown): void;
+}
+
+export interface NotificationListener {
+  close(): Promise<void>;
+}
+
 export interface StoreDialect {
   /** "sqlite" or "postgres" — for /health and logs only. */
   readonly kind: 'sqlite' | 'postgres';
@@ -27,6 +39,13 @@ export interface StoreDialect {
   addColumn(tx: Kysely<Database>, table: string, column: string, definition: string): Promise<void>;
   /** True when err is a unique/primary-key violation of the driver. */
   isUniqueViolation(err: unknown): boolean;
+  /**
+   * Who this process is in the database's notifications (Postgres: its application_name), so a
+   * listener can tell its own writes from other instances'. Only with supportsListenNotify.
+   */
+  readonly origin?: string;
+  /** Listens on a channel on a dedicated connection that reconnects; only with supportsListenNotify. */
+  listen?(channel: string, handlers: NotificationHandlers): Promise<NotificationListener>;
   /** Resolves when the database answers a trivial query. */
   ping(): Promise<void>;
   close(): Promise<void>;

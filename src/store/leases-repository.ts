@@ -17,8 +17,9 @@ export class LeasesRepository {
     const current = await this.find(sessionId);
     if (!current) {
       const lease = { session_id: sessionId, owner, token: 1, expires_at: now + ttlMs };
-      await this.db.insertInto('session_leases').values(lease).execute();
-      return lease;
+      // Another instance may insert the first lease at the same moment: then it is theirs.
+      const res = await this.db.insertInto('session_leases').values(lease).onConflict((oc) => oc.column('session_id').doNothing()).executeTakeFirst();
+      return Number(res.numInsertedOrUpdatedRows ?? 0) === 1 ? lease : undefined;
     }
     if (current.owner !== owner && current.expires_at > now) return undefined;
     const lease = { session_id: sessionId, owner, token: Number(current.token) + 1, expires_at: now + ttlMs };

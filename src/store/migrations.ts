@@ -6,9 +6,13 @@
  */
 import { sql, type Kysely } from 'kysely';
 import type { Database } from './schema.ts';
+import type { DialectCapabilities } from './dialect.ts';
+import { NOTIFY_TRIGGERS } from './postgres/notify-triggers.ts';
 
 export interface MigrationContext {
   db: Kysely<Database>;
+  /** For steps only one kind of database has (e.g. Postgres notification triggers). */
+  capabilities: DialectCapabilities;
   /** Adds a column unless it exists (SQLite has no ADD COLUMN IF NOT EXISTS). */
   addColumn(table: string, column: string, definition: string): Promise<void>;
 }
@@ -74,6 +78,17 @@ export const MIGRATIONS: Migration[] = [
       // The harness's sweep (at boot and every LEASE_TTL_MS / 2) looks for queued input; without
       // this partial index it read every stored event (1,000,000 events: 0.3 s on SQLite, 1.3 s on Postgres).
       await sql.raw('CREATE INDEX IF NOT EXISTS session_events_unprocessed ON session_events (session_id) WHERE processed_at IS NULL').execute(db);
+    },
+  },
+  {
+    version: 4,
+    name: 'cross-instance notifications',
+    async up({ db, capabilities }) {
+      // Postgres only: committed events, archives and deletes notify every instance (live streams
+      // and wake-ups across instances). The triggers are not part of a `sqlite3 .dump`; an import
+      // into Postgres gets them at its first boot.
+      if (!capabilities.supportsListenNotify) return;
+      for (const statement of NOTIFY_TRIGGERS) await sql.raw(statement).execute(db);
     },
   },
 ];

@@ -5,10 +5,11 @@ import { createPostgresDialect } from './postgres/postgres-dialect.ts';
 import { migrate } from './migrate.ts';
 import { Store } from './store.ts';
 
-export async function openStore(database: Config['database']): Promise<Store> {
+/** `instanceId` names this server's connections (Postgres application_name), so notifications tell their origin. */
+export async function openStore(database: Config['database'], options: { instanceId?: string } = {}): Promise<Store> {
   const dialect = database.kind === 'sqlite'
     ? createSqliteDialect({ path: database.path, synchronous: database.synchronous })
-    : createPostgresDialect({ url: database.url });
+    : createPostgresDialect({ url: database.url, instanceId: options.instanceId });
   try {
     await migrate(dialect);
   } catch (err) {

@@ -119,4 +119,14 @@ describe.each(BACKENDS)('event log concurrency (%s)', (backend) => {
     expect(r.status).toBe(404);
     expect(((await r.json()) as { type: string }).type).toBe('error');
   });
+
+  it('8 instances taking the first lease of a session at once: exactly one gets it, none fails', async () => {
+    const store = t.server.services.store;
+    const sessionId = `sesn_lease_race_${backend}`;
+    const now = Date.now();
+    const results = await Promise.all(Array.from({ length: 8 }, (_, i) => store.transaction((tx) => tx.leases.acquire(sessionId, `owner-${i}`, now, 60_000))));
+    const winners = results.filter((r) => r !== undefined);
+    expect(winners).toHaveLength(1);
+    expect(await store.leases.find(sessionId)).toMatchObject({ owner: winners[0]!.owner, token: 1 });
+  });
 });

@@ -4,9 +4,11 @@
  * boot at once.
  */
 import pg from 'pg';
+import { createHash } from 'node:crypto';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import type { Database } from '../schema.ts';
 import type { StoreDialect } from '../dialect.ts';
+import { listenPostgres } from './pg-listener.ts';
 
 const INT8_OID = 20;
 const MIGRATION_LOCK_KEY = 7_307_346_011; // Arbitrary constant shared by every oma instance.
@@ -14,6 +16,15 @@ const MIGRATION_LOCK_KEY = 7_307_346_011; // Arbitrary constant shared by every 
 export interface PostgresOptions {
   url: string;
   maxConnections?: number;
+  /** This server instance's id; the connections' application_name carries it (notification origin). */
+  instanceId?: string;
+}
+
+/** "oma <instance id>", within Postgres' 63-byte application_name (a hash of the id when longer). */
+export function applicationNameFor(instanceId: string | undefined): string {
+  if (instanceId === undefined) return 'oma';
+  const name = `oma ${instanceId}`;
+  return Buffer.byteLength(name) <= 63 && /^[\x20-\x7e]*$/.test(name) ? name : `oma ${createHash('sha256').update(instanceId).digest('hex').slice(0, 32)}`;
 }
 
 /** "host:port/db" of a connection URL, never its password. */
@@ -27,8 +38,10 @@ export function describePostgresUrl(url: string): string {
 }
 
 export function createPostgresDialect(options: PostgresOptions): StoreDialect {
+  const applicationName = applicationNameFor(options.instanceId);
   const pool = new pg.Pool({
     connectionString: options.url,
+    application_name: applicationName,
     max: options.maxConnections ?? 10,
     connectionTimeoutMillis: 5000,
     types: {
@@ -45,6 +58,10 @@ export function createPostgresDialect(options: PostgresOptions): StoreDialect {
     description: `postgres ${describePostgresUrl(options.url)}`,
     capabilities: { supportsListenNotify: true, supportsManyWriters: true },
     db,
+    origin: applicationName,
+    listen(channel, handlers) {
+      return listenPostgres({ url: options.url, applicationName }, channel, handlers);
+    },
     transaction(fn) {
       return db.transaction().execute(fn);
     },
