@@ -29,6 +29,7 @@ export async function createRuntime(options: { config: Config; store: Store; hub
   const { provider, warnings } = createSandboxProvider({
     name: config.sandbox.provider,
     workdirRoot: config.sandbox.workdir,
+    instanceId: config.instanceId,
     hiddenPaths: [config.dataDir, config.authDatabasePath, ...(config.database.kind === 'sqlite' ? [config.database.path] : [])],
   });
   const checkWarnings = await provider.check();

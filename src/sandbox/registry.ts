@@ -17,6 +17,8 @@ export interface CreateSandboxProviderOptions {
   workdirRoot: string;
   /** Host paths that sandboxes must not see: the data dir, database files, secret files. */
   hiddenPaths?: string[];
+  /** This server instance (INSTANCE_ID): subprocess commands left running by a crash are killed at its next boot. */
+  instanceId?: string;
 }
 
 /**
@@ -27,7 +29,7 @@ export function createSandboxProvider(options: CreateSandboxProviderOptions): { 
   switch (options.name) {
     case 'subprocess':
       return {
-        provider: new SubprocessSandboxProvider({ workdirRoot: options.workdirRoot }),
+        provider: new SubprocessSandboxProvider({ workdirRoot: options.workdirRoot, instanceId: options.instanceId }),
         warnings: [
           'SANDBOX_PROVIDER=subprocess has no isolation: agent commands run as the server user and can read ' +
             `everything it can${describeHidden(options.hiddenPaths)}, and use the host's network whatever the environment's networking says. ` +

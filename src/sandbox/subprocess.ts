@@ -8,6 +8,7 @@ import { CommandSandbox } from './shared/command-sandbox.ts';
 import { createSandboxEnvironment } from './shared/environment.ts';
 import { ensureSessionDirectory } from './shared/session-directory.ts';
 import { DirectorySandboxProvider } from './shared/directory-provider.ts';
+import { ProcessLedger } from './shared/process-ledger.ts';
 import path from 'node:path';
 import { STATE_DIRECTORY_NAME } from './shared/shell-script.ts';
 
@@ -16,19 +17,31 @@ export interface SubprocessSandboxOptions {
   workdirRoot: string;
   /** PATH inside the sandbox; defaults to a standard system PATH (never the server's). */
   path?: string;
+  /**
+   * This server instance (INSTANCE_ID). With it, running commands are recorded on disk and a boot
+   * after a crash kills the ones the crash left running (see ProcessLedger).
+   */
+  instanceId?: string;
 }
 
 /** Commands use the host's network whatever the session's networking says: nothing is isolated. */
 export class SubprocessSandboxProvider extends DirectorySandboxProvider {
   readonly name = 'subprocess';
 
+  private readonly ledger: ProcessLedger | undefined;
+
   constructor(private readonly options: SubprocessSandboxOptions) {
     super(options.workdirRoot);
+    this.ledger = options.instanceId === undefined ? undefined : new ProcessLedger(this.workdirRoot, options.instanceId);
   }
 
-  /** Nothing to verify: bash is all it needs. The registry warns that there is no isolation. */
+  /**
+   * Nothing to verify: bash is all it needs (the registry warns that there is no isolation). Kills
+   * commands a crash of this instance left running, before recovery looks at their sessions.
+   */
   async check(): Promise<string[]> {
-    return [];
+    const killed = this.ledger?.killLeftovers() ?? 0;
+    return killed > 0 ? [`killed ${killed} sandbox command(s) that the previous run of this server left running when it stopped without a shutdown`] : [];
   }
 
   protected async create(sessionId: string): Promise<CommandSandbox> {
@@ -36,6 +49,7 @@ export class SubprocessSandboxProvider extends DirectorySandboxProvider {
     const tmpdir = path.join(directory, STATE_DIRECTORY_NAME, 'tmp');
     const launcher = {
       provider: this.name,
+      ledger: this.ledger,
       workdir: directory,
       createLaunchSpec: async (bashArgs: string[], env: Record<string, string>) => ({
         file: 'bash',

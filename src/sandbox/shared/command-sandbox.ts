@@ -8,6 +8,7 @@ import { SandboxError, type DirEntry, type ExecOptions, type ExecResult, type Sa
 import { isEnvironmentName } from './environment.ts';
 import { readFileInSandbox, writeFileInSandbox, listInSandbox } from './sandbox-files.ts';
 import { ProcessSet } from './process-set.ts';
+import type { ProcessLedger } from './process-ledger.ts';
 import { runProcess, type LaunchSpec, type RawResult } from './run-process.ts';
 import { quoteShellWord } from './shell-quote.ts';
 import { SHELL_STATE_FILES, SHELL_STATE_SCRIPT, STATE_DIRECTORY_NAME } from './shell-script.ts';
@@ -31,6 +32,8 @@ export interface BashLauncher {
    * hold open files (`passedFiles`); `runProcess` closes them.
    */
   createLaunchSpec(bashArgs: string[], env: Record<string, string>, options: { network: boolean }): Promise<LaunchSpec>;
+  /** Where running process groups are recorded for cleanup after a crash (providers whose processes outlive the server). */
+  readonly ledger?: ProcessLedger;
 }
 
 /** Internal options of one bash run (public `ExecOptions` plus the operation name for errors). */
@@ -102,6 +105,7 @@ export class CommandSandbox implements Sandbox {
         signal: options.signal,
         stdin: options.stdin,
         processes: this.processes,
+        ledger: this.launcher.ledger,
         report: options.report ? { maxBytes: REPORT_LIMIT_BYTES } : undefined,
       });
     } catch (cause) {

@@ -8,6 +8,7 @@ import type { FileHandle } from 'node:fs/promises';
 import type { Duplex, Readable } from 'node:stream';
 import { OutputCollector, TailCollector } from './output-collector.ts';
 import type { ProcessSet, RunningProcess } from './process-set.ts';
+import type { ProcessLedger } from './process-ledger.ts';
 
 /** How to start the process; built by a provider. */
 export interface LaunchSpec {
@@ -59,6 +60,8 @@ export interface RunOptions {
   stdin?: string | Buffer;
   /** The session's set of running processes, for stop/destroy/shutdown. */
   processes?: ProcessSet;
+  /** Records the process group on disk while it runs, so a boot after a crash can kill it. */
+  ledger?: ProcessLedger;
   /**
    * Open a pipe at `REPORT_FD` and return its last `maxBytes` bytes as `RawResult.report`. The
    * command itself can write to it too, so its content is the command's claim, never trusted data.
@@ -127,12 +130,15 @@ export function runProcess(spec: LaunchSpec, options: RunOptions): Promise<RawRe
       cleanup();
       reject(error);
     });
-    if (child.pid === undefined) return;
+    const pid = child.pid;
+    if (pid === undefined) return;
+    options.ledger?.record(pid);
     options.processes?.add(tree);
     writeStdin(child, options.stdin);
     child.once('exit', () => tree.onExit());
     child.once('close', (code, signal) => {
       cleanup();
+      options.ledger?.release(pid);
       const killed = tree.killed;
       const result: RawResult = {
         exitCode: killed ? null : code,
