@@ -9,7 +9,7 @@ import { isEnvironmentName } from './environment.ts';
 import { readFileInSandbox, writeFileInSandbox, listInSandbox } from './sandbox-files.ts';
 import { ProcessSet } from './process-set.ts';
 import type { ProcessLedger } from './process-ledger.ts';
-import { runProcess, type LaunchSpec, type RawResult } from './run-process.ts';
+import { REPORT_FD, runProcess, type LaunchSpec, type RawResult } from './run-process.ts';
 import { quoteShellWord } from './shell-quote.ts';
 import { SHELL_STATE_FILES, SHELL_STATE_SCRIPT, STATE_DIRECTORY_NAME } from './shell-script.ts';
 
@@ -98,7 +98,7 @@ export class CommandSandbox implements Sandbox {
   async runBash(args: string[], options: BashRunOptions): Promise<RawResult> {
     let spec: LaunchSpec | undefined;
     try {
-      spec = await this.launcher.createLaunchSpec(args, options.env ?? {}, { network: options.network ?? false });
+      spec = await this.launcher.createLaunchSpec(withOnlyOwnFds(args), options.env ?? {}, { network: options.network ?? false });
       return await runProcess(spec, {
         timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
         maxOutputBytes: options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES,
@@ -129,6 +129,22 @@ export class CommandSandbox implements Sandbox {
     const cwd = records.at(-1);
     return cwd?.startsWith('/') ? cwd : this.workdir;
   }
+}
+
+/**
+ * First thing every sandbox bash does: close every file descriptor but stdin/out/err and the report
+ * pipe. A descriptor the server inherited from its own parent without close-on-exec (a supervisor's
+ * socket, an open file) would otherwise be open in every command, bwrap's included (bwrap passes
+ * descriptors through). Builtins only, so it costs no process; without /proc nothing matches. No
+ * redirection around the loop: bash would park the real stderr on a high descriptor meanwhile, and
+ * the loop would close it.
+ */
+const CLOSE_INHERITED_FDS =
+  `for __oma_fd in /proc/self/fd/*; do __oma_fd=\${__oma_fd##*/}; ` +
+  `if [[ $__oma_fd =~ ^[0-9]+$ ]] && (( __oma_fd > 2 && __oma_fd != ${REPORT_FD} )) && [[ -e /proc/self/fd/$__oma_fd ]]; then exec {__oma_fd}>&-; fi; done; unset -v __oma_fd\n`;
+
+function withOnlyOwnFds(args: string[]): string[] {
+  return args[0] === '-c' && args[1] !== undefined ? ['-c', CLOSE_INHERITED_FDS + args[1], ...args.slice(2)] : args;
 }
 
 function withCwd(command: string, cwd: string | undefined): string {
