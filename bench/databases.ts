@@ -93,7 +93,7 @@ export function sessionRow(id: string, tenantId: string, overrides: Partial<Sess
     id, tenant_id: tenantId, agent_id: null, agent_version: null, agent: null, environment_id: 'env_bench', title: null,
     metadata: '{}', vault_ids: '[]', resources: '[]', status: 'idle', last_seq: 0,
     usage: '{"input_tokens":0,"output_tokens":0,"cache_read_input_tokens":0,"cache_creation_input_tokens":0}',
-    active_ms: 0, created_at: now, updated_at: now, archived_at: null, turn_id: null, ...overrides,
+    active_ms: 0, created_at: now, updated_at: now, archived_at: null, turn_id: null, environment_config: null, ...overrides,
   };
 }
 

@@ -1,4 +1,4 @@
-/** The networking a session's sandbox gets, read from its environment's stored config. */
+/** The networking a session's sandbox gets, from its snapshot of the environment's config (or the stored environment). */
 import type { SandboxNetworking } from '../sandbox/sandbox.ts';
 import type { EnvironmentTable } from '../store/schema.ts';
 import { parseJson } from '../store/json.ts';

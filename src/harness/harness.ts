@@ -122,9 +122,15 @@ export class Harness implements SessionLifecycle {
     }
   }
 
-  /** Opens the session's sandbox with its environment's networking (none if the environment is gone). */
-  private async openSandbox(session: Pick<SessionTable, 'id' | 'tenant_id' | 'environment_id'>): Promise<Sandbox> {
-    const environment = await this.options.store.environments.find(session.tenant_id, session.environment_id);
+  /**
+   * Opens the session's sandbox with the networking of the environment config it was created with.
+   * Sessions from before that snapshot existed (migration 5) read their environment as it is now
+   * (no network if it is gone).
+   */
+  private async openSandbox(session: Pick<SessionTable, 'id' | 'tenant_id' | 'environment_id' | 'environment_config'>): Promise<Sandbox> {
+    const environment = session.environment_config !== null
+      ? { config: session.environment_config }
+      : await this.options.store.environments.find(session.tenant_id, session.environment_id);
     return this.options.sandboxes.open(session.id, { networking: sandboxNetworkingFor(environment) });
   }
 

@@ -57,6 +57,8 @@ export class SessionService {
       agent_version: snapshot ? Number(snapshot.version) : null,
       agent: snapshot ? toJson(snapshot) : null,
       environment_id: env.id,
+      // Environment updates apply only to new sessions: the harness uses this snapshot.
+      environment_config: env.config,
       title: input.title ?? null,
       metadata: toJson(input.metadata ?? {}),
       vault_ids: toJson(input.vault_ids ?? []),

@@ -91,6 +91,15 @@ export const MIGRATIONS: Migration[] = [
       for (const statement of NOTIFY_TRIGGERS) await sql.raw(statement).execute(db);
     },
   },
+  {
+    version: 5,
+    name: 'environment config snapshot on sessions',
+    async up(ctx) {
+      // The environment's config as it was when the session was created (environment updates apply
+      // only to new sessions). NULL on sessions created before this step: they read the environment.
+      await ctx.addColumn('sessions', 'environment_config', 'TEXT');
+    },
+  },
 ];
 
 export const SCHEMA_MIGRATIONS_DDL =

@@ -25,6 +25,8 @@ export interface SessionTable {
   environment_id: string; title: string | null; metadata: string; vault_ids: string; resources: string;
   status: string; last_seq: number; usage: string; active_ms: number;
   created_at: number; updated_at: number; archived_at: number | null; turn_id: string | null;
+  /** JSON: the environment's config at session create; null on sessions created before migration 5. */
+  environment_config: string | null;
 }
 export interface SessionEventTable {
   session_id: string; seq: number; id: string; tenant_id: string; type: string; payload: string;
