@@ -71,122 +71,159 @@ export async function streamSessionEvents(c: Context<AppEnv>, deps: SseDeps): Pr
   const cursorText = header?.trim() ?? q.last_event_id;
   const session = await deps.sessions.getRow(tenantId, sessionId);
   const includeExtensions = q.include_extensions === 'true' || q.include_extensions === '1';
-  const visible = (type: string) => includeExtensions || SPEC_EVENT_TYPES.has(type);
+  const stream = new SessionStream(deps, (c.env as { outgoing: ServerResponse }).outgoing, {
+    tenantId,
+    sessionId,
+    deltas,
+    visible: (type) => includeExtensions || SPEC_EVENT_TYPES.has(type),
+    cursor: cursorText === undefined ? undefined : Number(cursorText),
+    sessionLastSeq: Number(session.last_seq),
+  });
+  await stream.open(c.get('requestId'));
+  return RESPONSE_ALREADY_SENT;
+}
 
-  const res = (c.env as { outgoing: ServerResponse }).outgoing;
-  let lastSent = cursorText === undefined ? Number(session.last_seq) : Number(cursorText);
-  const queue: HubMessage[] = [];
-  let closed = false;
-  // True until the headers are out, so hub messages only queue meanwhile.
-  let pumping = true;
-  let heartbeat: NodeJS.Timeout | undefined;
-  const maxBuffered = deps.maxBufferedBytes ?? 4 * 1024 * 1024;
+interface StreamTarget {
+  tenantId: string;
+  sessionId: string;
+  deltas: Set<string>;
+  visible: (type: string) => boolean;
+  /** Last-Event-ID: replay after it. Undefined: live only, from the session's current position. */
+  cursor: number | undefined;
+  sessionLastSeq: number;
+}
 
-  const close = () => {
-    if (closed) return;
-    closed = true;
-    unsubscribe();
-    if (heartbeat) clearInterval(heartbeat);
-    queue.length = 0;
-    if (!res.writableEnded) res.end();
-  };
-  const write = (frame: string) => {
-    if (closed) return;
-    res.write(frame);
-    if (res.writableLength > maxBuffered) {
-      deps.logger.warn({ sessionId, buffered: res.writableLength }, 'SSE client too slow; disconnecting (it can resume with Last-Event-ID)');
-      res.destroy();
-      close();
+/** One open stream: hub messages queue while the replay runs, then drain in order. */
+class SessionStream {
+  private lastSent: number;
+  private readonly queue: HubMessage[] = [];
+  private closed = false;
+  /** True until the headers are out, so hub messages only queue meanwhile. */
+  private pumping = true;
+  private heartbeat: NodeJS.Timeout | undefined;
+  private readonly unsubscribe: () => void;
+  private readonly maxBuffered: number;
+
+  constructor(private readonly deps: SseDeps, private readonly res: ServerResponse, private readonly target: StreamTarget) {
+    this.lastSent = target.cursor ?? target.sessionLastSeq;
+    this.maxBuffered = deps.maxBufferedBytes ?? 4 * 1024 * 1024;
+    // Subscribe before reading the log so nothing committed in between is missed.
+    this.unsubscribe = deps.log.hub.subscribe(target.sessionId, (m) => this.enqueue(m));
+    res.on('close', () => this.close());
+  }
+
+  /** Sends the headers, replays after the cursor, then lets live messages through. Throws (nothing sent) if the session is gone. */
+  async open(requestId: string): Promise<void> {
+    const { deps, res, target } = this;
+    // Live-only streams start at the session's position read *after* subscribing and *before* the
+    // headers go out: with the position read only before subscribing (as before), an event committed
+    // in between was neither published to us nor replayed, and waited for the next event to be
+    // noticed (forever, if it was the turn's last). Events committed after the headers are all sent.
+    if (target.cursor === undefined) {
+      try {
+        const now = await deps.sessions.getRow(target.tenantId, target.sessionId);
+        this.lastSent = Math.max(this.lastSent, Number(now.last_seq));
+      } catch (err) {
+        this.closed = true; // not close(): that would end the response before the error is sent
+        this.unsubscribe();
+        throw err; // e.g. deleted meanwhile: a JSON error, nothing streamed yet
+      }
     }
-  };
-  const sendStored = (e: StoredEvent) => {
-    if (e.seq <= lastSent) return;
-    lastSent = e.seq;
-    if (visible(e.type)) write(storedFrame(e));
-  };
-  const replayUntil = async (untilSeq: number) => {
-    while (!closed && lastSent < untilSeq) {
-      const batch = await deps.log.list(tenantId, sessionId, { afterSeq: lastSent, beforeSeq: untilSeq + 1, order: 'asc', limit: REPLAY_BATCH });
-      if (batch.length === 0) break;
-      for (const e of batch) sendStored(e);
-      if (res.writableNeedDrain) await new Promise<void>((resolve) => res.once('drain', resolve).once('close', resolve));
-    }
-  };
-  const handle = async (m: HubMessage) => {
-    if (m.kind === 'events') {
-      const first = m.events[0];
-      if (first && first.seq > lastSent + 1) await replayUntil(first.seq - 1);
-      for (const e of m.events) sendStored(e);
-    } else if (m.kind === 'ephemeral') {
-      if (deltas.has(m.event.previews)) write(ephemeralFrame(m.event.data));
-    } else {
-      write(`event: session.deleted\nid: ${m.seq}\ndata: ${JSON.stringify({ type: 'session.deleted', id: `sevt_deleted_${sessionId}`, processed_at: new Date().toISOString() })}\n\n`);
-      close();
-    }
-  };
-  const pump = async () => {
-    if (pumping) return;
-    pumping = true;
+    if (this.closed) return; // the client left meanwhile
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache, no-transform',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+      'request-id': requestId,
+    });
+    res.flushHeaders();
+    res.write('retry: 2000\n\n');
+    this.heartbeat = setInterval(() => this.write(': keep-alive\n\n'), deps.heartbeatMs ?? 15_000);
+    this.heartbeat.unref();
     try {
-      while (!closed && queue.length > 0) await handle(queue.shift()!);
+      if (target.cursor !== undefined) await this.replayUntil(Number.MAX_SAFE_INTEGER);
     } catch (err) {
-      deps.logger.error({ err, sessionId }, 'SSE stream failed');
-      write(`event: error\ndata: ${JSON.stringify({ type: 'error', error: { type: 'api_error', message: 'stream failed; reconnect with Last-Event-ID' } })}\n\n`);
-      close();
+      deps.logger.error({ err, sessionId: target.sessionId }, 'SSE replay failed');
+      this.close();
     } finally {
-      pumping = false;
+      this.pumping = false;
     }
-  };
+    // Messages that arrived before the headers were queued (pump waits for `pumping`): send them now.
+    void this.pump();
+  }
 
-  // Subscribe before reading the log so nothing committed in between is missed.
-  const unsubscribe = deps.log.hub.subscribe(sessionId, (m) => {
-    queue.push(m);
-    if (queue.length > 10_000) {
-      deps.logger.warn({ sessionId }, 'SSE client queue overflow; disconnecting (it can resume with Last-Event-ID)');
-      res.destroy();
-      close();
+  private enqueue(m: HubMessage): void {
+    this.queue.push(m);
+    if (this.queue.length > 10_000) {
+      this.deps.logger.warn({ sessionId: this.target.sessionId }, 'SSE client queue overflow; disconnecting (it can resume with Last-Event-ID)');
+      this.res.destroy();
+      this.close();
       return;
     }
-    void pump();
-  });
-  res.on('close', close);
+    void this.pump();
+  }
 
-  // Live-only streams start at the session's position read *after* subscribing and *before* the
-  // headers go out: with the position read only before subscribing (as before), an event committed
-  // in between was neither published to us nor replayed, and waited for the next event to be
-  // noticed (forever, if it was the turn's last). Events committed after the headers are all sent.
-  if (cursorText === undefined) {
-    try {
-      const now = await deps.sessions.getRow(tenantId, sessionId);
-      lastSent = Math.max(lastSent, Number(now.last_seq));
-    } catch (err) {
-      closed = true; // not close(): that would end the response before the error is sent
-      unsubscribe();
-      throw err; // e.g. deleted meanwhile: a JSON error, nothing streamed yet
+  private close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.unsubscribe();
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.queue.length = 0;
+    if (!this.res.writableEnded) this.res.end();
+  }
+
+  private write(frame: string): void {
+    if (this.closed) return;
+    this.res.write(frame);
+    if (this.res.writableLength > this.maxBuffered) {
+      this.deps.logger.warn({ sessionId: this.target.sessionId, buffered: this.res.writableLength }, 'SSE client too slow; disconnecting (it can resume with Last-Event-ID)');
+      this.res.destroy();
+      this.close();
     }
   }
-  if (closed) return RESPONSE_ALREADY_SENT; // the client left meanwhile
-  res.writeHead(200, {
-    'content-type': 'text/event-stream; charset=utf-8',
-    'cache-control': 'no-cache, no-transform',
-    connection: 'keep-alive',
-    'x-accel-buffering': 'no',
-    'request-id': c.get('requestId'),
-  });
-  res.flushHeaders();
-  res.write('retry: 2000\n\n');
-  heartbeat = setInterval(() => write(': keep-alive\n\n'), deps.heartbeatMs ?? 15_000);
-  heartbeat.unref();
 
-  try {
-    if (cursorText !== undefined) await replayUntil(Number.MAX_SAFE_INTEGER);
-  } catch (err) {
-    deps.logger.error({ err, sessionId }, 'SSE replay failed');
-    close();
-  } finally {
-    pumping = false;
+  private sendStored(e: StoredEvent): void {
+    if (e.seq <= this.lastSent) return;
+    this.lastSent = e.seq;
+    if (this.target.visible(e.type)) this.write(storedFrame(e));
   }
-  // Messages that arrived before the headers were queued (pump waits for `pumping`): send them now.
-  void pump();
-  return RESPONSE_ALREADY_SENT;
+
+  private async replayUntil(untilSeq: number): Promise<void> {
+    const { tenantId, sessionId } = this.target;
+    while (!this.closed && this.lastSent < untilSeq) {
+      const batch = await this.deps.log.list(tenantId, sessionId, { afterSeq: this.lastSent, beforeSeq: untilSeq + 1, order: 'asc', limit: REPLAY_BATCH });
+      if (batch.length === 0) break;
+      for (const e of batch) this.sendStored(e);
+      if (this.res.writableNeedDrain) await new Promise<void>((resolve) => this.res.once('drain', resolve).once('close', resolve));
+    }
+  }
+
+  private async handle(m: HubMessage): Promise<void> {
+    if (m.kind === 'events') {
+      const first = m.events[0];
+      if (first && first.seq > this.lastSent + 1) await this.replayUntil(first.seq - 1);
+      for (const e of m.events) this.sendStored(e);
+    } else if (m.kind === 'ephemeral') {
+      if (this.target.deltas.has(m.event.previews)) this.write(ephemeralFrame(m.event.data));
+    } else {
+      const data = { type: 'session.deleted', id: `sevt_deleted_${this.target.sessionId}`, processed_at: new Date().toISOString() };
+      this.write(`event: session.deleted\nid: ${m.seq}\ndata: ${JSON.stringify(data)}\n\n`);
+      this.close();
+    }
+  }
+
+  private async pump(): Promise<void> {
+    if (this.pumping) return;
+    this.pumping = true;
+    try {
+      while (!this.closed && this.queue.length > 0) await this.handle(this.queue.shift()!);
+    } catch (err) {
+      this.deps.logger.error({ err, sessionId: this.target.sessionId }, 'SSE stream failed');
+      this.write(`event: error\ndata: ${JSON.stringify({ type: 'error', error: { type: 'api_error', message: 'stream failed; reconnect with Last-Event-ID' } })}\n\n`);
+      this.close();
+    } finally {
+      this.pumping = false;
+    }
+  }
 }
