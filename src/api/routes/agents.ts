@@ -4,7 +4,7 @@ import type { App } from '../context.ts';
 import { route } from '../route.ts';
 import { parseBody, parseQuery } from '../validation.ts';
 import { agentCreateSchema, agentSchema, agentUpdateSchema } from '../schemas/agents.ts';
-import { includeArchivedSchema, pageOf, pageQuerySchema } from '../schemas/common.ts';
+import { emptyBodySchema, includeArchivedSchema, pageOf, pageQuerySchema } from '../schemas/common.ts';
 import type { AgentService } from '../../agents/agent-service.ts';
 import type { Store } from '../../store/store.ts';
 import { rfc3339 } from './query-helpers.ts';
@@ -30,7 +30,8 @@ export function mountAgentRoutes(app: App, deps: { agents: AgentService; store: 
     const body = await parseBody(c, agentUpdateSchema);
     return c.json(await deps.agents.update(c.get('principal').tenantId, c.req.param('agent_id')!, body));
   });
-  route(app, { method: 'post', path: '/v1/agents/{agent_id}/archive', summary: 'Archive an agent', tag, response: agentSchema }, async (c) => {
+  route(app, { method: 'post', path: '/v1/agents/{agent_id}/archive', summary: 'Archive an agent', tag, body: emptyBodySchema, response: agentSchema }, async (c) => {
+    await parseBody(c, emptyBodySchema);
     return c.json(await deps.agents.archive(c.get('principal').tenantId, c.req.param('agent_id')!));
   });
   route(app, { method: 'get', path: '/v1/agents/{agent_id}/versions', summary: 'List versions of an agent', tag, query: pageQuerySchema, response: pageOf(agentSchema, 'AgentVersionPage') }, async (c) => {

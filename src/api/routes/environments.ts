@@ -3,7 +3,7 @@ import type { App } from '../context.ts';
 import { route } from '../route.ts';
 import { parseBody, parseQuery } from '../validation.ts';
 import { environmentCreateSchema, environmentSchema, environmentUpdateSchema } from '../schemas/environments.ts';
-import { includeArchivedSchema, pageOf, pageQuerySchema } from '../schemas/common.ts';
+import { emptyBodySchema, includeArchivedSchema, pageOf, pageQuerySchema } from '../schemas/common.ts';
 import type { EnvironmentService } from '../../environments/environment-service.ts';
 import type { Store } from '../../store/store.ts';
 
@@ -25,7 +25,8 @@ export function mountEnvironmentRoutes(app: App, deps: { environments: Environme
   route(app, { method: 'post', path: '/v1/environments/{environment_id}', summary: 'Update an environment', tag, body: environmentUpdateSchema, response: environmentSchema }, async (c) => {
     return c.json(await deps.environments.update(c.get('principal').tenantId, id(c), await parseBody(c, environmentUpdateSchema)));
   });
-  route(app, { method: 'post', path: '/v1/environments/{environment_id}/archive', summary: 'Archive an environment', tag, response: environmentSchema }, async (c) => {
+  route(app, { method: 'post', path: '/v1/environments/{environment_id}/archive', summary: 'Archive an environment', tag, body: emptyBodySchema, response: environmentSchema }, async (c) => {
+    await parseBody(c, emptyBodySchema);
     return c.json(await deps.environments.archive(c.get('principal').tenantId, id(c)));
   });
   route(app, { method: 'delete', path: '/v1/environments/{environment_id}', summary: 'Delete an environment', tag }, async (c) => {

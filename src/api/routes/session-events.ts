@@ -17,7 +17,7 @@ const listQuery = pageQuerySchema.extend({
   include_extensions: z.enum(['true', 'false', '1', '0']).optional(),
   'created_at[gt]': rfc3339, 'created_at[gte]': rfc3339, 'created_at[lt]': rfc3339, 'created_at[lte]': rfc3339,
 });
-const testEmitSchema = z.object({ text: z.string().max(100_000) }).openapi('TestEmit');
+const testEmitSchema = z.strictObject({ text: z.string().max(100_000) }).openapi('TestEmit');
 
 export function mountSessionEventRoutes(app: App, deps: { events: SessionEventsService; testEmit: boolean; sse: SseDeps }): void {
   const tag = 'Session events';

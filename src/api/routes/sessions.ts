@@ -4,7 +4,7 @@ import type { App } from '../context.ts';
 import { route } from '../route.ts';
 import { parseBody, parseQuery } from '../validation.ts';
 import { sessionCreateSchema, sessionSchema, sessionUpdateSchema } from '../schemas/sessions.ts';
-import { includeArchivedSchema, pageQuerySchema } from '../schemas/common.ts';
+import { emptyBodySchema, includeArchivedSchema, pageQuerySchema } from '../schemas/common.ts';
 import type { SessionService } from '../../sessions/session-service.ts';
 import { orderSchema, rfc3339 } from './query-helpers.ts';
 import { InvalidRequestError } from '../../errors.ts';
@@ -44,7 +44,8 @@ export function mountSessionRoutes(app: App, deps: { sessions: SessionService })
   route(app, { method: 'post', path: '/v1/sessions/{session_id}', summary: 'Update a session', tag, body: sessionUpdateSchema, response: sessionSchema }, async (c) => {
     return c.json(await deps.sessions.update(c.get('principal').tenantId, id(c), await parseBody(c, sessionUpdateSchema)));
   });
-  route(app, { method: 'post', path: '/v1/sessions/{session_id}/archive', summary: 'Archive a session (terminates it)', tag, response: sessionSchema }, async (c) => {
+  route(app, { method: 'post', path: '/v1/sessions/{session_id}/archive', summary: 'Archive a session (terminates it)', tag, body: emptyBodySchema, response: sessionSchema }, async (c) => {
+    await parseBody(c, emptyBodySchema);
     return c.json(await deps.sessions.archive(c.get('principal').tenantId, id(c)));
   });
   route(app, { method: 'delete', path: '/v1/sessions/{session_id}', summary: 'Delete a session and its events', tag }, async (c) => {

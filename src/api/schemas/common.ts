@@ -30,7 +30,10 @@ export const includeArchivedSchema = z
   .optional()
   .transform((v) => v === 'true' || v === '1');
 
-export const permissionPolicySchema = z.object({ type: z.enum(['always_allow', 'always_ask', 'auto']) });
+export const permissionPolicySchema = z.strictObject({ type: z.enum(['always_allow', 'always_ask', 'auto']) });
+
+/** Body of routes that take none (archive): empty or `{}`; any field is an unknown field. */
+export const emptyBodySchema = z.strictObject({});
 
 export function pageOf<T extends z.ZodTypeAny>(item: T, name: string) {
   return z.object({ data: z.array(item), next_page: z.string().nullable() }).openapi(name);

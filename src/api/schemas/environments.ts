@@ -3,26 +3,26 @@ import { z } from '@hono/zod-openapi';
 import { metadataSchema } from './common.ts';
 
 const pkgList = z.array(z.string().min(1)).nullable().optional();
-export const packagesSchema = z.object({
+export const packagesSchema = z.strictObject({
   type: z.literal('packages').optional(),
   apt: pkgList, cargo: pkgList, gem: pkgList, go: pkgList, npm: pkgList, pip: pkgList,
 });
 export const networkingSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('unrestricted') }),
-  z.object({
+  z.strictObject({ type: z.literal('unrestricted') }),
+  z.strictObject({
     type: z.literal('limited'),
-    allowed_hosts: z.array(z.string().min(1)).optional(),
-    allow_package_managers: z.boolean().optional(),
-    allow_mcp_servers: z.boolean().optional(),
+    allowed_hosts: z.array(z.string().min(1)).nullable().optional(),
+    allow_package_managers: z.boolean().nullable().optional(),
+    allow_mcp_servers: z.boolean().nullable().optional(),
   }),
 ]);
 export const envConfigSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('cloud'), networking: networkingSchema.nullable().optional(), packages: packagesSchema.nullable().optional() }),
-  z.object({ type: z.literal('self_hosted') }),
+  z.strictObject({ type: z.literal('cloud'), networking: networkingSchema.nullable().optional(), packages: packagesSchema.nullable().optional() }),
+  z.strictObject({ type: z.literal('self_hosted') }),
 ]);
 
 export const environmentCreateSchema = z
-  .object({
+  .strictObject({
     name: z.string().min(1).max(256),
     config: envConfigSchema.nullable().optional(),
     description: z.string().max(2048).nullable().optional(),
@@ -32,7 +32,7 @@ export const environmentCreateSchema = z
   .openapi('EnvironmentCreate');
 
 export const environmentUpdateSchema = z
-  .object({
+  .strictObject({
     name: z.string().min(1).max(256).nullable().optional(),
     config: envConfigSchema.nullable().optional(),
     description: z.string().max(2048).nullable().optional(),

@@ -2,41 +2,46 @@
 import { z } from '@hono/zod-openapi';
 import { metadataPatchSchema, metadataSchema } from './common.ts';
 import { mcpServerSchema, modelParamSchema, skillParamSchema, toolParamSchema } from './agents.ts';
-import { userMessageSchema } from './events.ts';
+import { initialEventSchema } from './events.ts';
 
 export const agentRefSchema = z.union([
   z.string().min(1),
-  z.object({ type: z.literal('agent'), id: z.string().min(1), version: z.number().int().min(1).nullable().optional() }),
-  z.object({
-    type: z.literal('agent_with_overrides'),
-    id: z.string().min(1),
-    version: z.number().int().min(1).nullable().optional(),
-    model: modelParamSchema.optional(),
-    system: z.string().max(100_000).nullable().optional(),
-    tools: z.array(toolParamSchema).max(256).nullable().optional(),
-    mcp_servers: z.array(mcpServerSchema).max(20).nullable().optional(),
-    skills: z.array(skillParamSchema).max(20).nullable().optional(),
-  }),
+  z.discriminatedUnion('type', [
+    z.strictObject({ type: z.literal('agent'), id: z.string().min(1), version: z.number().int().min(1).nullable().optional() }),
+    z.strictObject({
+      type: z.literal('agent_with_overrides'),
+      id: z.string().min(1),
+      version: z.number().int().min(1).nullable().optional(),
+      model: modelParamSchema.optional(),
+      system: z.string().max(100_000).nullable().optional(),
+      tools: z.array(toolParamSchema).max(256).nullable().optional(),
+      mcp_servers: z.array(mcpServerSchema).max(20).nullable().optional(),
+      skills: z.array(skillParamSchema).max(20).nullable().optional(),
+    }),
+  ]),
 ]);
 
 export const sessionCreateSchema = z
-  .object({
+  .strictObject({
     agent: agentRefSchema.optional(),
     environment_id: z.string().min(1).optional(),
     title: z.string().max(1024).nullable().optional(),
     metadata: metadataSchema.optional(),
+    // Loose on purpose: the session service refuses any resource as not supported yet, by name.
     resources: z.array(z.looseObject({ type: z.string() })).max(999).optional(),
     vault_ids: z.array(z.string().min(1)).max(64).optional(),
-    initial_events: z.array(userMessageSchema).max(50).optional(),
+    initial_events: z.array(initialEventSchema).max(50).optional(),
+    // Any value but null is refused by the session service as not supported yet.
     budget: z.unknown().optional(),
   })
   .openapi('SessionCreate');
 
 export const sessionUpdateSchema = z
-  .object({
+  .strictObject({
     title: z.string().max(1024).nullable().optional(),
     metadata: metadataPatchSchema.nullable().optional(),
-    agent: z.object({ tools: z.array(toolParamSchema).max(256).nullable().optional(), mcp_servers: z.array(mcpServerSchema).max(20).nullable().optional() }).optional(),
+    agent: z.strictObject({ tools: z.array(toolParamSchema).max(256).nullable().optional(), mcp_servers: z.array(mcpServerSchema).max(20).nullable().optional() }).optional(),
+    // Both are refused by the session service with their reason (create-only / not supported yet).
     vault_ids: z.unknown().optional(),
     budget: z.unknown().optional(),
   })
