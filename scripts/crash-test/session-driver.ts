@@ -69,9 +69,20 @@ export class SessionDriver {
       await this.drain();
       return true;
     } catch (err) {
-      this.violations.push(`session ${this.sessionId}: ${(err as Error).message}`);
+      this.violations.push(`session ${this.sessionId}: ${(err as Error).message}; ${await this.describeTail()}`);
       return false;
     }
+  }
+
+  /** The end of the session's log and what this client saw and sent, for a failure message. */
+  private async describeTail(): Promise<string> {
+    const log = await listAllEvents(this.control.baseURL, this.sessionId).catch(() => [] as WireEvent[]);
+    const brief = (e: WireEvent) => {
+      const extra = e.stop_reason ?? e.tool_use_id ?? e.result ?? e.event_ids ?? (e.name ? { name: e.name } : undefined);
+      return `${e.type}${extra === undefined ? '' : ` ${JSON.stringify(extra)}`}${e.processed_at === null ? ' (unprocessed)' : ''}`;
+    };
+    const frames = this.recorder.frames.slice(-4).map((f) => f.type).join(', ');
+    return `log tail: ${log.slice(-12).map(brief).join(' | ')}; last frames seen: ${frames}; confirmations sent for: ${[...this.confirmed].join(', ') || 'none'}`;
   }
 
   /** Waits for every interrupt and confirmation started so far, including ones started meanwhile. */
