@@ -93,7 +93,7 @@ export async function advance(ctx: StepContext): Promise<StepOutcome> {
 }
 
 function processedConfirmations(state: SessionState): string[] {
-  return state.pendingTools.flatMap((t) => (t.confirmation && !t.confirmation.processed ? [t.confirmation.eventId] : []));
+  return state.answeringConfirmations;
 }
 
 async function fromIdle(ctx: StepContext, state: SessionState): Promise<StepOutcome> {
@@ -143,7 +143,7 @@ async function handleInterrupt(ctx: StepContext, state: SessionState): Promise<S
     events.push({ type: 'span.model_request_end', payload: { model_request_start_id: state.openSpan.id, is_error: null, model_usage: zeroUsage() }, processedAt: now() });
   }
   if (busy) events.push(idle({ type: 'end_turn' }));
-  await append(ctx, events, { sessionPatch: busy ? { status: 'idle', turn_id: null } : {}, markProcessed: [...ids, ...processedConfirmations(state)] });
+  await append(ctx, events, { sessionPatch: busy ? { status: 'idle', turn_id: null } : {}, markProcessed: [...ids, ...state.answeringConfirmations, ...state.staleConfirmations] });
   return state.queuedMessages.length > 0 ? 'continue' : 'stop';
 }
 

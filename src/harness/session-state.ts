@@ -19,7 +19,7 @@ export interface ToolUseState {
   input: unknown;
   kind: 'builtin' | 'custom';
   permission: 'allow' | 'ask' | 'deny';
-  confirmation?: { result: 'allow' | 'deny'; denyMessage?: string | null; eventId: string; processed: boolean };
+  confirmation?: { result: 'allow' | 'deny'; denyMessage?: string | null; eventId: string };
   result?: { content: unknown[]; isError: boolean };
   started: boolean;
 }
@@ -30,8 +30,15 @@ export interface SessionState {
   queuedMessages: StoredEvent[];
   queuedInterrupts: StoredEvent[];
   /**
+   * Unprocessed user.tool_confirmation events that answer a call the session is waiting for (idle on
+   * requires_action): the step that resumes the turn, or asks again for the rest, consumes them in
+   * its own commit. An allow or a deny alike: a deny must not be consumed on its own, or a crash
+   * between that commit and the resume would leave the session idle with nothing left to wake it.
+   */
+  answeringConfirmations: string[];
+  /**
    * Unprocessed user.tool_confirmation events that no step would consume because their call no
-   * longer waits: a deny answered it, or it was answered meanwhile (e.g. by an interrupt).
+   * longer waits (e.g. answered meanwhile by an interrupt, or the session is not waiting).
    */
   staleConfirmations: string[];
   /** A model request whose start span has no end (interrupted by a crash). */
@@ -58,7 +65,7 @@ function toolResultBlock(t: ToolUseState): Anthropic.ToolResultBlockParam {
 const isAnswered = (t: ToolUseState) => t.result !== undefined || t.confirmation?.result === 'deny';
 
 export function deriveSessionState(events: StoredEvent[]): SessionState {
-  const state: SessionState = { status: 'none', queuedMessages: [], queuedInterrupts: [], staleConfirmations: [], pendingTools: [], messages: [], turnEnded: false };
+  const state: SessionState = { status: 'none', queuedMessages: [], queuedInterrupts: [], answeringConfirmations: [], staleConfirmations: [], pendingTools: [], messages: [], turnEnded: false };
   const unprocessedConfirmations: { eventId: string; toolEventId: string }[] = [];
   const byId = new Map(events.map((e) => [e.id, e]));
   const tools = new Map<string, ToolUseState>();
@@ -138,7 +145,7 @@ export function deriveSessionState(events: StoredEvent[]): SessionState {
       }
       case 'user.tool_confirmation': {
         const t = tools.get(String(p.tool_use_id));
-        if (t) t.confirmation = { result: p.result as 'allow' | 'deny', denyMessage: p.deny_message as string | null, eventId: e.id, processed: e.processedAt !== null };
+        if (t) t.confirmation = { result: p.result as 'allow' | 'deny', denyMessage: p.deny_message as string | null, eventId: e.id };
         if (e.processedAt === null) unprocessedConfirmations.push({ eventId: e.id, toolEventId: String(p.tool_use_id) });
         closeOpenTools(false);
         break;
@@ -172,9 +179,12 @@ export function deriveSessionState(events: StoredEvent[]): SessionState {
   flushUser();
   state.openSpan = [...openSpans.values()].pop();
   state.pendingTools = open;
-  state.staleConfirmations = unprocessedConfirmations
-    .filter((c) => !open.some((t) => t.eventId === c.toolEventId && t.result === undefined && t.confirmation?.eventId === c.eventId))
-    .map((c) => c.eventId);
+  const waitingFor = new Set(state.status === 'idle' && state.lastIdleReason?.type === 'requires_action' ? (state.lastIdleReason.event_ids ?? []) : []);
+  for (const c of unprocessedConfirmations) {
+    const t = tools.get(c.toolEventId);
+    const answers = waitingFor.has(c.toolEventId) && t !== undefined && t.result === undefined && t.confirmation?.eventId === c.eventId;
+    (answers ? state.answeringConfirmations : state.staleConfirmations).push(c.eventId);
+  }
   const last = state.messages[state.messages.length - 1];
   state.turnEnded = last?.role === 'assistant' && open.length === 0;
   return state;

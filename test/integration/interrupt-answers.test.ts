@@ -85,4 +85,22 @@ describe.each(BACKENDS)('interrupts and tool results on %s', (backend) => {
     expect(events.at(-1)!.stop_reason).toEqual({ type: 'end_turn' });
     expect(events.find((e) => e.type === 'user.tool_confirmation')!.processed_at).not.toBeNull();
   });
+
+  // Repro (crash test, Postgres under load): the deny was consumed in a commit of its own, and the
+  // turn resumed in the next one. A crash in between left the session idle on requires_action with
+  // no unprocessed input and not running: nothing ever woke it. The resume must consume it.
+  it('consumes a deny in the same commit that resumes the turn', async () => {
+    fake.script([reply(toolUse('bash', { command: 'touch never-run' })), reply(text('understood'))]);
+    const s = await session([{ name: 'bash', permission_policy: { type: 'always_ask' } }]);
+    await t.client.beta.sessions.events.send(s.id, { events: [userMessage('go')] });
+    const use = (await waitForIdle(t.client, s.id)).find((e) => e.type === 'agent.tool_use')!;
+    await t.client.beta.sessions.events.send(s.id, { events: [{ type: 'user.tool_confirmation', tool_use_id: use.id, result: 'deny' }] });
+    await waitForIdle(t.client, s.id, 2);
+    const events = await extensions(s.id);
+    const at = events.findIndex((e) => e.type === 'user.tool_confirmation');
+    const confirmation = events[at]!;
+    expect(events[at + 1]!.type).toBe('session.status_running');
+    expect(events.some((e) => e.type === 'oma.user_event_processed' && (e.event_ids as string[]).includes(confirmation.id))).toBe(false);
+    expect(confirmation.processed_at).toBe(events[at + 1]!.processed_at);
+  });
 });
