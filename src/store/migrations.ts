@@ -100,6 +100,15 @@ export const MIGRATIONS: Migration[] = [
       await ctx.addColumn('sessions', 'environment_config', 'TEXT');
     },
   },
+  {
+    version: 6,
+    name: 'notify only while other instances listen',
+    async up({ db, capabilities }) {
+      // Same statements as step 4, now with the listener registry (idempotent).
+      if (!capabilities.supportsListenNotify) return;
+      for (const statement of NOTIFY_TRIGGERS) await sql.raw(statement).execute(db);
+    },
+  },
 ];
 
 export const SCHEMA_MIGRATIONS_DDL =

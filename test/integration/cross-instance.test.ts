@@ -15,6 +15,7 @@ import { waitFor } from '../support/wait-for.ts';
 import { openStore } from '../../src/store/open-store.ts';
 import type { Store } from '../../src/store/store.ts';
 import { sql } from 'kysely';
+import pg from 'pg';
 import { ScriptedAgent } from '../../scripts/crash-test/scripted-agent.ts';
 import { encodePlan, type Step } from '../../scripts/crash-test/plan.ts';
 import { getJson, listAllEvents, postJson, type WireEvent } from '../../scripts/crash-test/api.ts';
@@ -139,7 +140,7 @@ describe.skipIf(!BACKENDS.includes('postgres'))('two instances on one Postgres d
     const onB = await stream(b, sessionId);
     const before = (await listAllEvents(a.baseURL, sessionId)).length;
     const listeners = () =>
-      sql<{ pid: number }>`SELECT pid FROM pg_stat_activity WHERE application_name = 'oma instance-b' AND query LIKE 'LISTEN%'`.execute(store.db).then((r) => r.rows.map((x) => x.pid));
+      sql<{ pid: number }>`SELECT pid FROM pg_stat_activity WHERE application_name = 'oma instance-b' AND (query LIKE 'LISTEN%' OR query LIKE 'INSERT INTO oma_listeners%')`.execute(store.db).then((r) => r.rows.map((x) => x.pid));
     const [old] = await listeners();
     expect(old).toBeDefined();
     await sql`SELECT pg_terminate_backend(${old})`.execute(store.db);
@@ -159,5 +160,55 @@ describe.skipIf(!BACKENDS.includes('postgres'))('two instances on one Postgres d
       return list.filter(isEndTurn).length === 2 ? list : undefined;
     }, { timeoutMs: 20_000, message: 'the second turn did not finish' });
     await expectStreamed(onB, later, before);
+  }, 60_000);
+});
+
+describe.skipIf(!BACKENDS.includes('postgres'))('one instance alone on its Postgres database', () => {
+  let db: TestDatabase;
+  let store: Store;
+  let server: ChildServer | undefined;
+  let listener: pg.Client | undefined;
+  beforeAll(async () => {
+    db = await createTestDatabase('postgres');
+    server = await startChildServer(db, { env: { INSTANCE_ID: 'alone' } });
+    store = await openStore(db.database);
+  }, 60_000);
+  afterAll(async () => {
+    await listener?.end();
+    await server?.kill();
+    await store?.close();
+    await db?.drop();
+  });
+
+  it('does not notify (Postgres serialises notifying commits) until another instance listens, and unregisters on SIGTERM', async () => {
+    const origins = async () => (await sql<{ origin: string }>`SELECT origin FROM oma_listeners ORDER BY origin`.execute(store.db)).rows.map((r) => r.origin);
+    expect(await origins()).toEqual(['oma alone']);
+    // A plain LISTEN (not registered): it hears what writers send, and a marker of its own tells it
+    // that everything committed before the marker has been delivered.
+    const url = (db.database as { url: string }).url;
+    listener = new pg.Client({ connectionString: url });
+    await listener.connect();
+    const heard: string[] = [];
+    listener.on('notification', (n) => heard.push(n.payload ?? ''));
+    await listener.query('LISTEN oma_events');
+    const emitAndMark = async (sessionId: string, marker: string) => {
+      const res = await fetch(`${server!.baseURL}/v1/sessions/${sessionId}/_test_emit`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: marker }) });
+      expect(res.status).toBe(200);
+      await sql`SELECT pg_notify('oma_events', ${marker})`.execute(store.db);
+      await waitFor(() => heard.includes(marker) || undefined, { message: `marker ${marker} never arrived` });
+    };
+    const sessionId = (await postJson<{ id: string }>(server!.baseURL, '/v1/sessions', {})).id;
+    await emitAndMark(sessionId, 'alone');
+    expect(heard).toEqual(['alone']);
+
+    await sql`INSERT INTO oma_listeners (origin, seen_at) VALUES ('oma someone-else', (extract(epoch FROM clock_timestamp()) * 1000)::bigint)`.execute(store.db);
+    await emitAndMark(sessionId, 'watched');
+    expect(heard).toHaveLength(3);
+    expect(JSON.parse(heard[1]!)).toMatchObject({ o: 'oma alone', s: sessionId, f: 2, l: 2 });
+
+    server!.child.kill('SIGTERM');
+    expect((await server!.exited).code).toBe(0);
+    server = undefined;
+    expect(await origins()).toEqual(['oma someone-else']);
   }, 60_000);
 });
