@@ -6,7 +6,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
-import { envSchema, type Config } from './schema.ts';
+import { envSchema, type Config, type Env } from './schema.ts';
 
 /** A bad configuration value; main prints the one-line message and exits. */
 export class ConfigError extends Error {
@@ -23,14 +23,7 @@ function shownValue(name: string, value: string): string {
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
-  const parsed = envSchema.safeParse(cleaned);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const name = String(issue.path[0] ?? 'environment');
-    throw new ConfigError(`invalid ${name}=${shownValue(name, cleaned[name] ?? '')}: ${issue.message}`);
-  }
-  const e = parsed.data;
+  const e = parseEnv(env);
   const dataDir = resolve(e.DATA_DIR);
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const generatedSecrets: string[] = [];
@@ -44,9 +37,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     generatedSecrets.push(`${name} (${file})`);
     return generated;
   };
-  if ((e.GOOGLE_CLIENT_ID === undefined) !== (e.GOOGLE_CLIENT_SECRET === undefined)) {
-    throw new ConfigError('invalid GOOGLE_CLIENT_ID/GOOGLE_CLIENT_SECRET: set both to enable Google sign-in, or neither');
-  }
   return {
     port: e.PORT,
     host: e.HOST,
@@ -62,21 +52,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       platformRootSecret: secret('PLATFORM_ROOT_SECRET', e.PLATFORM_ROOT_SECRET, () => randomBytes(32).toString('base64')),
     },
     generatedSecrets,
-    model: {
-      apiKey: e.ANTHROPIC_API_KEY,
-      baseURL: e.ANTHROPIC_BASE_URL,
-      maxRetries: e.MODEL_MAX_RETRIES,
-      retryBaseMs: e.MODEL_RETRY_BASE_MS,
-    },
-    auth: {
-      disabled: e.AUTH_DISABLED,
-      requireEmailVerify: e.AUTH_REQUIRE_EMAIL_VERIFY,
-      google: e.GOOGLE_CLIENT_ID && e.GOOGLE_CLIENT_SECRET ? { clientId: e.GOOGLE_CLIENT_ID, clientSecret: e.GOOGLE_CLIENT_SECRET } : undefined,
-      publicUrl: e.PUBLIC_URL,
-      smtp: e.SMTP_HOST
-        ? { host: e.SMTP_HOST, port: e.SMTP_PORT ?? 587, user: e.SMTP_USER, password: e.SMTP_PASSWORD, from: e.SMTP_FROM ?? `oma@${e.SMTP_HOST}` }
-        : undefined,
-    },
+    model: { apiKey: e.ANTHROPIC_API_KEY, baseURL: e.ANTHROPIC_BASE_URL, maxRetries: e.MODEL_MAX_RETRIES, retryBaseMs: e.MODEL_RETRY_BASE_MS },
+    auth: authConfig(e),
     testEmit: e.OMA_TEST_EMIT,
     logLevel: e.LOG_LEVEL,
     maxBodyBytes: e.MAX_BODY_BYTES,
@@ -85,5 +62,33 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     // Stable across restarts of the same installation, so a restarted server takes back its own
     // leases at once instead of waiting for them to expire; other instances need their own DATA_DIR or INSTANCE_ID.
     instanceId: e.INSTANCE_ID ?? `${hostname()}:${createHash('sha256').update(dataDir).digest('hex').slice(0, 12)}`,
+  };
+}
+
+/** Validates the environment (empty values count as unset); the first problem becomes a ConfigError. */
+function parseEnv(env: NodeJS.ProcessEnv): Env {
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = envSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const name = String(issue.path[0] ?? 'environment');
+    throw new ConfigError(`invalid ${name}=${shownValue(name, cleaned[name] ?? '')}: ${issue.message}`);
+  }
+  const e = parsed.data;
+  if ((e.GOOGLE_CLIENT_ID === undefined) !== (e.GOOGLE_CLIENT_SECRET === undefined)) {
+    throw new ConfigError('invalid GOOGLE_CLIENT_ID/GOOGLE_CLIENT_SECRET: set both to enable Google sign-in, or neither');
+  }
+  return e;
+}
+
+function authConfig(e: Env): Config['auth'] {
+  return {
+    disabled: e.AUTH_DISABLED,
+    requireEmailVerify: e.AUTH_REQUIRE_EMAIL_VERIFY,
+    google: e.GOOGLE_CLIENT_ID && e.GOOGLE_CLIENT_SECRET ? { clientId: e.GOOGLE_CLIENT_ID, clientSecret: e.GOOGLE_CLIENT_SECRET } : undefined,
+    publicUrl: e.PUBLIC_URL,
+    smtp: e.SMTP_HOST
+      ? { host: e.SMTP_HOST, port: e.SMTP_PORT ?? 587, user: e.SMTP_USER, password: e.SMTP_PASSWORD, from: e.SMTP_FROM ?? `oma@${e.SMTP_HOST}` }
+      : undefined,
   };
 }
