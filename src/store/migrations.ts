@@ -23,6 +23,12 @@ export interface Migration {
   up(ctx: MigrationContext): Promise<void>;
 }
 
+/** The notification triggers (notify-triggers.ts), on databases that have LISTEN/NOTIFY. */
+async function installNotifyTriggers({ db, capabilities }: MigrationContext): Promise<void> {
+  if (!capabilities.supportsListenNotify) return;
+  for (const statement of NOTIFY_TRIGGERS) await sql.raw(statement).execute(db);
+}
+
 const INITIAL_SCHEMA = [
   `CREATE TABLE IF NOT EXISTS tenant (id TEXT PRIMARY KEY, name TEXT NOT NULL, created_at BIGINT NOT NULL)`,
   `CREATE TABLE IF NOT EXISTS membership (tenant_id TEXT NOT NULL, user_id TEXT NOT NULL, role TEXT NOT NULL,
@@ -83,13 +89,10 @@ export const MIGRATIONS: Migration[] = [
   {
     version: 4,
     name: 'cross-instance notifications',
-    async up({ db, capabilities }) {
-      // Postgres only: committed events, archives and deletes notify every instance (live streams
-      // and wake-ups across instances). The triggers are not part of a `sqlite3 .dump`; an import
-      // into Postgres gets them at its first boot.
-      if (!capabilities.supportsListenNotify) return;
-      for (const statement of NOTIFY_TRIGGERS) await sql.raw(statement).execute(db);
-    },
+    // Postgres only: committed events, archives and deletes notify the other instances (live streams
+    // and wake-ups across instances). The triggers are not part of a `sqlite3 .dump`; an import
+    // into Postgres gets them at its first boot.
+    up: installNotifyTriggers,
   },
   {
     version: 5,
@@ -103,11 +106,8 @@ export const MIGRATIONS: Migration[] = [
   {
     version: 6,
     name: 'notify only while other instances listen',
-    async up({ db, capabilities }) {
-      // Same statements as step 4, now with the listener registry (idempotent).
-      if (!capabilities.supportsListenNotify) return;
-      for (const statement of NOTIFY_TRIGGERS) await sql.raw(statement).execute(db);
-    },
+    // Step 4's statements (idempotent) as they are now, with the listener registry.
+    up: installNotifyTriggers,
   },
 ];
 
