@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import type { Config } from './config/schema.ts';
 import { openStore } from './store/open-store.ts';
 import { checkRootSecret } from './vault/root-secret-check.ts';
+import { AesGcmSecretBox } from './vault/secret-box.ts';
 import { InProcessEventHub } from './events/hub.ts';
 import { CrossInstanceRelay } from './events/cross-instance-relay.ts';
 import { NOTIFY_CHANNEL } from './store/postgres/notify-triggers.ts';
@@ -36,7 +37,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     await checkRootSecret(store, config.secrets.platformRootSecret);
     const hub = new InProcessEventHub();
     const runtime = await createRuntime({ config, store, hub, logger });
-    const services = createServices(store, hub, runtime.lifecycle);
+    const services = createServices({ store, hub, lifecycle: runtime.lifecycle, secretBox: new AesGcmSecretBox(config.secrets.platformRootSecret) });
     runtime.attach(services);
     consoleAuth = await createConsoleAuth({ config, store, logger, sendEmail: createEmailSender(config.auth.smtp, logger) });
     const app = createApp({

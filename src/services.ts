@@ -6,6 +6,7 @@ import { AgentService } from './agents/agent-service.ts';
 import { EnvironmentService } from './environments/environment-service.ts';
 import { SessionService, type SessionLifecycle } from './sessions/session-service.ts';
 import { SessionEventsService } from './sessions/session-events-service.ts';
+import type { SecretBox } from './vault/secret-box.ts';
 
 export interface Services {
   store: Store;
@@ -14,13 +15,22 @@ export interface Services {
   environments: EnvironmentService;
   sessions: SessionService;
   sessionEvents: SessionEventsService;
+  /** Seals and opens every secret kept at rest (vault credentials, model-card keys, tokens); see vault/secret-box.ts. */
+  secretBox: SecretBox;
 }
 
-export function createServices(store: Store, hub: EventHub, lifecycle: SessionLifecycle): Services {
+export interface ServiceDependencies {
+  store: Store;
+  hub: EventHub;
+  lifecycle: SessionLifecycle;
+  secretBox: SecretBox;
+}
+
+export function createServices({ store, hub, lifecycle, secretBox }: ServiceDependencies): Services {
   const log = new EventLog(store, hub);
   const agents = new AgentService(store);
   const environments = new EnvironmentService(store);
   const sessions = new SessionService({ store, agents, environments, log, lifecycle });
   const sessionEvents = new SessionEventsService({ store, log, sessions, lifecycle });
-  return { store, log, agents, environments, sessions, sessionEvents };
+  return { store, log, agents, environments, sessions, sessionEvents, secretBox };
 }

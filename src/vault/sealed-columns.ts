@@ -1,0 +1,32 @@
+/**
+ * The one registry of columns that hold values sealed by `secret-box.ts`. `rotate-root-secret`
+ * re-encrypts exactly these, so a feature that seals a column MUST append it here (in the same
+ * change as the migration that creates the column). A sealed column is TEXT, NULL when empty, and
+ * holds only `sb1.…` strings sealed with `{ tenantId: <tenant column>, field: '<table>.<column>',
+ * rowId: <id column> }` — use `sealContext(column, tenantId, rowId)` to build that context.
+ */
+import type { SealContext } from './secret-box.ts';
+
+export interface SealedColumn {
+  /** Table name as in store/schema.ts. */
+  table: string;
+  /** The single-column primary key; its value is the seal context's rowId. */
+  idColumn: string;
+  /** The row's tenant; its value is the seal context's tenantId. */
+  tenantColumn: string;
+  /** The TEXT column holding the sealed value (NULL allowed). */
+  column: string;
+}
+
+/** Every sealed column of every table. Append-only; order does not matter. */
+export const SEALED_COLUMNS: readonly SealedColumn[] = [];
+
+/** The `field` part of a seal context for a registered column: `table.column`. */
+export function sealedField(column: SealedColumn): string {
+  return `${column.table}.${column.column}`;
+}
+
+/** The seal context of one row's value in a registered column. */
+export function sealContext(column: SealedColumn, tenantId: string, rowId: string): SealContext {
+  return { tenantId, field: sealedField(column), rowId };
+}
