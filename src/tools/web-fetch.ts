@@ -7,7 +7,7 @@ import { z } from 'zod';
 import type { Tool, ToolContext, ToolResult } from './tool.ts';
 import { guardedGet } from './shared/guarded-http.ts';
 import { htmlToText } from './shared/html-text.ts';
-import { BlockedDestinationError } from './shared/network-guard.ts';
+import { BlockedDestinationError } from '../net/guarded-lookup.ts';
 import { parseToolInput } from './shared/tool-input.ts';
 import { errorResult, textResult, truncateText } from './shared/tool-results.ts';
 

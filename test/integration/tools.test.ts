@@ -158,6 +158,18 @@ describe('web_fetch', () => {
     expect(requests).toBe(0);
   });
 
+  // Repro (issue #24, finding 8): [::127.0.0.1] (parsed as ::7f00:1), ::ffff:0:a.b.c.d, 64:ff9b:1::/48
+  // and 2001::/32 passed the old guard as public.
+  it('refuses IPv6 forms that carry a private IPv4 address, NAT64 local use, Teredo and 6to4', async () => {
+    const port = (server.address() as { port: number }).port;
+    for (const host of ['[::127.0.0.1]', '[::7f00:1]', '[::ffff:0:127.0.0.1]', '[64:ff9b::127.0.0.1]', '[64:ff9b:1::a00:1]', '[2001::1]', '[2002:7f00:1::1]', '[fe80::1]', '[fc00::1]']) {
+      const result = await fetchTool.run({ url: `http://${host}:${port}/` }, context);
+      expect(result.isError, host).toBe(true);
+      expect(text(result), host).toMatch(/^Refused to connect to \[.*not a public one/);
+    }
+    expect(requests).toBe(0);
+  });
+
   it('applies allowed_domains and blocked_domains before any lookup', async () => {
     const blocked = await fetchTool.run({ url: 'https://evil.example.com/' }, { ...context, config: { blocked_domains: ['example.com'] } });
     expect(text(blocked)).toContain('blocked_domains');

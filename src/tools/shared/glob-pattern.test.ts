@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { globToRegExp, splitGlobBase } from './glob-pattern.ts';
-import { isPublicAddress } from './network-guard.ts';
 
 describe('globToRegExp', () => {
   it.each([
@@ -21,26 +20,5 @@ describe('globToRegExp', () => {
     expect(splitGlobBase('src/lib/**/*.ts')).toEqual({ base: 'src/lib', rest: '**/*.ts' });
     expect(splitGlobBase('/etc/*.conf')).toEqual({ base: '/etc', rest: '*.conf' });
     expect(splitGlobBase('*.md')).toEqual({ base: '', rest: '*.md' });
-  });
-});
-
-describe('isPublicAddress', () => {
-  it.each([
-    ['8.8.8.8', true],
-    ['127.0.0.1', false],
-    ['10.1.2.3', false],
-    ['172.20.0.1', false],
-    ['192.168.1.1', false],
-    ['169.254.169.254', false],
-    ['100.64.0.1', false],
-    ['::1', false],
-    ['fd00::1', false],
-    ['fe80::1', false],
-    ['::ffff:127.0.0.1', false],
-    ['::ffff:7f00:1', false],
-    ['2606:4700:4700::1111', true],
-    ['not-an-ip', false],
-  ])('%s is public: %s', (address, expected) => {
-    expect(isPublicAddress(address)).toBe(expected);
   });
 });

@@ -1,8 +1,8 @@
 /** One HTTP(S) GET through the network guard, with a body cap. Redirects are left to the caller. */
 import http from 'node:http';
 import https from 'node:https';
-import net from 'node:net';
-import { BlockedDestinationError, guardedLookup, isPublicAddress } from './network-guard.ts';
+import type net from 'node:net';
+import { assertPublicLiteral, guardedLookup } from '../../net/guarded-lookup.ts';
 
 export interface GuardedResponse {
   status: number;
@@ -13,10 +13,11 @@ export interface GuardedResponse {
 }
 
 export function guardedGet(url: URL, options: { signal: AbortSignal; maxBodyBytes: number; timeoutMs: number }): Promise<GuardedResponse> {
-  const hostname = url.hostname.replace(/^\[|\]$/g, '');
   // Node skips `lookup` for IP literals, so those are checked here.
-  if (net.isIP(hostname) && !isPublicAddress(hostname)) {
-    return Promise.reject(new BlockedDestinationError(`Refused to fetch from ${hostname}: it is not a public address.`));
+  try {
+    assertPublicLiteral(url.hostname);
+  } catch (error) {
+    return Promise.reject(error);
   }
   const client = url.protocol === 'https:' ? https : http;
   return new Promise((resolve, reject) => {
