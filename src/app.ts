@@ -11,6 +11,7 @@ import { mountAgentRoutes } from './api/routes/agents.ts';
 import { mountEnvironmentRoutes } from './api/routes/environments.ts';
 import { mountSessionRoutes } from './api/routes/sessions.ts';
 import { mountSessionEventRoutes } from './api/routes/session-events.ts';
+import { mountModelCardRoutes } from './api/routes/model-cards.ts';
 import { mountHealthRoute } from './api/routes/health.ts';
 import { mountAuthRoutes, mountPublicAuthRoutes } from './api/routes/auth.ts';
 import type { ConsoleAuth } from './auth/console-auth.ts';
@@ -46,6 +47,7 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
   mountAgentRoutes(app, services);
   mountEnvironmentRoutes(app, services);
   mountSessionRoutes(app, services);
+  mountModelCardRoutes(app, services);
   mountSessionEventRoutes(app, { events: services.sessionEvents, testEmit: options.testEmit, sse: { log: services.log, sessions: services.sessions, logger } });
   return app;
 }

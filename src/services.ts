@@ -6,6 +6,7 @@ import { AgentService } from './agents/agent-service.ts';
 import { EnvironmentService } from './environments/environment-service.ts';
 import { SessionService, type SessionLifecycle } from './sessions/session-service.ts';
 import { SessionEventsService } from './sessions/session-events-service.ts';
+import { ModelCardService } from './model-cards/model-card-service.ts';
 import type { SecretBox } from './vault/secret-box.ts';
 
 export interface Services {
@@ -17,6 +18,7 @@ export interface Services {
   sessionEvents: SessionEventsService;
   /** Seals and opens every secret kept at rest (vault credentials, model-card keys, tokens); see vault/secret-box.ts. */
   secretBox: SecretBox;
+  modelCards: ModelCardService;
 }
 
 export interface ServiceDependencies {
@@ -32,5 +34,6 @@ export function createServices({ store, hub, lifecycle, secretBox }: ServiceDepe
   const environments = new EnvironmentService(store);
   const sessions = new SessionService({ store, agents, environments, log, lifecycle });
   const sessionEvents = new SessionEventsService({ store, log, sessions, lifecycle });
-  return { store, log, agents, environments, sessions, sessionEvents, secretBox };
+  const modelCards = new ModelCardService({ store, secretBox });
+  return { store, log, agents, environments, sessions, sessionEvents, secretBox, modelCards };
 }

@@ -62,6 +62,21 @@ const INITIAL_SCHEMA = [
   `CREATE TABLE IF NOT EXISTS platform_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`,
 ];
 
+/** Per-tenant model providers (issue #15). Sealed columns: api_key, headers (see vault/sealed-columns.ts). */
+const MODEL_CARDS_SCHEMA = [
+  `CREATE TABLE IF NOT EXISTS model_cards (id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL, name TEXT NOT NULL,
+     provider TEXT NOT NULL, base_url TEXT NOT NULL, api_key TEXT NOT NULL, api_key_hint TEXT NOT NULL,
+     models TEXT NOT NULL, is_default INTEGER NOT NULL, headers TEXT, prices TEXT,
+     created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL)`,
+  `CREATE UNIQUE INDEX IF NOT EXISTS model_cards_tenant_name ON model_cards (tenant_id, name)`,
+  `CREATE INDEX IF NOT EXISTS model_cards_tenant_created ON model_cards (tenant_id, created_at)`,
+  // At most one default card per tenant, enforced by the database (partial indexes exist on both).
+  `CREATE UNIQUE INDEX IF NOT EXISTS model_cards_tenant_default ON model_cards (tenant_id) WHERE is_default = 1`,
+  `CREATE TABLE IF NOT EXISTS model_card_models (tenant_id TEXT NOT NULL, model TEXT NOT NULL,
+     card_id TEXT NOT NULL REFERENCES model_cards (id) ON DELETE CASCADE, PRIMARY KEY (tenant_id, model))`,
+  `CREATE INDEX IF NOT EXISTS model_card_models_card ON model_card_models (card_id)`,
+];
+
 export const MIGRATIONS: Migration[] = [
   {
     version: 1,
@@ -108,6 +123,13 @@ export const MIGRATIONS: Migration[] = [
     name: 'notify only while other instances listen',
     // Step 4's statements (idempotent) as they are now, with the listener registry.
     up: installNotifyTriggers,
+  },
+  {
+    version: 22,
+    name: 'model cards',
+    async up({ db }) {
+      for (const statement of MODEL_CARDS_SCHEMA) await sql.raw(statement).execute(db);
+    },
   },
 ];
 

@@ -33,6 +33,14 @@ export interface SessionEventTable {
   processed_at: number | null; created_at: number;
 }
 export interface SessionLeaseTable { session_id: string; owner: string; token: number; expires_at: number }
+/** `api_key` and `headers` hold SecretBox values (`sb1.…`), never plaintext; `headers` seals a JSON object. */
+export interface ModelCardTable {
+  id: string; tenant_id: string; name: string; provider: string; base_url: string;
+  api_key: string; api_key_hint: string; models: string; is_default: number; headers: string | null; prices: string | null;
+  created_at: number; updated_at: number;
+}
+/** Which card serves which model id: at most one card per (tenant, model). */
+export interface ModelCardModelTable { tenant_id: string; model: string; card_id: string }
 export interface PlatformMetaTable { key: string; value: string }
 export interface SchemaMigrationTable { version: number; name: string; applied_at: number }
 
@@ -46,6 +54,8 @@ export interface Database {
   sessions: SessionTable;
   session_events: SessionEventTable;
   session_leases: SessionLeaseTable;
+  model_cards: ModelCardTable;
+  model_card_models: ModelCardModelTable;
   platform_meta: PlatformMetaTable;
   schema_migrations: SchemaMigrationTable;
 }

@@ -13,6 +13,7 @@ import { EventsRepository } from './events-repository.ts';
 import { LeasesRepository } from './leases-repository.ts';
 import { MetaRepository } from './meta-repository.ts';
 import { TenantsRepository } from './tenants-repository.ts';
+import { ModelCardsRepository } from './model-cards-repository.ts';
 
 export class Store {
   readonly agents: AgentsRepository;
@@ -22,6 +23,7 @@ export class Store {
   readonly leases: LeasesRepository;
   readonly meta: MetaRepository;
   readonly tenants: TenantsRepository;
+  readonly modelCards: ModelCardsRepository;
 
   constructor(readonly dialect: StoreDialect, readonly db: Kysely<Database> = dialect.db) {
     this.agents = new AgentsRepository(db);
@@ -31,6 +33,7 @@ export class Store {
     this.leases = new LeasesRepository(db);
     this.meta = new MetaRepository(db);
     this.tenants = new TenantsRepository(db);
+    this.modelCards = new ModelCardsRepository(db);
   }
 
   /** Runs fn in one transaction; commit when it resolves, roll back when it throws. */

@@ -19,7 +19,11 @@ export interface SealedColumn {
 }
 
 /** Every sealed column of every table. Append-only; order does not matter. */
-export const SEALED_COLUMNS: readonly SealedColumn[] = [];
+export const SEALED_COLUMNS: readonly SealedColumn[] = [
+  // Model cards (issue #15, migration 22): the provider key, and the extra headers as one sealed JSON object.
+  { table: 'model_cards', idColumn: 'id', tenantColumn: 'tenant_id', column: 'api_key' },
+  { table: 'model_cards', idColumn: 'id', tenantColumn: 'tenant_id', column: 'headers' },
+];
 
 /** The `field` part of a seal context for a registered column: `table.column`. */
 export function sealedField(column: SealedColumn): string {

@@ -97,6 +97,7 @@ const KNOWN_ROUTES = [
   'GET /v1/sessions/{session_id}', 'POST /v1/sessions/{session_id}', 'POST /v1/sessions/{session_id}/archive', 'DELETE /v1/sessions/{session_id}',
   'GET /v1/sessions/{session_id}/events', 'POST /v1/sessions/{session_id}/events', 'GET /v1/sessions/{session_id}/events/stream', 'POST /v1/sessions/{session_id}/_test_emit',
   'GET /v1/agents', 'GET /v1/environments', 'GET /v1/sessions',
+  'GET /v1/model_cards/{model_card_id}', 'POST /v1/model_cards/{model_card_id}', 'DELETE /v1/model_cards/{model_card_id}', 'GET /v1/model_cards',
 ];
 
 /**
@@ -109,6 +110,7 @@ const BODIES: Record<string, unknown> = {
   'POST /v1/sessions/{session_id}': { title: 'renamed by another tenant', metadata: { by: 'other' } },
   'POST /v1/sessions/{session_id}/events': { events: [{ type: 'user.message', content: [{ type: 'text', text: 'hello from another tenant' }] }] },
   'POST /v1/sessions/{session_id}/_test_emit': { text: 'emitted by another tenant' },
+  'POST /v1/model_cards/{model_card_id}': { name: 'renamed by another tenant', api_key: 'sk-planted-by-another-tenant' },
 };
 
 /** Extra spellings of a route worth trying besides the plain call (query strings, resume headers). */
@@ -172,6 +174,7 @@ async function createTenant(t: TestServer, label: string): Promise<Tenant> {
 
 /** A tenant's resources: an agent with two versions, an environment, a session with three events. */
 interface Resources {
+  model_card_id: string;
   agent_id: string;
   environment_id: string;
   session_id: string;
@@ -181,6 +184,7 @@ interface Resources {
 
 async function createResources(call: (c: Call) => Promise<any>, label: string, options: { sessionUsesEnvironment: boolean }): Promise<Resources> {
   const tag = `${label}-${randomBytes(4).toString('hex')}`;
+  const card = await call({ method: 'POST', path: '/v1/model_cards', body: { name: `${tag}-card`, provider: 'anthropic', base_url: 'https://api.anthropic.com', api_key: `sk-${tag}-key`, models: [`${tag}-model`] } });
   const agent = await call({ method: 'POST', path: '/v1/agents', body: { name: `${tag}-agent`, model: MODEL, system: `system of ${tag}` } });
   const v2 = await call({ method: 'POST', path: `/v1/agents/${agent.id}`, body: { version: 1, name: `${tag}-agent-v2` } });
   expect(v2.version).toBe(2);
@@ -191,7 +195,7 @@ async function createResources(call: (c: Call) => Promise<any>, label: string, o
   });
   const event_ids: string[] = [];
   for (const n of [1, 2, 3]) event_ids.push((await call({ method: 'POST', path: `/v1/sessions/${session.id}/_test_emit`, body: { text: `${tag} event ${n}` } })).id);
-  return { agent_id: agent.id, environment_id: env.id, session_id: session.id, event_ids, names: [`${tag}-agent`, `${tag}-env`, `${tag}-session`] };
+  return { model_card_id: card.id, agent_id: agent.id, environment_id: env.id, session_id: session.id, event_ids, names: [`${tag}-agent`, `${tag}-env`, `${tag}-session`, `${tag}-card`, `${tag}-model`] };
 }
 
 /** Without `duration_seconds`, which grows with the clock. */
@@ -223,7 +227,7 @@ describe.each(BACKENDS)('cross-tenant matrix (%s)', (backend) => {
   /** Every view tenant A has of its own resources. */
   const ownerViews = () => [
     `/v1/agents/${resA.agent_id}`, `/v1/agents/${resA.agent_id}?version=1`, `/v1/agents/${resA.agent_id}/versions`,
-    `/v1/environments/${resA.environment_id}`, `/v1/sessions/${resA.session_id}`,
+    `/v1/environments/${resA.environment_id}`, `/v1/sessions/${resA.session_id}`, `/v1/model_cards/${resA.model_card_id}`, '/v1/model_cards?limit=1000',
     `/v1/sessions/${resA.session_id}/events?include_extensions=true&limit=1000`,
     '/v1/agents?include_archived=true&limit=1000', '/v1/environments?include_archived=true&limit=1000', '/v1/sessions?include_archived=true&limit=1000',
   ];
@@ -251,7 +255,7 @@ describe.each(BACKENDS)('cross-tenant matrix (%s)', (backend) => {
     const archivedSession = await asA({ method: 'POST', path: '/v1/sessions', body: { agent: resA.agent_id, environment_id: resA.environment_id } });
     await asA({ method: 'POST', path: `/v1/sessions/${archivedSession.id}/archive` });
     archivedA = { agent_id: archivedAgent.id, environment_id: archivedEnv.id, session_id: archivedSession.id };
-    idsA = { agent_id: resA.agent_id, environment_id: resA.environment_id, session_id: resA.session_id, api_key_id: a.keyId };
+    idsA = { model_card_id: resA.model_card_id, agent_id: resA.agent_id, environment_id: resA.environment_id, session_id: resA.session_id, api_key_id: a.keyId };
     secretsA = [...Object.values(idsA), ...Object.values(archivedA), ...resA.event_ids, ...resA.names, a.id, a.keyPrefix];
     before = await snapshotA();
   });
@@ -370,7 +374,7 @@ describe.each(BACKENDS)('cross-tenant matrix (%s)', (backend) => {
     // A second set of A's resources takes the calls; its environment is unused so it can be deleted.
     const control = await createResources(asA, 'control', { sessionUsesEnvironment: false });
     const controlKey = await createApiKey(t.server.services.store, { tenantId: a.id, name: 'control key' });
-    const ids: Record<string, string> = { agent_id: control.agent_id, environment_id: control.environment_id, session_id: control.session_id, api_key_id: controlKey.id };
+    const ids: Record<string, string> = { model_card_id: control.model_card_id, agent_id: control.agent_id, environment_id: control.environment_id, session_id: control.session_id, api_key_id: controlKey.id };
     fake.script([text('control reply')]);
     const sorted = routes.filter((r) => r.params.length > 0 && r.params.every((p) => p in ids)).sort((x, y) => phaseOf(x) - phaseOf(y));
     const problems: string[] = [];
