@@ -2,22 +2,31 @@
  * Model card rows ↔ the wire and ↔ the opened form the harness uses. The only place that opens a
  * card's sealed columns; nothing opened here is ever put in a response, an event or a log line.
  */
+import { createHash } from 'node:crypto';
 import type { SecretBox } from '../vault/secret-box.ts';
+import { SEALED_COLUMNS, sealContext, type SealedColumn } from '../vault/sealed-columns.ts';
 import type { ModelCardTable } from '../store/schema.ts';
 import { parseJson } from '../store/json.ts';
 import { toIso } from '../lib/time.ts';
 import type { ModelCard, ModelPrices, ModelProvider } from '../api/schemas/model-cards.ts';
 
-/** The registered sealed columns of model cards (vault/sealed-columns.ts lists them for rotation). */
-export const API_KEY_FIELD = 'model_cards.api_key';
-export const HEADERS_FIELD = 'model_cards.headers';
+/** The registered sealed columns of model cards (rotate-root-secret re-encrypts what the registry lists). */
+function registeredColumn(column: string): SealedColumn {
+  const found = SEALED_COLUMNS.find((c) => c.table === 'model_cards' && c.column === column);
+  if (!found) throw new Error(`model_cards.${column} is sealed but missing from SEALED_COLUMNS (vault/sealed-columns.ts)`);
+  return found;
+}
+const API_KEY_COLUMN = registeredColumn('api_key');
+const HEADERS_COLUMN = registeredColumn('headers');
 
 /** What a response shows in place of each header value. */
 export const SEALED_VALUE = '<sealed>';
 
 /** A card with its secrets opened: handed to a model client, never serialised. */
 export interface OpenedModelCard {
-  id: string;
+  cardId: string;
+  /** Changes with every update of the card. */
+  version: string;
   name: string;
   provider: ModelProvider;
   baseURL: string;
@@ -32,17 +41,17 @@ export function apiKeyHint(apiKey: string): string {
 }
 
 export function sealApiKey(box: SecretBox, row: { tenant_id: string; id: string }, apiKey: string): string {
-  return box.seal({ tenantId: row.tenant_id, field: API_KEY_FIELD, rowId: row.id }, apiKey);
+  return box.seal(sealContext(API_KEY_COLUMN, row.tenant_id, row.id), apiKey);
 }
 
 export function sealHeaders(box: SecretBox, row: { tenant_id: string; id: string }, headers: Record<string, string> | null | undefined): string | null {
   if (!headers || Object.keys(headers).length === 0) return null;
-  return box.seal({ tenantId: row.tenant_id, field: HEADERS_FIELD, rowId: row.id }, JSON.stringify(headers));
+  return box.seal(sealContext(HEADERS_COLUMN, row.tenant_id, row.id), JSON.stringify(headers));
 }
 
 export function openHeaders(box: SecretBox, row: ModelCardTable): Record<string, string> {
   if (row.headers === null) return {};
-  return JSON.parse(box.open({ tenantId: row.tenant_id, field: HEADERS_FIELD, rowId: row.id }, row.headers)) as Record<string, string>;
+  return JSON.parse(box.open(sealContext(HEADERS_COLUMN, row.tenant_id, row.id), row.headers)) as Record<string, string>;
 }
 
 export function toModelCard(box: SecretBox, row: ModelCardTable): ModelCard {
@@ -65,11 +74,13 @@ export function toModelCard(box: SecretBox, row: ModelCardTable): ModelCard {
 
 export function openModelCard(box: SecretBox, row: ModelCardTable): OpenedModelCard {
   return {
-    id: row.id,
+    cardId: row.id,
+    // Sealed values change with every write (fresh IV), so any change of key, headers or URL shows.
+    version: createHash('sha256').update(JSON.stringify([row.provider, row.base_url, row.api_key, row.headers])).digest('base64url').slice(0, 16),
     name: row.name,
     provider: row.provider as ModelProvider,
     baseURL: row.base_url,
-    apiKey: box.open({ tenantId: row.tenant_id, field: API_KEY_FIELD, rowId: row.id }, row.api_key),
+    apiKey: box.open(sealContext(API_KEY_COLUMN, row.tenant_id, row.id), row.api_key),
     headers: openHeaders(box, row),
     prices: parseJson<ModelPrices | null>(row.prices, 'model_cards.prices'),
   };
