@@ -6,6 +6,8 @@ import { requestId } from './api/middleware/request-id.ts';
 import { createErrorHandler, notFoundHandler } from './api/middleware/error-handler.ts';
 import { bodyLimit } from './api/middleware/body-limit.ts';
 import { requestLog } from './api/middleware/request-log.ts';
+import { hostCheck } from './api/middleware/host-check.ts';
+import type { Config } from './config/schema.ts';
 import { authenticate, type AuthOptions } from './auth/middleware.ts';
 import { mountAgentRoutes } from './api/routes/agents.ts';
 import { mountEnvironmentRoutes } from './api/routes/environments.ts';
@@ -24,6 +26,8 @@ export interface AppOptions {
   maxBodyBytes: number;
   testEmit: boolean;
   auth: Omit<AuthOptions, 'store' | 'consoleAuth'>;
+  /** Allowed hosts and size limits (see Config['security']). */
+  security: Config['security'];
   consoleAuth: ConsoleAuth;
   backends: () => Record<string, string>;
   /** Mounts extra routes before /v1 auth (auth endpoints, Console). */
@@ -37,6 +41,7 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
   app.notFound(notFoundHandler);
   app.use('*', requestId);
   app.use('*', requestLog(logger));
+  app.use('*', hostCheck({ publicUrl: options.auth.publicUrl, allowedHosts: options.security.allowedHosts }));
   app.use('*', bodyLimit(options.maxBodyBytes));
   mountHealthRoute(app, { store: services.store, backends: options.backends });
   app.get('/openapi.json', (c) => c.json(app.getOpenAPI31Document({ openapi: '3.1.0', info: { title: 'open managed agents', version: VERSION } })));
@@ -48,6 +53,6 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
   mountEnvironmentRoutes(app, services);
   mountSessionRoutes(app, services);
   mountModelCardRoutes(app, services);
-  mountSessionEventRoutes(app, { events: services.sessionEvents, testEmit: options.testEmit, sse: { log: services.log, sessions: services.sessions, logger } });
+  mountSessionEventRoutes(app, { events: services.sessionEvents, testEmit: options.testEmit, maxEventBytes: options.security.maxEventBytes, sse: { log: services.log, sessions: services.sessions, logger } });
   return app;
 }

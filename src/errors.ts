@@ -64,6 +64,18 @@ export class ConflictError extends AppError {
   }
 }
 
+/** The Host header names another server (DNS rebinding); the client should use this server's own name. */
+export class MisdirectedRequestError extends AppError {
+  readonly type = 'invalid_request_error';
+  readonly status = 421;
+}
+
+/** A request body in a content type other than JSON. */
+export class UnsupportedMediaTypeError extends AppError {
+  readonly type = 'invalid_request_error';
+  readonly status = 415;
+}
+
 export class RequestTooLargeError extends AppError {
   readonly type = 'request_too_large';
   readonly status = 413;

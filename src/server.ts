@@ -46,6 +46,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       maxBodyBytes: config.maxBodyBytes,
       testEmit: config.testEmit,
       auth: { disabled: config.auth.disabled, publicUrl: config.auth.publicUrl },
+      security: config.security,
       consoleAuth,
       backends: () => ({ db: store.description, agents: store.dialect.kind, events: store.dialect.kind, sandbox: runtime.sandboxName, hub: relay ? 'postgres-notify' : 'in-process' }),
     });

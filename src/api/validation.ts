@@ -1,11 +1,13 @@
 /**
- * Request parsing with the wire schemas. Bodies are parsed as JSON whatever the content type says
- * (curl -d sends a form content type), and every failure becomes an InvalidRequestError that names
- * the field that failed.
+ * Request parsing with the wire schemas. Bodies are JSON: sent as application/json (or `+json`), with
+ * no content type, or as curl -d's form content type when no browser sent it (no Origin header);
+ * text/plain and multipart bodies, which a cross-site form can send, are refused (415). Every failure
+ * becomes an InvalidRequestError that names the field that failed.
  */
 import type { Context } from 'hono';
 import type { z } from '@hono/zod-openapi';
-import { InvalidRequestError, RequestTooLargeError } from '../errors.ts';
+import { InvalidRequestError, RequestTooLargeError, UnsupportedMediaTypeError } from '../errors.ts';
+import { MAX_JSON_DEPTH, jsonDepthExceeds } from '../lib/json-depth.ts';
 
 export function zodMessage(error: z.ZodError): string {
   const issue = error.issues[0];
@@ -17,8 +19,18 @@ export function zodMessage(error: z.ZodError): string {
   return `${path}: ${message}`;
 }
 
+/** Throws UnsupportedMediaTypeError unless the body's content type may carry JSON (see the header). */
+function checkContentType(c: Context): void {
+  const type = c.req.header('content-type')?.split(';')[0]!.trim().toLowerCase();
+  if (type === undefined || type === '' || type === 'application/json' || /^application\/[\w.+-]+\+json$/.test(type)) return;
+  // curl -d sends this type; a browser form would too, but a browser always adds an Origin header.
+  if (type === 'application/x-www-form-urlencoded' && c.req.header('origin') === undefined) return;
+  throw new UnsupportedMediaTypeError(`request body must be JSON sent as content-type: application/json, not ${type}`);
+}
+
 /** Reads the body (bounded by the body-limit middleware) and validates it; empty body = {}. */
 export async function parseBody<S extends z.ZodTypeAny>(c: Context, schema: S): Promise<z.infer<S>> {
+  checkContentType(c);
   let text: string;
   try {
     text = await c.req.text();
@@ -28,6 +40,7 @@ export async function parseBody<S extends z.ZodTypeAny>(c: Context, schema: S): 
   }
   let value: unknown = {};
   if (text.trim() !== '') {
+    if (jsonDepthExceeds(text, MAX_JSON_DEPTH)) throw new InvalidRequestError(`request body nests objects and arrays deeper than ${MAX_JSON_DEPTH} levels`);
     try {
       value = JSON.parse(text);
     } catch (err) {

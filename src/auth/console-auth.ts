@@ -7,8 +7,7 @@
  * GOOGLE_CLIENT_ID/SECRET are set.
  */
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { preparePrivateDatabaseFile } from '../lib/private-files.ts';
 import { betterAuth, type BetterAuthOptions } from 'better-auth';
 import { getMigrations } from 'better-auth/db/migration';
 import { emailOTP } from 'better-auth/plugins/email-otp';
@@ -145,7 +144,7 @@ function authOptions({ config, store, logger, sendEmail }: ConsoleAuthDeps, data
 
 export async function createConsoleAuth(deps: ConsoleAuthDeps): Promise<ConsoleAuth> {
   const { config } = deps;
-  mkdirSync(dirname(config.authDatabasePath), { recursive: true, mode: 0o700 });
+  preparePrivateDatabaseFile(config.authDatabasePath);
   const database = new Database(config.authDatabasePath);
   database.pragma('journal_mode = WAL');
   database.pragma('busy_timeout = 5000');

@@ -47,6 +47,8 @@ export const envSchema = z.object({
   MODEL_RETRY_BASE_MS: z.coerce.number().int().min(0).default(1000),
   LEASE_TTL_MS: z.coerce.number().int().min(1000).default(30_000),
   INSTANCE_ID: z.string().min(1).optional(),
+  ALLOWED_HOSTS: z.string().optional().transform((v) => (v ?? '').split(',').map((h) => h.trim()).filter(Boolean)),
+  MAX_EVENT_BYTES: z.coerce.number().int().min(1024).max(16 * 1024 * 1024).default(4 * 1024 * 1024),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -78,4 +80,10 @@ export interface Config {
   shutdownTimeoutMs: number;
   leaseTtlMs: number;
   instanceId: string;
+  security: {
+    /** ALLOWED_HOSTS: Host names answered besides loopback names, IP literals and PUBLIC_URL's host. */
+    allowedHosts: string[];
+    /** MAX_EVENT_BYTES: the largest event (its JSON, in bytes) POST /v1/sessions/{id}/events accepts. */
+    maxEventBytes: number;
+  };
 }

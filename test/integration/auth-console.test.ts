@@ -91,10 +91,13 @@ describe.each(BACKENDS)('Console auth (%s)', (backend) => {
     evil.origin = 'https://evil.example';
     expectError(await evil.request('POST', '/v1/agents', { name: 'x', model: MODEL }), 403, 'permission_error', /evil\.example/);
     expectError(await evil.request('GET', '/v1/agents'), 403, 'permission_error');
-    // API keys are not cookies: no Origin rule applies to them.
+    // A foreign Origin on a state-changing request is refused whatever the credentials (issue #24): only
+    // a browser sends one, and no page of another origin has a reason to change this server's state.
     const created = await ann.request('POST', '/v1/api_keys', { name: 'csrf-check' });
     const withKey = await raw(t.baseURL, 'POST', '/v1/agents', { apiKey: created.json.key, headers: { origin: 'https://evil.example' }, body: JSON.stringify({ name: 'k', model: MODEL }) });
-    expect(withKey.status, withKey.text).toBe(200);
+    expectError(withKey, 403, 'permission_error', /evil\.example/);
+    const keyNoOrigin = await raw(t.baseURL, 'POST', '/v1/agents', { apiKey: created.json.key, body: JSON.stringify({ name: 'k', model: MODEL }) });
+    expect(keyNoOrigin.status, keyNoOrigin.text).toBe(200);
   });
 
   it('a signed-in user mints a key shown once; the SDK drives the API with it through both headers', async () => {

@@ -6,7 +6,7 @@ import { parseBody, parseQuery } from '../validation.ts';
 import { sendEventsSchema } from '../schemas/events.ts';
 import { pageQuerySchema } from '../schemas/common.ts';
 import type { SessionEventsService } from '../../sessions/session-events-service.ts';
-import { NotFoundError } from '../../errors.ts';
+import { InvalidRequestError, NotFoundError } from '../../errors.ts';
 import { orderSchema, rfc3339 } from './query-helpers.ts';
 import { streamSessionEvents, streamQuerySchema } from '../sse.ts';
 import type { SseDeps } from '../sse.ts';
@@ -19,11 +19,25 @@ const listQuery = pageQuerySchema.extend({
 });
 const testEmitSchema = z.strictObject({ text: z.string().max(100_000) }).openapi('TestEmit');
 
-export function mountSessionEventRoutes(app: App, deps: { events: SessionEventsService; testEmit: boolean; sse: SseDeps }): void {
+/**
+ * Each event's JSON must fit MAX_EVENT_BYTES, well below what one SSE frame may carry, so every stored
+ * event can be streamed whole (issue #24, finding 5).
+ */
+function checkEventSizes(events: unknown[], maxEventBytes: number): void {
+  events.forEach((event, i) => {
+    const bytes = Buffer.byteLength(JSON.stringify(event));
+    if (bytes > maxEventBytes) {
+      throw new InvalidRequestError(`body.events[${i}]: the event is ${bytes} bytes of JSON; the maximum per event is ${maxEventBytes} bytes (MAX_EVENT_BYTES). Send large content in several events or as files.`);
+    }
+  });
+}
+
+export function mountSessionEventRoutes(app: App, deps: { events: SessionEventsService; testEmit: boolean; maxEventBytes: number; sse: SseDeps }): void {
   const tag = 'Session events';
   const id = (c: { req: { param(n: string): string | undefined } }) => c.req.param('session_id')!;
   route(app, { method: 'post', path: '/v1/sessions/{session_id}/events', summary: 'Send events to a session', tag, body: sendEventsSchema }, async (c) => {
     const body = await parseBody(c, sendEventsSchema);
+    checkEventSizes(body.events, deps.maxEventBytes);
     return c.json(await deps.events.send(c.get('principal').tenantId, id(c), body.events));
   });
   route(app, { method: 'get', path: '/v1/sessions/{session_id}/events', summary: 'List session events in order', tag, query: listQuery }, async (c) => {

@@ -5,8 +5,7 @@
  * busy_timeout instead of failing on a lock upgrade.
  */
 import BetterSqlite3 from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { preparePrivateDatabaseFile } from '../../lib/private-files.ts';
 import { Kysely, SqliteDialect, sql, type SqliteDatabase } from 'kysely';
 import type { Database } from '../schema.ts';
 import type { StoreDialect } from '../dialect.ts';
@@ -42,7 +41,7 @@ function withStatementCache(raw: BetterSqlite3.Database): SqliteDatabase {
 }
 
 export function createSqliteDialect(options: SqliteOptions): StoreDialect {
-  mkdirSync(dirname(options.path), { recursive: true });
+  if (options.path !== ':memory:') preparePrivateDatabaseFile(options.path);
   const raw = new BetterSqlite3(options.path);
   raw.pragma('journal_mode = WAL');
   raw.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
