@@ -4,6 +4,7 @@ import { createLogger } from './logger.ts';
 import { startServer, type RunningServer } from './server.ts';
 import { RootSecretMismatchError } from './vault/root-secret-check.ts';
 import { logBootWarnings } from './boot-warnings.ts';
+import { DataDirInUseError } from './ops/data-dir-lock.ts';
 
 let config;
 try {
@@ -15,7 +16,7 @@ try {
   }
   throw err;
 }
-const logger = createLogger(config.logLevel);
+const logger = createLogger(config.logLevel, config.logFormat);
 logBootWarnings(config, logger);
 // Signals are handled from the start: a SIGTERM that arrives while the server boots (e.g. right
 // after "listening" is printed, before the old handlers were installed) used to kill the process
@@ -45,6 +46,10 @@ try {
   logger.info({ url: server.url, db: server.services.store.description, sandbox: server.runtime.sandboxName }, `oma-server listening on ${config.host}:${server.port}`);
   if (stopping) void shutdown(server);
 } catch (err) {
+  if (err instanceof DataDirInUseError) {
+    process.stderr.write(`oma-server: ${err.message}\n`);
+    process.exit(4);
+  }
   if (err instanceof RootSecretMismatchError) {
     logger.fatal(err.message);
     process.exit(3);

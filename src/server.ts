@@ -7,6 +7,8 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import type { Config } from './config/schema.ts';
 import { openStore } from './store/open-store.ts';
+import type { Store } from './store/store.ts';
+import { lockDataDir } from './ops/data-dir-lock.ts';
 import { checkRootSecret } from './vault/root-secret-check.ts';
 import { AesGcmSecretBox } from './vault/secret-box.ts';
 import { InProcessEventHub } from './events/hub.ts';
@@ -28,13 +30,32 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+/**
+ * The DATA_DIR lock first, before the database or a sandbox is touched (a second server on this
+ * DATA_DIR stops here), then the migrated store and the root-secret check.
+ */
+async function openLocked(config: Config): Promise<{ store: Store; release(): Promise<void> }> {
+  const dataDirLock = lockDataDir(config.dataDir);
+  try {
+    const store = await openStore(config.database, { instanceId: config.instanceId });
+    await checkRootSecret(store, config.secrets.platformRootSecret).catch(async (err: unknown) => {
+      await store.close();
+      throw err;
+    });
+    return { store, release: () => store.close().finally(() => dataDirLock.release()) };
+  } catch (err) {
+    dataDirLock.release();
+    throw err;
+  }
+}
+
 export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
-  const store = await openStore(config.database, { instanceId: config.instanceId });
+  const storage = await openLocked(config);
+  const { store } = storage;
   let httpServer: ServerType | undefined;
   let consoleAuth: ConsoleAuth | undefined;
   let relay: NotificationListener | undefined;
   try {
-    await checkRootSecret(store, config.secrets.platformRootSecret);
     const hub = new InProcessEventHub();
     const runtime = await createRuntime({ config, store, hub, logger });
     const services = createServices({ store, hub, lifecycle: runtime.lifecycle, secretBox: new AesGcmSecretBox(config.secrets.platformRootSecret) });
@@ -78,7 +99,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
           await closed;
           clearTimeout(timer);
           auth.close();
-          await store.close();
+          await storage.release();
         })();
         return closing;
       },
@@ -87,7 +108,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     await relay?.close();
     httpServer?.close();
     consoleAuth?.close();
-    await store.close();
+    await storage.release();
     throw err;
   }
 }

@@ -1,57 +1,59 @@
 /**
- * Operator commands for headless servers. `npm run oma -- api-keys create --tenant default [--name x]`
- * mints an API key without the Console and prints it once.
+ * Operator commands (`npm run oma -- <command>`), reading the same configuration as the server.
+ * This file only dispatches; each command lives in commands/. `--help` works on the tool and on
+ * every command.
  */
-import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig } from '../config/load.ts';
-import { openStore } from '../store/open-store.ts';
-import { createApiKey, listApiKeys, revokeApiKey, toWireApiKey } from '../auth/api-keys.ts';
+import { ConfigError } from '../config/load.ts';
+import { parseCommandArgs, UsageError, type Command } from './command.ts';
+import { COMMANDS } from './commands/index.ts';
 
-const USAGE = `usage:
-  npm run oma -- api-keys create --tenant <tenant id> [--name <name>]
-  npm run oma -- api-keys list --tenant <tenant id>      (live keys, no secrets)
-  npm run oma -- api-keys revoke <key id>`;
+function overview(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+  return [
+    'usage: npm run oma -- <command> [options]   (the server\'s environment: DATA_DIR, DATABASE_URL, …)',
+    '',
+    ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    '',
+    'npm run oma -- <command> --help shows a command\'s options.',
+  ].join('\n');
+}
+
+/** The command named by the leading words of argv (longest match), and the rest of argv. */
+function findCommand(argv: string[]): { command?: Command; rest: string[] } {
+  for (const words of [2, 1]) {
+    const name = argv.slice(0, words).join(' ');
+    const command = COMMANDS.find((c) => c.name === name);
+    if (command) return { command, rest: argv.slice(words) };
+  }
+  return { rest: argv };
+}
 
 async function main(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { tenant: { type: 'string' }, name: { type: 'string' } } });
-  const [group, command, id] = positionals;
-  if (group !== 'api-keys' || !command) {
-    process.stderr.write(`${USAGE}\n`);
-    return 2;
+  if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
+    process.stdout.write(`${overview()}\n`);
+    return argv.length === 0 ? 2 : 0;
   }
-  const config = loadConfig();
-  const store = await openStore(config.database);
-  try {
-    if (command === 'create') {
-      if (!values.tenant) throw new ConfigError('--tenant is required (use "default" for a single-tenant server)');
-      await store.tenants.ensure(values.tenant, values.tenant, Date.now());
-      const key = await createApiKey(store, { tenantId: values.tenant, name: values.name ?? 'cli' });
-      process.stdout.write(`${JSON.stringify(key, null, 2)}\n`);
-      process.stderr.write('This is the only time the key is shown. Send it as x-api-key or Authorization: Bearer.\n');
-      return 0;
+  const { command, rest } = findCommand(argv);
+  if (!command) {
+    const group = COMMANDS.filter((c) => c.name.startsWith(`${argv[0]} `));
+    if (group.length > 0 && (rest.length === 1 || rest[1] === '--help' || rest[1] === '-h')) {
+      process.stdout.write(`${group.map((c) => c.help).join('\n\n')}\n`);
+      return rest[1] ? 0 : 2;
     }
-    if (command === 'list') {
-      if (!values.tenant) throw new ConfigError('--tenant is required');
-      process.stdout.write(`${JSON.stringify((await listApiKeys(store, values.tenant)).map(toWireApiKey), null, 2)}\n`);
-      return 0;
-    }
-    if (command === 'revoke' && id) {
-      const row = await store.db.selectFrom('api_keys').select('tenant_id').where('id', '=', id).executeTakeFirst();
-      if (!row || !(await revokeApiKey(store, row.tenant_id, id))) throw new ConfigError(`no live API key with id ${id}`);
-      process.stdout.write(`revoked ${id}\n`);
-      return 0;
-    }
-    process.stderr.write(`${USAGE}\n`);
-    return 2;
-  } finally {
-    await store.close();
+    throw new UsageError(`unknown command "${argv.slice(0, 2).join(' ')}"; npm run oma -- --help lists the commands`);
   }
+  const args = parseCommandArgs(command, rest);
+  if (args.help) {
+    process.stdout.write(`${command.help}\n`);
+    return 0;
+  }
+  return command.run(args);
 }
 
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: unknown) => {
     process.stderr.write(`oma: ${(err as Error).message}\n`);
-    process.exit(err instanceof ConfigError ? 2 : 1);
+    process.exit(err instanceof ConfigError || err instanceof UsageError ? 2 : 1);
   },
 );

@@ -41,6 +41,7 @@ export const envSchema = z.object({
   SMTP_FROM: z.string().optional(),
   OMA_TEST_EMIT: z.enum(['0', '1', 'true', 'false', '']).optional().transform((v) => v !== '0' && v !== 'false'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
   MAX_BODY_BYTES: z.coerce.number().int().positive().default(32 * 1024 * 1024),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
   MODEL_MAX_RETRIES: z.coerce.number().int().min(0).max(20).default(5),
@@ -76,6 +77,8 @@ export interface Config {
   };
   testEmit: boolean;
   logLevel: Env['LOG_LEVEL'];
+  /** `pretty` (readable lines) or `json` (one object per line); default pretty when stdout is a terminal. */
+  logFormat: 'json' | 'pretty';
   maxBodyBytes: number;
   shutdownTimeoutMs: number;
   leaseTtlMs: number;

@@ -6,9 +6,10 @@
  * periodic sweep (every 30 s) cannot be what makes any of this happen within the waits below.
  */
 import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BACKENDS, createTestDatabase, type TestDatabase } from '../support/backends.ts';
-import { startChildServer, type ChildServer } from '../support/child-process.ts';
+import { siblingDataDir, startChildServer, type ChildServer } from '../support/child-process.ts';
 import { startFakeModel, type FakeModel } from '../support/fake-model/index.ts';
 import { openSse, type SseConnection } from '../support/sse-client.ts';
 import { waitFor } from '../support/wait-for.ts';
@@ -45,7 +46,8 @@ describe.skipIf(!BACKENDS.includes('postgres'))('two instances on one Postgres d
     fake.respondWith(new ScriptedAgent().respond);
     db = await createTestDatabase('postgres');
     a = await startChildServer(db, { env: env('instance-a') });
-    b = await startChildServer(db, { env: env('instance-b') });
+    // Its own DATA_DIR (one server per DATA_DIR), the same session working directories (as a shared volume would be).
+    b = await startChildServer(db, { env: { ...env('instance-b'), SANDBOX_WORKDIR: join(db.dataDir, 'sandboxes') }, dataDir: siblingDataDir(db, 'instance-b') });
     store = await openStore(db.database);
     agentId = (await postJson<{ id: string }>(a.baseURL, '/v1/agents', { name: 'x', model: 'claude-sonnet-4-6', tools: [{ type: 'agent_toolset_20260401' }] })).id;
   }, 90_000);

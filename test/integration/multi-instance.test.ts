@@ -7,7 +7,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BACKENDS, createTestDatabase, type TestDatabase } from '../support/backends.ts';
-import { startChildServer, type ChildServer } from '../support/child-process.ts';
+import { siblingDataDir, startChildServer, type ChildServer } from '../support/child-process.ts';
 import { startFakeModel, type FakeModel } from '../support/fake-model/index.ts';
 import { waitFor } from '../support/wait-for.ts';
 import { openStore } from '../../src/store/open-store.ts';
@@ -40,7 +40,8 @@ describe.skipIf(!BACKENDS.includes('postgres'))('two server processes on one Pos
     fake.respondWith(model.respond);
     db = await createTestDatabase('postgres');
     a = await startChildServer(db, { env: env('instance-a') }); // first: generates the shared secrets in DATA_DIR
-    b = await startChildServer(db, { env: env('instance-b') });
+    // Its own DATA_DIR (one server per DATA_DIR), the same session working directories (as a shared volume would be).
+    b = await startChildServer(db, { env: { ...env('instance-b'), SANDBOX_WORKDIR: join(db.dataDir, 'sandboxes') }, dataDir: siblingDataDir(db, 'instance-b') });
     store = await openStore(db.database);
   }, 90_000);
   afterAll(async () => {

@@ -5,7 +5,9 @@
  * be read back from the log.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TestDatabase } from './backends.ts';
 
@@ -43,6 +45,21 @@ export interface ChildServerOptions {
   readyTimeoutMs?: number;
   /** Listen on this port (e.g. the one of a killed predecessor, so clients keep their URL); default: a free one. */
   port?: number;
+  /** Another DATA_DIR than the database's (one server per DATA_DIR; see siblingDataDir). */
+  dataDir?: string;
+}
+
+/**
+ * A second DATA_DIR for another instance on the same database, inside the first one (so `drop()`
+ * removes it), with the first one's secrets copied in: instances of one installation share them.
+ */
+export function siblingDataDir(db: TestDatabase, name: string): string {
+  const dir = join(db.dataDir, name);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  for (const secret of ['.better-auth-secret', '.platform-root-secret']) {
+    if (existsSync(join(db.dataDir, secret))) copyFileSync(join(db.dataDir, secret), join(dir, secret));
+  }
+  return dir;
 }
 
 export async function startChildServer(db: TestDatabase, options: ChildServerOptions = {}): Promise<ChildServer> {
@@ -53,7 +70,7 @@ export async function startChildServer(db: TestDatabase, options: ChildServerOpt
     PORT: String(port),
     HOST: '127.0.0.1',
     AUTH_DISABLED: '1',
-    DATA_DIR: db.dataDir,
+    DATA_DIR: options.dataDir ?? db.dataDir,
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
     ANTHROPIC_API_KEY: 'sk-test-key',
     ...options.env,

@@ -8,6 +8,9 @@
  * their network helper with its exit fd. One file per process group, named by its id, holding the
  * leader's start time (field 22 of /proc/<pid>/stat), so a reused pid is never mistaken for ours.
  * The directory is per instance id: instances sharing a DATA_DIR never kill each other's processes.
+ * Each record also names the server process that started the group (pid and start time): a record
+ * whose server is still alive belongs to a live run (e.g. a second server given the same
+ * INSTANCE_ID and SANDBOX_WORKDIR), and is left alone; only a dead run's leftovers are killed.
  * Linux only (/proc); elsewhere it records nothing.
  */
 import { mkdirSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
@@ -35,7 +38,8 @@ function groupExists(pgid: number): boolean {
 
 export class ProcessLedger {
   private readonly directory: string;
-  private readonly enabled = startTimeOf(process.pid) !== undefined;
+  private readonly serverStart = startTimeOf(process.pid);
+  private readonly enabled = this.serverStart !== undefined;
 
   constructor(workdirRoot: string, instanceId: string) {
     this.directory = path.join(workdirRoot, '.processes', createHash('sha256').update(instanceId).digest('hex').slice(0, 16));
@@ -47,7 +51,7 @@ export class ProcessLedger {
     if (!this.enabled) return;
     const started = startTimeOf(pgid);
     try {
-      if (started !== undefined) writeFileSync(path.join(this.directory, String(pgid)), started);
+      if (started !== undefined) writeFileSync(path.join(this.directory, String(pgid)), `${started} ${process.pid} ${this.serverStart}`);
     } catch {
       // Best effort (e.g. disk full): the command runs anyway; only crash cleanup would miss it.
     }
@@ -66,7 +70,8 @@ export class ProcessLedger {
   /**
    * At boot, before any sandbox runs: kills every recorded group that is still alive (its leader
    * with the recorded start time, or — the leader gone — members left in the group) and clears the
-   * records. Returns how many groups it killed.
+   * records, except the records of a server run that is still alive (not this process). Returns how
+   * many groups it killed.
    */
   killLeftovers(): number {
     if (!this.enabled) return 0;
@@ -75,7 +80,9 @@ export class ProcessLedger {
       const file = path.join(this.directory, name);
       const pgid = Number(name);
       if (Number.isInteger(pgid) && pgid > 1) {
-        const recorded = readFileSync(file, 'utf8').trim();
+        const [recorded, ownerPid, ownerStart] = readFileSync(file, 'utf8').trim().split(' ');
+        // Records without an owner come from before owners were recorded: treated as a dead run's.
+        if (ownerPid && Number(ownerPid) !== process.pid && startTimeOf(Number(ownerPid)) === ownerStart) continue;
         const leader = startTimeOf(pgid);
         if (leader === undefined ? groupExists(pgid) : leader === recorded) {
           try {

@@ -1,0 +1,5 @@
+/** Every `oma` command, in the order `--help` lists them. */
+import type { Command } from '../command.ts';
+import { apiKeysCreate, apiKeysList, apiKeysRevoke } from './api-keys.ts';
+
+export const COMMANDS: Command[] = [apiKeysCreate, apiKeysList, apiKeysRevoke];
