@@ -11,13 +11,15 @@ const budgets = {
 };
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'data/**', 'dist/**', 'coverage/**'] },
+  // test/fixtures/lint holds code that breaks the rules on purpose; test/integration/lint-rules.test.ts lints it.
+  { ignores: ['node_modules/**', 'data/**', 'dist/**', 'coverage/**', 'test/fixtures/lint/**'] },
   ...tseslint.configs.recommended,
   {
     files: ['**/*.ts'],
     plugins: { 'import-x': importX },
     languageOptions: { parserOptions: { projectService: false } },
-    settings: { 'import-x/resolver-next': [createNodeResolver({ extensions: ['.ts', '.js'] })] },
+    // Without 'import-x/extensions' the plugin treats .ts files as unresolvable, and no-cycle never fires.
+    settings: { 'import-x/extensions': ['.ts', '.js'], 'import-x/resolver-next': [createNodeResolver({ extensions: ['.ts', '.js'] })] },
     rules: {
       ...budgets,
       'import-x/no-cycle': 'error',
@@ -30,6 +32,14 @@ export default tseslint.config(
   {
     files: ['src/**/*.ts'],
     rules: { 'max-lines': ['warn', { max: 300, skipBlankLines: true, skipComments: true }] },
+  },
+  {
+    // The model port speaks our own types; only the Anthropic adapter files know the SDK.
+    files: ['src/**/*.ts'],
+    ignores: ['src/harness/model/anthropic-*.ts', 'src/harness/model/prompt-cache*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['@anthropic-ai/sdk', '@anthropic-ai/sdk/*'], message: 'Only src/harness/model/anthropic-*.ts may import the Anthropic SDK; use the ModelClient port (model-client.ts).' }] }],
+    },
   },
   {
     files: ['test/**/*.ts', 'src/**/*.test.ts', 'bench/**/*.ts', 'scripts/**/*.ts'],

@@ -6,6 +6,8 @@
  */
 import { performance } from 'node:perf_hooks';
 import { AnthropicModelClient } from '../../src/harness/model/anthropic-client.ts';
+import { collectResponse } from '../../src/harness/model/collect-response.ts';
+import type { ModelRequest } from '../../src/harness/model/model-client.ts';
 import type { RunningServer } from '../../src/server.ts';
 import { reply, startFakeModel, text, type FakeModel } from '../../test/support/fake-model/index.ts';
 import type { TestDatabase } from '../../test/support/backends.ts';
@@ -52,7 +54,8 @@ async function runModelCalls(fake: FakeModel, calls: number): Promise<number[]> 
   for (let i = 0; i < calls; i++) {
     fake.push(reply(text(ANSWER)));
     const started = performance.now();
-    await model.createMessage({ model: MODEL, max_tokens: 1024, messages: [{ role: 'user', content: `question ${i}` }] }, { signal: new AbortController().signal });
+    const request: ModelRequest = { model: MODEL, maxTokens: 1024, messages: [{ role: 'user', content: [{ type: 'text', text: `question ${i}` }] }] };
+    await collectResponse(model.stream(request, new AbortController().signal));
     durations.push(performance.now() - started);
   }
   return durations;

@@ -4,44 +4,12 @@
  * pending tools of the last model response, then the next model request, then the turn's end.
  * Each branch commits what it did before returning, so a crash anywhere re-enters here.
  */
-import type { Logger } from 'pino';
-import type { EventLog } from '../events/log.ts';
 import type { NewEvent } from '../events/types.ts';
 import { EXTENSION_TYPES } from '../events/types.ts';
-import type { Store } from '../store/store.ts';
-import type { Tool } from '../tools/tool.ts';
-import type { Sandbox } from '../sandbox/sandbox.ts';
-import type { ModelClient } from './model/model-client.ts';
 import { blockingTools, deriveSessionState, nextRunnableTool, USER_EVENTS_PROCESSED, type SessionState } from './session-state.ts';
-import type { AgentSnapshot } from './request-builder.ts';
 import { runModelRequest } from './model-step.ts';
 import { runToolStep } from './tool-step.ts';
-
-export interface StepContext {
-  tenantId: string;
-  sessionId: string;
-  agent: AgentSnapshot | null;
-  store: Store;
-  log: EventLog;
-  lease: { owner: string; token: number };
-  /** Aborted by user.interrupt, archive, delete or shutdown. */
-  signal: AbortSignal;
-  /** True once the process is shutting down (SIGTERM): an aborted step then leaves the log as a crash would. */
-  stopping: () => boolean;
-  model: ModelClient;
-  tools: Map<string, Tool>;
-  sandbox: () => Promise<Sandbox>;
-  retry: { maxRetries: number; baseMs: number };
-  logger: Logger;
-  /** Consecutive failed model requests in this run. */
-  failures: { count: number };
-}
-
-export type StepOutcome = 'continue' | 'stop';
-
-export function append(ctx: StepContext, events: NewEvent[], options: Parameters<EventLog['append']>[3] = {}) {
-  return ctx.log.append(ctx.tenantId, ctx.sessionId, events, { ...options, lease: ctx.lease });
-}
+import { append, zeroUsage, type StepContext, type StepOutcome } from './step-context.ts';
 
 const now = () => Date.now();
 const idle = (stopReason: Record<string, unknown>): NewEvent => ({ type: 'session.status_idle', payload: { stop_reason: stopReason, stop_details: null }, processedAt: now() });
@@ -145,8 +113,4 @@ async function handleInterrupt(ctx: StepContext, state: SessionState): Promise<S
   if (busy) events.push(idle({ type: 'end_turn' }));
   await append(ctx, events, { sessionPatch: busy ? { status: 'idle', turn_id: null } : {}, markProcessed: [...ids, ...state.answeringConfirmations, ...state.staleConfirmations] });
   return state.queuedMessages.length > 0 ? 'continue' : 'stop';
-}
-
-export function zeroUsage() {
-  return { input_tokens: 0, output_tokens: 0, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 };
 }

@@ -15,7 +15,8 @@ import type { SessionTable } from '../store/schema.ts';
 import { sandboxNetworkingFor } from '../environments/environment-networking.ts';
 import type { ModelClient } from './model/model-client.ts';
 import type { SessionLifecycle, WakeOptions } from '../sessions/session-service.ts';
-import { advance, type StepContext } from './advance.ts';
+import { advance } from './advance.ts';
+import type { StepContext } from './step-context.ts';
 import { parseJson } from '../store/json.ts';
 import type { AgentSnapshot } from './request-builder.ts';
 

@@ -3,13 +3,14 @@
  * response events, the raw assistant message and the end span together. Transient failures are
  * recorded and retried with backoff; client errors and an exhausted budget end the turn.
  */
-import type Anthropic from '@anthropic-ai/sdk';
 import { newId } from '../lib/ids.ts';
 import type { NewEvent } from '../events/types.ts';
-import { ModelAbortedError, ModelError } from './model/model-client.ts';
+import { ModelAbortedError, ModelError, type ModelStreamEvent } from './model/model-client.ts';
+import { collectResponse, type ModelResponse } from './model/collect-response.ts';
+import type { ModelTextBlock } from './model/model-content.ts';
 import { buildModelRequest, builtinPolicy, customToolNames } from './request-builder.ts';
 import { MODEL_RESPONSE, type SessionState } from './session-state.ts';
-import { append, zeroUsage, type StepContext, type StepOutcome } from './advance.ts';
+import { append, zeroUsage, type StepContext, type StepOutcome } from './step-context.ts';
 import { retryDelayMs, sleep } from './backoff.ts';
 import { parseJson, toJson } from '../store/json.ts';
 import { EMPTY_USAGE, type StoredUsage } from '../sessions/session-mapper.ts';
@@ -19,38 +20,68 @@ const now = () => Date.now();
 export async function runModelRequest(ctx: StepContext, state: SessionState): Promise<StepOutcome> {
   const agent = ctx.agent!;
   const request = buildModelRequest(agent, state.messages, ctx.tools);
+  request.scope = { tenantId: ctx.tenantId, sessionId: ctx.sessionId };
   const [start] = await append(ctx, [{ type: 'span.model_request_start', payload: {}, processedAt: now() }]);
-  const messageId = newId('sevt');
-  const thinkingId = newId('sevt');
-  let announced = false;
+  const previews = livePreviews(ctx);
   const started = Date.now();
-  let message: Anthropic.Message;
+  let response: ModelResponse;
   try {
-    message = await ctx.model.createMessage(request, {
-      signal: ctx.signal,
-      onDelta: (delta) => {
-        if (delta.type === 'thinking_start') {
-          ctx.log.publishEphemeral({ sessionId: ctx.sessionId, previews: 'agent.thinking', data: { type: 'event_start', event: { type: 'agent.thinking', id: thinkingId } } });
-        } else if (delta.type === 'text_delta') {
-          if (!announced) {
-            announced = true;
-            ctx.log.publishEphemeral({ sessionId: ctx.sessionId, previews: 'agent.message', data: { type: 'event_start', event: { type: 'agent.message', id: messageId } } });
-          }
-          ctx.log.publishEphemeral({ sessionId: ctx.sessionId, previews: 'agent.message', data: { type: 'event_delta', event_id: messageId, delta: { type: 'content_delta', index: 0, content: { type: 'text', text: delta.text } } } });
-        }
-      },
-    });
+    response = await collectResponse(ctx.model.stream(request, ctx.signal), previews.observe);
   } catch (err) {
     return handleFailure(ctx, start!.id, err);
   }
   ctx.failures.count = 0;
+  const events = responseEvents(ctx, response, previews);
+  const usage = {
+    input_tokens: response.usage.inputTokens,
+    output_tokens: response.usage.outputTokens,
+    cache_creation_input_tokens: response.usage.cacheCreationInputTokens,
+    cache_read_input_tokens: response.usage.cacheReadInputTokens,
+  };
+  events.push({ type: 'span.model_request_end', payload: { model_request_start_id: start!.id, is_error: false, model_usage: { ...usage, speed: 'standard' } }, processedAt: now() });
+  const session = await ctx.store.sessions.find(ctx.tenantId, ctx.sessionId);
+  const total = { ...EMPTY_USAGE, ...parseJson<Partial<StoredUsage>>(session?.usage ?? '{}', 'sessions.usage') };
+  for (const k of Object.keys(usage) as (keyof StoredUsage)[]) total[k] += usage[k];
+  await append(ctx, events, { sessionPatch: { usage: toJson(total), active_ms: Number(session?.active_ms ?? 0) + (Date.now() - started) } });
+  return 'continue';
+}
+
+interface Previews {
+  messageId: string;
+  thinkingId: string;
+  observe: (event: ModelStreamEvent) => void;
+}
+
+/** Publishes live previews (event_start / event_delta) under the ids the stored events will carry. */
+function livePreviews(ctx: StepContext): Previews {
+  const messageId = newId('sevt');
+  const thinkingId = newId('sevt');
+  let announced = false;
+  const publish = (previews: 'agent.message' | 'agent.thinking', data: Record<string, unknown>) => ctx.log.publishEphemeral({ sessionId: ctx.sessionId, previews, data });
+  const observe = (event: ModelStreamEvent): void => {
+    if (event.type === 'thinking_start') {
+      publish('agent.thinking', { type: 'event_start', event: { type: 'agent.thinking', id: thinkingId } });
+    } else if (event.type === 'text_delta') {
+      if (!announced) {
+        announced = true;
+        publish('agent.message', { type: 'event_start', event: { type: 'agent.message', id: messageId } });
+      }
+      publish('agent.message', { type: 'event_delta', event_id: messageId, delta: { type: 'content_delta', index: 0, content: { type: 'text', text: event.text } } });
+    }
+  };
+  return { messageId, thinkingId, observe };
+}
+
+/** The stored events of a complete response: thinking, message, tool uses, then the raw response. */
+function responseEvents(ctx: StepContext, response: ModelResponse, previews: Previews): NewEvent[] {
+  const agent = ctx.agent!;
   const events: NewEvent[] = [];
-  if (message.content.some((b) => b.type === 'thinking' || b.type === 'redacted_thinking')) events.push({ type: 'agent.thinking', id: thinkingId, payload: {}, processedAt: now() });
-  const text = message.content.filter((b): b is Anthropic.TextBlock => b.type === 'text').map((b) => ({ type: 'text', text: b.text }));
-  if (text.length > 0) events.push({ type: 'agent.message', id: messageId, payload: { content: text }, processedAt: now() });
+  if (response.content.some((b) => b.type === 'thinking' || b.type === 'redacted_thinking')) events.push({ type: 'agent.thinking', id: previews.thinkingId, payload: {}, processedAt: now() });
+  const text = response.content.filter((b): b is ModelTextBlock => b.type === 'text').map((b) => ({ type: 'text', text: b.text }));
+  if (text.length > 0) events.push({ type: 'agent.message', id: previews.messageId, payload: { content: text }, processedAt: now() });
   const toolEventIds: Record<string, string> = {};
   const custom = customToolNames(agent);
-  for (const block of message.content) {
+  for (const block of response.content) {
     if (block.type !== 'tool_use') continue;
     const id = newId('sevt');
     toolEventIds[block.id] = id;
@@ -65,19 +96,8 @@ export async function runModelRequest(ctx: StepContext, state: SessionState): Pr
     if (available) payload.evaluation = { type: policy.permission === 'auto' ? 'auto' : policy.permission, ...(policy.permission === 'auto' ? { evaluated_permission: { type: 'ask', reason_code: 'indeterminate' } } : {}) };
     events.push({ id, type: 'agent.tool_use', payload, processedAt: now() });
   }
-  const usage = {
-    input_tokens: message.usage.input_tokens ?? 0,
-    output_tokens: message.usage.output_tokens ?? 0,
-    cache_creation_input_tokens: message.usage.cache_creation_input_tokens ?? 0,
-    cache_read_input_tokens: message.usage.cache_read_input_tokens ?? 0,
-  };
-  events.push({ type: MODEL_RESPONSE, payload: { message: { id: message.id, content: message.content, stop_reason: message.stop_reason }, tool_event_ids: toolEventIds }, processedAt: now() });
-  events.push({ type: 'span.model_request_end', payload: { model_request_start_id: start!.id, is_error: false, model_usage: { ...usage, speed: 'standard' } }, processedAt: now() });
-  const session = await ctx.store.sessions.find(ctx.tenantId, ctx.sessionId);
-  const total = { ...EMPTY_USAGE, ...parseJson<Partial<StoredUsage>>(session?.usage ?? '{}', 'sessions.usage') };
-  for (const k of Object.keys(usage) as (keyof StoredUsage)[]) total[k] += usage[k];
-  await append(ctx, events, { sessionPatch: { usage: toJson(total), active_ms: Number(session?.active_ms ?? 0) + (Date.now() - started) } });
-  return 'continue';
+  events.push({ type: MODEL_RESPONSE, payload: { message: { id: response.id, content: response.content, stop_reason: response.stopReason }, tool_event_ids: toolEventIds }, processedAt: now() });
+  return events;
 }
 
 const ERROR_TYPES: Record<string, string> = {

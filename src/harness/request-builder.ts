@@ -1,8 +1,7 @@
-/** Builds the Messages API request for a session from its agent snapshot and derived history. */
-import type Anthropic from '@anthropic-ai/sdk';
+/** Builds the model request for a session from its agent snapshot and derived history. */
 import type { Tool } from '../tools/tool.ts';
 import type { ModelRequest } from './model/model-client.ts';
-import { withCacheBreakpoints } from './model/prompt-cache.ts';
+import type { ModelMessage, ModelToolDefinition } from './model/model-content.ts';
 
 export const DEFAULT_MAX_TOKENS = 16_384;
 
@@ -36,16 +35,17 @@ export function customToolNames(agent: AgentSnapshot): Set<string> {
   return new Set(agent.tools.filter((t) => t.type === 'custom').map((t) => String(t.name)));
 }
 
-export function buildModelRequest(agent: AgentSnapshot, messages: Anthropic.MessageParam[], builtins: Map<string, Tool>): ModelRequest {
-  const tools: Anthropic.Tool[] = [];
+/** The request for the next model call; prompt caching on (a long session re-sends its history). */
+export function buildModelRequest(agent: AgentSnapshot, messages: ModelMessage[], builtins: Map<string, Tool>): ModelRequest {
+  const tools: ModelToolDefinition[] = [];
   for (const [name, tool] of builtins) {
-    if (builtinPolicy(agent, name)?.enabled) tools.push({ name, description: tool.description, input_schema: tool.inputSchema as Anthropic.Tool.InputSchema });
+    if (builtinPolicy(agent, name)?.enabled) tools.push({ name, description: tool.description, inputSchema: tool.inputSchema as Record<string, unknown> });
   }
   for (const t of agent.tools) {
-    if (t.type === 'custom') tools.push({ name: String(t.name), description: String(t.description), input_schema: t.input_schema as Anthropic.Tool.InputSchema });
+    if (t.type === 'custom') tools.push({ name: String(t.name), description: String(t.description), inputSchema: t.input_schema as Record<string, unknown> });
   }
-  const request: ModelRequest = { model: agent.model.id, max_tokens: DEFAULT_MAX_TOKENS, messages };
+  const request: ModelRequest = { model: agent.model.id, maxTokens: DEFAULT_MAX_TOKENS, messages, promptCache: true };
   if (agent.system) request.system = agent.system;
   if (tools.length > 0) request.tools = tools;
-  return withCacheBreakpoints(request);
+  return request;
 }

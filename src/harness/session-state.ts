@@ -3,9 +3,9 @@
  * history, and the tool uses of the latest model response with how far each got. Pure: the same
  * log always gives the same state, which is what makes recovery "just advance()".
  */
-import type Anthropic from '@anthropic-ai/sdk';
 import type { StoredEvent } from '../events/types.ts';
 import { EXTENSION_TYPES } from '../events/types.ts';
+import type { ModelInputBlock, ModelMessage, ModelToolResultBlock } from './model/model-content.ts';
 
 export const MODEL_RESPONSE = 'oma.model_response';
 export const USER_EVENTS_PROCESSED = EXTENSION_TYPES.userEventProcessed;
@@ -45,16 +45,16 @@ export interface SessionState {
   openSpan?: StoredEvent;
   /** Tool uses of the latest model response, if the history ends with it. */
   pendingTools: ToolUseState[];
-  messages: Anthropic.MessageParam[];
+  messages: ModelMessage[];
   /** The turn ended with the model's last answer (history ends with an assistant message without tools). */
   turnEnded: boolean;
   lastStopReason?: string;
 }
 
-type Content = Anthropic.ContentBlockParam[];
+type Content = ModelInputBlock[];
 
-function toolResultBlock(t: ToolUseState): Anthropic.ToolResultBlockParam {
-  if (t.result) return { type: 'tool_result', tool_use_id: t.toolUseId, content: t.result.content as Anthropic.ToolResultBlockParam['content'], is_error: t.result.isError };
+function toolResultBlock(t: ToolUseState): ModelToolResultBlock {
+  if (t.result) return { type: 'tool_result', tool_use_id: t.toolUseId, content: t.result.content as ModelToolResultBlock['content'], is_error: t.result.isError };
   if (t.confirmation?.result === 'deny') {
     const text = `The user denied this tool call.${t.confirmation.denyMessage ? ` Their message: ${t.confirmation.denyMessage}` : ''}`;
     return { type: 'tool_result', tool_use_id: t.toolUseId, content: [{ type: 'text', text }], is_error: true };

@@ -4,7 +4,7 @@
  * possibly done instead of repeating them (at-most-once for side effects, at-least-once for reads).
  */
 import { EXTENSION_TYPES, type NewEvent } from '../events/types.ts';
-import { append, type StepContext, type StepOutcome } from './advance.ts';
+import { append, type StepContext, type StepOutcome } from './step-context.ts';
 import type { ToolUseState } from './session-state.ts';
 import { builtinPolicy } from './request-builder.ts';
 import type { ToolResult } from '../tools/tool.ts';

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AnthropicModelClient, MISSING_API_KEY_MESSAGE } from '../../src/harness/model/anthropic-client.ts';
-import { ModelAbortedError, ModelError, type ModelDelta, type ModelRequest } from '../../src/harness/model/model-client.ts';
-import { withCacheBreakpoints } from '../../src/harness/model/prompt-cache.ts';
+import { collectResponse } from '../../src/harness/model/collect-response.ts';
+import { ModelAbortedError, ModelError, type ModelRequest, type ModelStreamEvent } from '../../src/harness/model/model-client.ts';
 import {
   disconnect,
   expecting,
@@ -18,8 +18,8 @@ import {
 
 const REQUEST: ModelRequest = {
   model: 'claude-test-model',
-  max_tokens: 1024,
-  messages: [{ role: 'user', content: 'Say hello.' }],
+  maxTokens: 1024,
+  messages: [{ role: 'user', content: [{ type: 'text', text: 'Say hello.' }] }],
 };
 
 let fake: FakeModel;
@@ -49,22 +49,24 @@ async function captureModelError(promise: Promise<unknown>): Promise<ModelError>
   return error as ModelError;
 }
 
-function send(request: ModelRequest = REQUEST, signal = new AbortController().signal, onDelta?: (delta: ModelDelta) => void) {
-  return client.createMessage(request, { signal, onDelta });
+function send(request: ModelRequest = REQUEST, signal = new AbortController().signal, observe?: (event: ModelStreamEvent) => void) {
+  return collectResponse(client.stream(request, signal), observe);
 }
 
 describe('AnthropicModelClient against the fake model', () => {
   it('streams text deltas in order and resolves with the final message', async () => {
     fake.script([reply(text('Hello there, how can I help?'))]);
-    const deltas: ModelDelta[] = [];
+    const deltas: ModelStreamEvent[] = [];
     const message = await send(REQUEST, undefined, (delta) => deltas.push(delta));
 
     expect(message.id).toMatch(/^msg_/);
-    expect(message.role).toBe('assistant');
     expect(message.model).toBe('claude-test-model');
-    expect(message.stop_reason).toBe('end_turn');
+    expect(message.stopReason).toBe('end_turn');
     expect(message.content).toEqual([{ type: 'text', text: 'Hello there, how can I help?'}]);
-    expect(deltas[0]).toEqual({ type: 'block_start', index: 0, blockType: 'text' });
+    expect(deltas[0]).toEqual({ type: 'response_start', id: message.id, model: 'claude-test-model' });
+    expect(deltas[1]).toEqual({ type: 'text_start', index: 0 });
+    expect(deltas).toContainEqual({ type: 'block_end', index: 0, block: { type: 'text', text: 'Hello there, how can I help?' } });
+    expect(deltas.at(-1)).toEqual({ type: 'stop', reason: 'end_turn' });
     const texts = deltas.filter((delta) => delta.type === 'text_delta');
     expect(texts.length).toBeGreaterThan(3);
     expect(texts.map((delta) => delta.text).join('')).toBe('Hello there, how can I help?');
@@ -75,29 +77,29 @@ describe('AnthropicModelClient against the fake model', () => {
   it('assembles tool_use input from input_json_delta chunks', async () => {
     const input = { command: 'ls -la /tmp', timeout_ms: 5000, env: { LANG: 'C' } };
     fake.script([reply(text('Let me look.'), toolUse('bash', input, 'toolu_fixed'))]);
-    const deltas: ModelDelta[] = [];
+    const deltas: ModelStreamEvent[] = [];
     const message = await send(REQUEST, undefined, (delta) => deltas.push(delta));
 
-    expect(message.stop_reason).toBe('tool_use');
+    expect(message.stopReason).toBe('tool_use');
     expect(message.content[1]).toEqual({ type: 'tool_use', id: 'toolu_fixed', name: 'bash', input });
-    const chunks = deltas.filter((delta) => delta.type === 'tool_input_delta');
+    const chunks = deltas.filter((delta) => delta.type === 'tool_use_delta');
     expect(chunks.length).toBeGreaterThan(3);
     expect(chunks.every((delta) => delta.index === 1)).toBe(true);
     expect(JSON.parse(chunks.map((delta) => delta.partialJson).join(''))).toEqual(input);
-    expect(deltas).toContainEqual({ type: 'block_start', index: 1, blockType: 'tool_use' });
+    expect(deltas).toContainEqual({ type: 'tool_use_start', index: 1, id: 'toolu_fixed', name: 'bash' });
+    expect(deltas).toContainEqual({ type: 'block_end', index: 1, block: { type: 'tool_use', id: 'toolu_fixed', name: 'bash', input } });
     fake.assertDone();
   });
 
   it('returns thinking blocks with their signature and announces them', async () => {
     fake.script([reply(thinking('The user wants a greeting.', 'sig_abc'), text('Hi!'))]);
-    const deltas: ModelDelta[] = [];
+    const deltas: ModelStreamEvent[] = [];
     const message = await send(REQUEST, undefined, (delta) => deltas.push(delta));
 
     expect(message.content[0]).toEqual({ type: 'thinking', thinking: 'The user wants a greeting.', signature: 'sig_abc' });
-    expect(deltas.slice(0, 2)).toEqual([
-      { type: 'block_start', index: 0, blockType: 'thinking' },
-      { type: 'thinking_start', index: 0 },
-    ]);
+    expect(deltas[1]).toEqual({ type: 'thinking_start', index: 0 });
+    const thoughts = deltas.filter((delta) => delta.type === 'thinking_delta');
+    expect(thoughts.map((delta) => delta.thinking).join('')).toBe('The user wants a greeting.');
     fake.assertDone();
   });
 
@@ -105,7 +107,7 @@ describe('AnthropicModelClient against the fake model', () => {
     const usage = { input_tokens: 1200, output_tokens: 42, cache_creation_input_tokens: 900, cache_read_input_tokens: 300 };
     fake.script([reply(text('ok'), { usage })]);
     const message = await send();
-    expect(message.usage).toMatchObject(usage);
+    expect(message.usage).toEqual({ inputTokens: 1200, outputTokens: 42, cacheCreationInputTokens: 900, cacheReadInputTokens: 300 });
     fake.assertDone();
   });
 
@@ -178,7 +180,7 @@ describe('AnthropicModelClient error mapping', () => {
 
   it('reports a mid-stream disconnect as a connection error', async () => {
     fake.script([disconnect({ content: [text('This answer will be cut short.')], afterDeltas: 2 })]);
-    const deltas: ModelDelta[] = [];
+    const deltas: ModelStreamEvent[] = [];
     const error = await captureModelError(send(REQUEST, undefined, (delta) => deltas.push(delta)));
     expect(error.kind).toBe('connection');
     expect(error.isRetryable).toBe(true);
@@ -191,13 +193,13 @@ describe('AnthropicModelClient error mapping', () => {
     const url = closed.url;
     await closed.close();
     const offline = new AnthropicModelClient({ apiKey: 'sk-test', baseURL: url });
-    const error = await captureModelError(offline.createMessage(REQUEST, { signal: new AbortController().signal }));
+    const error = await captureModelError(collectResponse(offline.stream(REQUEST, new AbortController().signal)));
     expect(error.kind).toBe('connection');
   });
 
   it('fails requests, not construction, when no API key is configured', async () => {
     const keyless = new AnthropicModelClient({ baseURL: fake.url });
-    const error = await captureModelError(keyless.createMessage(REQUEST, { signal: new AbortController().signal }));
+    const error = await captureModelError(collectResponse(keyless.stream(REQUEST, new AbortController().signal)));
     expect(error.kind).toBe('client');
     expect(error.message).toBe(MISSING_API_KEY_MESSAGE);
     expect(error.message).toContain('ANTHROPIC_API_KEY');
@@ -209,7 +211,7 @@ describe('AnthropicModelClient cancellation', () => {
   it('rejects with ModelAbortedError promptly when aborted during a stall, and closes the connection', async () => {
     fake.script([stall({ content: [text('Thinking out loud')], afterDeltas: 1 })]);
     const controller = new AbortController();
-    const deltas: ModelDelta[] = [];
+    const deltas: ModelStreamEvent[] = [];
     const pending = capture(send(REQUEST, controller.signal, (delta) => deltas.push(delta)));
     const stalled = await fake.waitForStall();
     const started = performance.now();
@@ -229,9 +231,26 @@ describe('AnthropicModelClient cancellation', () => {
     expect(fake.requests).toHaveLength(0);
   });
 
-  it('rethrows an error from onDelta as is and cancels the request', async () => {
+  it('sends nothing until the stream is iterated', async () => {
+    fake.script([reply(text('later'))]);
+    const events = client.stream(REQUEST, new AbortController().signal);
+    expect(fake.requests).toHaveLength(0);
+    expect((await collectResponse(events)).content).toEqual([{ type: 'text', text: 'later' }]);
+    fake.assertDone();
+  });
+
+  it('cancels the request when the consumer breaks out of the stream', async () => {
     fake.script([stall({ content: [text('partial')], afterDeltas: 1 })]);
-    const bug = new Error('bug in onDelta');
+    for await (const event of client.stream(REQUEST, new AbortController().signal)) {
+      if (event.type === 'text_delta') break;
+    }
+    await (await fake.waitForStall()).closed;
+    fake.assertDone();
+  });
+
+  it('rethrows an error from the consumer as is and cancels the request', async () => {
+    fake.script([stall({ content: [text('partial')], afterDeltas: 1 })]);
+    const bug = new Error('bug in the consumer');
     const error = await capture(
       send(REQUEST, undefined, (delta) => {
         if (delta.type === 'text_delta') throw bug;
@@ -244,7 +263,7 @@ describe('AnthropicModelClient cancellation', () => {
   it('cancels a silent stream after idleTimeoutMs as a connection error', async () => {
     fake.script([stall()]);
     const watched = new AnthropicModelClient({ apiKey: 'sk-test', baseURL: fake.url, idleTimeoutMs: 200 });
-    const error = await captureModelError(watched.createMessage(REQUEST, { signal: new AbortController().signal }));
+    const error = await captureModelError(collectResponse(watched.stream(REQUEST, new AbortController().signal)));
     expect(error.kind).toBe('connection');
     expect(error.message).toContain('200 ms');
     await (await fake.waitForStall()).closed;
@@ -280,14 +299,14 @@ describe('fake model script checks', () => {
   it('a function entry answers from the request', async () => {
     fake.script([(request) => text(`you said ${JSON.stringify(request.body.messages[0]!.content)}`)]);
     const message = await send();
-    expect(message.content[0]).toMatchObject({ text: 'you said "Say hello."' });
+    expect(message.content[0]).toMatchObject({ text: 'you said [{"type":"text","text":"Say hello."}]' });
     fake.assertDone();
   });
 
   it('records the credentials and default headers the client sent', async () => {
     fake.script([reply(text('ok'))]);
     const withHeaders = new AnthropicModelClient({ apiKey: 'sk-recorded', baseURL: fake.url, defaultHeaders: { 'anthropic-beta': 'test-beta' } });
-    await withHeaders.createMessage(REQUEST, { signal: new AbortController().signal });
+    await collectResponse(withHeaders.stream(REQUEST, new AbortController().signal));
     const { headers } = fake.requests[0]!;
     // This SDK release sends the key as a bearer token; older ones used x-api-key.
     expect(String(headers['x-api-key'] ?? headers.authorization)).toContain('sk-recorded');
@@ -298,14 +317,15 @@ describe('fake model script checks', () => {
 
   it('paces a slow reply and records the request as sent, cache_control included', async () => {
     fake.script([reply(text('slow but steady'), { chunkDelayMs: 20 })]);
-    const request = withCacheBreakpoints({
+    const request: ModelRequest = {
       ...REQUEST,
+      promptCache: true,
       system: 'You are a careful assistant.',
       tools: [
-        { name: 'read', description: 'Read a file', input_schema: { type: 'object', properties: { path: { type: 'string' } } } },
-        { name: 'bash', description: 'Run a command', input_schema: { type: 'object', properties: { command: { type: 'string' } } } },
+        { name: 'read', description: 'Read a file', inputSchema: { type: 'object', properties: { path: { type: 'string' } } } },
+        { name: 'bash', description: 'Run a command', inputSchema: { type: 'object', properties: { command: { type: 'string' } } } },
       ],
-    });
+    };
     const started = performance.now();
     await send(request);
     expect(performance.now() - started).toBeGreaterThanOrEqual(20 * 5);

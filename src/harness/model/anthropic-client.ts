@@ -1,20 +1,14 @@
 /**
  * The model port over the official Anthropic SDK: one streamed `messages.stream` call per
- * `createMessage`, deltas forwarded live, failures translated by anthropic-errors.ts.
+ * `stream()`, its events translated by anthropic-events.ts, its failures by anthropic-errors.ts.
  * It makes exactly one attempt (`maxRetries: 0`): retries belong to the harness, which records
  * each attempt in the session log.
  */
 import Anthropic from '@anthropic-ai/sdk';
 import { toModelError } from './anthropic-errors.ts';
-import {
-  ModelAbortedError,
-  ModelError,
-  type ModelClient,
-  type ModelDelta,
-  type ModelMessage,
-  type ModelRequest,
-  type ModelStreamOptions,
-} from './model-client.ts';
+import { finalEvents, toStreamEvents } from './anthropic-events.ts';
+import { toAnthropicRequest } from './anthropic-request.ts';
+import { ModelAbortedError, ModelError, type ModelClient, type ModelRequest, type ModelStreamEvent } from './model-client.ts';
 
 const DEFAULT_BASE_URL = 'https://api.anthropic.com';
 const DEFAULT_TIMEOUT_MS = 10 * 60_000;
@@ -39,24 +33,6 @@ export interface AnthropicModelClientOptions {
 export const MISSING_API_KEY_MESSAGE =
   'No Anthropic API key is configured: set ANTHROPIC_API_KEY or add a model card with an API key, then retry.';
 
-type StreamEvent = Anthropic.MessageStreamEvent;
-
-function toDeltas(event: StreamEvent): ModelDelta[] {
-  if (event.type === 'content_block_start') {
-    const blockType = event.content_block.type;
-    const start: ModelDelta = { type: 'block_start', index: event.index, blockType };
-    const isThinking = blockType === 'thinking' || blockType === 'redacted_thinking';
-    return isThinking ? [start, { type: 'thinking_start', index: event.index }] : [start];
-  }
-  if (event.type !== 'content_block_delta') return [];
-  const { delta, index } = event;
-  if (delta.type === 'text_delta' && delta.text !== '') return [{ type: 'text_delta', index, text: delta.text }];
-  if (delta.type === 'input_json_delta' && delta.partial_json !== '') {
-    return [{ type: 'tool_input_delta', index, partialJson: delta.partial_json }];
-  }
-  return [];
-}
-
 export class AnthropicModelClient implements ModelClient {
   readonly #sdk: Anthropic | undefined;
   readonly #idleTimeoutMs: number | undefined;
@@ -76,9 +52,12 @@ export class AnthropicModelClient implements ModelClient {
       : undefined;
   }
 
-  /** See ModelClient.createMessage. Throws ModelError (kind `client` when no key is configured). */
-  async createMessage(request: ModelRequest, options: ModelStreamOptions): Promise<ModelMessage> {
-    const { signal, onDelta } = options;
+  /** See ModelClient.stream. Throws ModelError (kind `client` when no key is configured). */
+  stream(request: ModelRequest, signal: AbortSignal): AsyncIterable<ModelStreamEvent> {
+    return this.#run(request, signal);
+  }
+
+  async *#run(request: ModelRequest, signal: AbortSignal): AsyncGenerator<ModelStreamEvent> {
     if (signal.aborted) throw new ModelAbortedError();
     if (!this.#sdk) throw new ModelError({ kind: 'client', message: MISSING_API_KEY_MESSAGE });
 
@@ -86,29 +65,23 @@ export class AnthropicModelClient implements ModelClient {
     const onAbort = (): void => cancel.abort();
     signal.addEventListener('abort', onAbort, { once: true });
     const watchdog = this.#startWatchdog(cancel);
-    const stream = this.#sdk.messages.stream(request, { signal: cancel.signal });
+    const stream = this.#sdk.messages.stream(toAnthropicRequest(request), { signal: cancel.signal });
     stream.on('connect', watchdog.touch);
-    // A throwing onDelta is a bug in the caller, not a model failure: cancel the request and
-    // rethrow it as is, rather than letting the SDK report it as a broken stream.
-    let callbackError: { error: unknown } | undefined;
-    stream.on('streamEvent', (event) => {
-      watchdog.touch();
-      if (!onDelta || callbackError) return;
-      try {
-        for (const delta of toDeltas(event)) onDelta(delta);
-      } catch (error) {
-        callbackError = { error };
-        cancel.abort();
-      }
-    });
+    stream.on('streamEvent', watchdog.touch);
+    let finished = false;
     try {
-      return toPlainMessage(await stream.finalMessage());
+      for await (const event of stream) yield* toStreamEvents(event, stream.currentMessage);
+      // The SDK's iterator ends quietly when the stream failed between two reads; the final
+      // message carries that failure.
+      yield* finalEvents(await stream.finalMessage());
+      finished = true;
     } catch (error) {
-      if (callbackError) throw callbackError.error;
       throw toModelError(error, { signal, idleTimedOutAfterMs: watchdog.firedAfterMs() });
     } finally {
       watchdog.stop();
       signal.removeEventListener('abort', onAbort);
+      // The consumer stopped early (break, or a throw in its loop): close the connection.
+      if (!finished) cancel.abort();
     }
   }
 
@@ -127,13 +100,4 @@ export class AnthropicModelClient implements ModelClient {
     };
     return { touch, stop, firedAfterMs: () => (fired ? limit : undefined) };
   }
-}
-
-/**
- * The SDK's final message carries structured-output fields we never asked for, and tool inputs
- * as lazy getters. The harness persists this object, so hand it plain wire-shaped data.
- */
-function toPlainMessage(message: ModelMessage & { parsed_output?: unknown }): ModelMessage {
-  const { parsed_output: _unused, ...rest } = message;
-  return JSON.parse(JSON.stringify(rest)) as ModelMessage;
 }

@@ -1,33 +1,82 @@
 /**
- * The model port: one streamed Messages API request. The harness builds the request from the
- * session log, consumes deltas for live previews, and commits the final message. Retries are the
- * harness's job (it records them as events), so implementations make exactly one attempt.
+ * The model port: one streamed model request, in our own words, so that any provider (Anthropic's
+ * Messages API, an OpenAI-compatible Chat Completions endpoint, …) can sit behind it and the
+ * harness never imports a vendor SDK.
+ *
+ * Contract of `ModelClient.stream(request, signal)`:
+ * - It returns an `AsyncIterable<ModelStreamEvent>` that makes exactly ONE attempt. Retries are the
+ *   harness's job (it records each attempt in the session log), so an implementation turns off its
+ *   SDK's own retries.
+ * - Nothing is sent until iteration starts. Breaking out of the loop (or throwing from its body)
+ *   cancels the request and closes the connection.
+ * - Events come in this order: `response_start` once; then per content block, in index order, an
+ *   optional `*_start`, any number of deltas and exactly one `block_end` carrying the complete block
+ *   (text, thinking with its signature, or a tool call with its parsed input); `usage` at least once
+ *   (cumulative totals: the last one counts); `stop` exactly once, last. Deltas are live previews,
+ *   never persisted; the `block_end` blocks are what the harness stores.
+ * - Failures are thrown from the iterator: `ModelError` (with a kind the harness uses to decide on
+ *   retries) for any HTTP, network, stream or configuration failure, `ModelAbortedError` when
+ *   `signal` was aborted. Nothing else: implementations translate their SDK's errors at the edge.
+ * - A request names the model as the agent does (`model`) and says whom it is for (`scope`): a
+ *   routing client (per-tenant model cards) resolves provider, base URL and key from those, builds
+ *   the provider's client with `createModelClient` (model-client-factory.ts) and delegates.
  */
-import type Anthropic from '@anthropic-ai/sdk';
+import type { ModelContentBlock, ModelMessage, ModelToolDefinition } from './model-content.ts';
 
-export type ModelRequest = Anthropic.MessageCreateParamsNonStreaming;
-export type ModelMessage = Anthropic.Message;
+export interface ModelRequest {
+  /** The model id as the agent's `model.id` names it; a provider may map it to its own name. */
+  model: string;
+  /** Upper bound on output tokens for this response. */
+  maxTokens: number;
+  system?: string;
+  messages: ModelMessage[];
+  tools?: ModelToolDefinition[];
+  /**
+   * Mark the stable prefix (tools, system, history) cacheable where the provider supports it
+   * (Anthropic prompt caching). Providers without it ignore the flag.
+   */
+  promptCache?: boolean;
+  /** Whom the request is for: lets a routing client pick endpoint and credentials. Never sent. */
+  scope?: { tenantId: string; sessionId: string };
+}
 
-/** Live progress while the model streams; never persisted. */
-export type ModelDelta =
+/** Token counts of one response, cumulative. */
+export interface ModelUsage {
+  inputTokens: number;
+  outputTokens: number;
+  cacheCreationInputTokens: number;
+  cacheReadInputTokens: number;
+}
+
+/** Why the model stopped. Providers map theirs onto these (e.g. OpenAI `length` → `max_tokens`). */
+export type ModelStopReason =
+  | 'end_turn'
+  | 'tool_use'
+  | 'max_tokens'
+  | 'stop_sequence'
+  | 'pause_turn'
+  | 'refusal'
+  | 'model_context_window_exceeded';
+
+/** One event of a streamed response; see the module comment for the order. */
+export type ModelStreamEvent =
+  | { type: 'response_start'; id: string; model: string }
+  | { type: 'text_start'; index: number }
   | { type: 'text_delta'; index: number; text: string }
   | { type: 'thinking_start'; index: number }
-  | { type: 'tool_input_delta'; index: number; partialJson: string }
-  | { type: 'block_start'; index: number; blockType: string };
-
-export interface ModelStreamOptions {
-  signal: AbortSignal;
-  /** Called for each delta in order; must not throw. */
-  onDelta?: (delta: ModelDelta) => void;
-}
+  | { type: 'thinking_delta'; index: number; thinking: string }
+  | { type: 'tool_use_start'; index: number; id: string; name: string }
+  | { type: 'tool_use_delta'; index: number; partialJson: string }
+  | { type: 'block_end'; index: number; block: ModelContentBlock }
+  | { type: 'usage'; usage: ModelUsage }
+  | { type: 'stop'; reason: ModelStopReason };
 
 export interface ModelClient {
   /**
-   * Sends one streamed request and resolves with the complete message.
-   * Throws ModelError on any failure (HTTP status, network, malformed stream), or ModelAbortedError
-   * when `signal` was aborted.
+   * Streams one response to `request`. The iterable throws ModelError on any failure and
+   * ModelAbortedError when `signal` aborts; the caller owns neither the connection nor retries.
    */
-  createMessage(request: ModelRequest, options: ModelStreamOptions): Promise<ModelMessage>;
+  stream(request: ModelRequest, signal: AbortSignal): AsyncIterable<ModelStreamEvent>;
 }
 
 /** How the harness should treat a failure. */

@@ -1,7 +1,6 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import { describe, expect, it } from 'vitest';
-import type { ModelRequest } from './model-client.ts';
-import { CACHE_LOOKBACK_BLOCKS, MAX_BREAKPOINTS, withCacheBreakpoints } from './prompt-cache.ts';
+import { CACHE_LOOKBACK_BLOCKS, MAX_BREAKPOINTS, withCacheBreakpoints, type AnthropicRequest } from './prompt-cache.ts';
 
 const EPHEMERAL = { type: 'ephemeral' };
 
@@ -9,7 +8,7 @@ function tool(name: string): Anthropic.Tool {
   return { name, description: `${name} tool`, input_schema: { type: 'object', properties: {} } };
 }
 
-function countMarkers(request: ModelRequest): number {
+function countMarkers(request: AnthropicRequest): number {
   return (JSON.stringify(request).match(/"cache_control"/g) ?? []).length;
 }
 
@@ -20,7 +19,7 @@ function toolRound(id: string): Anthropic.MessageParam[] {
   ];
 }
 
-const BASE: ModelRequest = {
+const BASE: AnthropicRequest = {
   model: 'claude-test-model',
   max_tokens: 100,
   system: 'Be brief.',
@@ -99,7 +98,7 @@ describe('withCacheBreakpoints', () => {
   });
 
   it('counts markers the caller set and never exceeds four', () => {
-    const premarked: ModelRequest = {
+    const premarked: AnthropicRequest = {
       ...BASE,
       system: [
         { type: 'text', text: 'one', cache_control: EPHEMERAL as Anthropic.CacheControlEphemeral },

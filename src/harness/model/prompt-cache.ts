@@ -5,7 +5,6 @@
  * system, then messages; we mark the end of each stable part. Pure: the input is never mutated.
  */
 import type Anthropic from '@anthropic-ai/sdk';
-import type { ModelRequest } from './model-client.ts';
 
 /** The API rejects a request with more than four cache_control markers. */
 export const MAX_BREAKPOINTS = 4;
@@ -14,6 +13,9 @@ export const MAX_BREAKPOINTS = 4;
  * entry. When the previous request's tail is further back, it gets its own breakpoint.
  */
 export const CACHE_LOOKBACK_BLOCKS = 20;
+
+/** The Messages API request body this module marks. */
+export type AnthropicRequest = Anthropic.MessageCreateParamsNonStreaming;
 
 const EPHEMERAL: Anthropic.CacheControlEphemeral = { type: 'ephemeral' };
 
@@ -24,7 +26,7 @@ function hasMarker(value: unknown): boolean {
   return typeof value === 'object' && value !== null && (value as Marked).cache_control != null;
 }
 
-function countMarkers(request: ModelRequest): number {
+function countMarkers(request: AnthropicRequest): number {
   const system = Array.isArray(request.system) ? request.system : [];
   const blocks = request.messages.flatMap((message) => (Array.isArray(message.content) ? message.content : []));
   return [...(request.tools ?? []), ...system, ...blocks].filter(hasMarker).length;
@@ -65,12 +67,12 @@ function findDistantEarlierMessage(messages: Anthropic.MessageParam[]): number |
   return undefined;
 }
 
-function markTools(tools: ModelRequest['tools']): ModelRequest['tools'] {
+function markTools(tools: AnthropicRequest['tools']): AnthropicRequest['tools'] {
   if (!tools || tools.length === 0 || hasMarker(tools.at(-1))) return tools;
   return [...tools.slice(0, -1), { ...tools.at(-1)!, cache_control: EPHEMERAL } as Anthropic.ToolUnion];
 }
 
-function markSystem(system: ModelRequest['system']): ModelRequest['system'] {
+function markSystem(system: AnthropicRequest['system']): AnthropicRequest['system'] {
   if (system === undefined || system === '' || (Array.isArray(system) && system.length === 0)) return system;
   const blocks: Anthropic.TextBlockParam[] = typeof system === 'string' ? [{ type: 'text', text: system }] : system;
   if (hasMarker(blocks.at(-1))) return system;
@@ -84,9 +86,9 @@ function markSystem(system: ModelRequest['system']): ModelRequest['system'] {
  * lookback, that message's last block too. Markers the caller already set count toward the limit
  * of four; parts that are already marked are left alone.
  */
-export function withCacheBreakpoints(request: ModelRequest): ModelRequest {
+export function withCacheBreakpoints(request: AnthropicRequest): AnthropicRequest {
   let budget = MAX_BREAKPOINTS - countMarkers(request);
-  const result: ModelRequest = { ...request, messages: [...request.messages] };
+  const result: AnthropicRequest = { ...request, messages: [...request.messages] };
   const spend = <T>(current: T, next: T): T => {
     if (budget <= 0 || next === current) return current;
     budget -= 1;

@@ -1,0 +1,44 @@
+/**
+ * What one step of a session is given (its lease, ports, signal) and the one way a step writes:
+ * `append`, which fences every commit with the step's lease.
+ */
+import type { Logger } from 'pino';
+import type { EventLog } from '../events/log.ts';
+import type { NewEvent } from '../events/types.ts';
+import type { Store } from '../store/store.ts';
+import type { Tool } from '../tools/tool.ts';
+import type { Sandbox } from '../sandbox/sandbox.ts';
+import type { ModelClient } from './model/model-client.ts';
+import type { AgentSnapshot } from './request-builder.ts';
+
+export interface StepContext {
+  tenantId: string;
+  sessionId: string;
+  agent: AgentSnapshot | null;
+  store: Store;
+  log: EventLog;
+  lease: { owner: string; token: number };
+  /** Aborted by user.interrupt, archive, delete or shutdown. */
+  signal: AbortSignal;
+  /** True once the process is shutting down (SIGTERM): an aborted step then leaves the log as a crash would. */
+  stopping: () => boolean;
+  model: ModelClient;
+  tools: Map<string, Tool>;
+  sandbox: () => Promise<Sandbox>;
+  retry: { maxRetries: number; baseMs: number };
+  logger: Logger;
+  /** Consecutive failed model requests in this run. */
+  failures: { count: number };
+}
+
+export type StepOutcome = 'continue' | 'stop';
+
+/** Appends events under the step's lease (LeaseLostError when it was taken over). */
+export function append(ctx: StepContext, events: NewEvent[], options: Parameters<EventLog['append']>[3] = {}) {
+  return ctx.log.append(ctx.tenantId, ctx.sessionId, events, { ...options, lease: ctx.lease });
+}
+
+/** Usage of a model request that produced nothing (interrupted, failed). */
+export function zeroUsage() {
+  return { input_tokens: 0, output_tokens: 0, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 };
+}

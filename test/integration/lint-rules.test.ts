@@ -1,0 +1,32 @@
+/**
+ * The boundary rules of eslint.config.js must be able to fail: each one is run against code that
+ * breaks it. Repro: before `import-x/extensions` listed `.ts`, no-cycle resolved no import at all and
+ * accepted the advance.ts ⇄ model-step.ts cycle.
+ */
+import { ESLint } from 'eslint';
+import { describe, expect, it } from 'vitest';
+
+const eslint = new ESLint({ cwd: process.cwd(), ignore: false });
+
+async function ruleIds(files: string[]): Promise<string[]> {
+  const results = await eslint.lintFiles(files);
+  return results.flatMap((result) => result.messages.map((message) => message.ruleId ?? message.message));
+}
+
+async function ruleIdsForText(code: string, filePath: string): Promise<string[]> {
+  const results = await eslint.lintText(code, { filePath });
+  return results.flatMap((result) => result.messages.map((message) => message.ruleId ?? message.message));
+}
+
+describe('lint boundaries', () => {
+  it('rejects an import cycle between .ts files', async () => {
+    const ids = await ruleIds(['test/fixtures/lint/cycle/first.ts', 'test/fixtures/lint/cycle/second.ts']);
+    expect(ids.filter((id) => id === 'import-x/no-cycle')).toHaveLength(2);
+  }, 60_000);
+
+  it('rejects the Anthropic SDK outside the Anthropic adapter', async () => {
+    const code = "import type Anthropic from '@anthropic-ai/sdk';\nexport type Message = Anthropic.Message;\n";
+    expect(await ruleIdsForText(code, 'src/harness/model-step-fixture.ts')).toContain('no-restricted-imports');
+    expect(await ruleIdsForText(code, 'src/harness/model/anthropic-fixture.ts')).not.toContain('no-restricted-imports');
+  }, 60_000);
+});
