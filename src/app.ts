@@ -14,6 +14,7 @@ import { mountEnvironmentRoutes } from './api/routes/environments.ts';
 import { mountSessionRoutes } from './api/routes/sessions.ts';
 import { mountSessionEventRoutes } from './api/routes/session-events.ts';
 import { mountModelCardRoutes } from './api/routes/model-cards.ts';
+import { mountVaultRoutes } from './api/routes/vaults.ts';
 import { mountHealthRoute } from './api/routes/health.ts';
 import { mountAuthRoutes, mountPublicAuthRoutes } from './api/routes/auth.ts';
 import type { ConsoleAuth } from './auth/console-auth.ts';
@@ -53,6 +54,7 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
   mountEnvironmentRoutes(app, services);
   mountSessionRoutes(app, services);
   mountModelCardRoutes(app, services);
+  mountVaultRoutes(app, services);
   mountSessionEventRoutes(app, { events: services.sessionEvents, testEmit: options.testEmit, maxEventBytes: options.security.maxEventBytes, sse: { log: services.log, sessions: services.sessions, logger } });
   return app;
 }

@@ -8,6 +8,12 @@ import { SessionService, type SessionLifecycle } from './sessions/session-servic
 import { SessionEventsService } from './sessions/session-events-service.ts';
 import { ModelCardService } from './model-cards/model-card-service.ts';
 import type { SecretBox } from './vault/secret-box.ts';
+import type { VaultConfig } from './config/schema.ts';
+import { VaultService } from './vault/vault-service.ts';
+import { EgressPolicy } from './vault/egress-policy.ts';
+import { VaultHttp } from './vault/vault-http.ts';
+import { OAuthRefresher } from './vault/oauth-refresh.ts';
+import { CredentialValidator } from './vault/credential-validator.ts';
 
 export interface Services {
   store: Store;
@@ -19,6 +25,9 @@ export interface Services {
   /** Seals and opens every secret kept at rest (vault credentials, model-card keys, tokens); see vault/secret-box.ts. */
   secretBox: SecretBox;
   modelCards: ModelCardService;
+  vaults: VaultService;
+  oauthRefresher: OAuthRefresher;
+  credentialValidator: CredentialValidator;
 }
 
 export interface ServiceDependencies {
@@ -26,14 +35,19 @@ export interface ServiceDependencies {
   hub: EventHub;
   lifecycle: SessionLifecycle;
   secretBox: SecretBox;
+  vault: Pick<VaultConfig, 'allowedPrivateHosts' | 'upstreamCaFile'>;
 }
 
-export function createServices({ store, hub, lifecycle, secretBox }: ServiceDependencies): Services {
+export function createServices({ store, hub, lifecycle, secretBox, vault }: ServiceDependencies): Services {
   const log = new EventLog(store, hub);
   const agents = new AgentService(store);
   const environments = new EnvironmentService(store);
-  const sessions = new SessionService({ store, agents, environments, log, lifecycle });
+  const vaults = new VaultService({ store, secretBox });
+  const http = new VaultHttp({ policy: new EgressPolicy(vault.allowedPrivateHosts), upstreamCaFile: vault.upstreamCaFile });
+  const oauthRefresher = new OAuthRefresher({ store, secretBox, http });
+  const credentialValidator = new CredentialValidator({ vaults, refresher: oauthRefresher, http });
+  const sessions = new SessionService({ store, agents, environments, vaults, log, lifecycle });
   const sessionEvents = new SessionEventsService({ store, log, sessions, lifecycle });
   const modelCards = new ModelCardService({ store, secretBox });
-  return { store, log, agents, environments, sessions, sessionEvents, secretBox, modelCards };
+  return { store, log, agents, environments, sessions, sessionEvents, secretBox, modelCards, vaults, oauthRefresher, credentialValidator };
 }

@@ -7,6 +7,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { envSchema, type Config, type Env } from './schema.ts';
+import net from 'node:net';
 
 /** A bad configuration value; main prints the one-line message and exits. */
 export class ConfigError extends Error {
@@ -64,6 +65,23 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     // Stable across restarts of the same installation, so a restarted server takes back its own
     // leases at once instead of waiting for them to expire; other instances need their own DATA_DIR or INSTANCE_ID.
     instanceId: e.INSTANCE_ID ?? `${hostname()}:${createHash('sha256').update(dataDir).digest('hex').slice(0, 12)}`,
+    vault: vaultConfig(e, dataDir),
+  };
+}
+
+function vaultConfig(e: Env, dataDir: string): Config['vault'] {
+  const allowedPrivateHosts = e.VAULT_ALLOWED_PRIVATE_HOSTS.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const bad = allowedPrivateHosts.find((entry) => !isAllowedHostEntry(entry));
+  if (bad !== undefined) throw new ConfigError(`invalid VAULT_ALLOWED_PRIVATE_HOSTS: ${JSON.stringify(bad)} is not a host name, IP address or CIDR (comma-separated list)`);
+  if (e.VAULT_UPSTREAM_CA_FILE && !existsSync(e.VAULT_UPSTREAM_CA_FILE)) throw new ConfigError(`invalid VAULT_UPSTREAM_CA_FILE: ${JSON.stringify(e.VAULT_UPSTREAM_CA_FILE)} does not exist`);
+  return {
+    proxyUrl: e.VAULT_PROXY_URL,
+    listenHost: e.VAULT_PROXY_HOST,
+    listenPort: e.VAULT_PROXY_PORT,
+    allowedPrivateHosts,
+    upstreamCaFile: e.VAULT_UPSTREAM_CA_FILE ? resolve(e.VAULT_UPSTREAM_CA_FILE) : undefined,
+    caDir: join(dataDir, 'vault-ca'),
+    auditLogPath: resolve(e.VAULT_AUDIT_LOG ?? join(dataDir, 'vault-audit.jsonl')),
   };
 }
 
@@ -93,4 +111,13 @@ function authConfig(e: Env): Config['auth'] {
       ? { host: e.SMTP_HOST, port: e.SMTP_PORT ?? 587, user: e.SMTP_USER, password: e.SMTP_PASSWORD, from: e.SMTP_FROM ?? `oma@${e.SMTP_HOST}` }
       : undefined,
   };
+}
+
+/** True when `entry` is a valid VAULT_ALLOWED_PRIVATE_HOSTS entry (host name, IP or CIDR). */
+export function isAllowedHostEntry(entry: string): boolean {
+  const [network, bits, extra] = entry.split('/');
+  if (extra !== undefined || !network) return false;
+  const family = net.isIP(network);
+  if (bits !== undefined) return family !== 0 && /^\d+$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128);
+  return family !== 0 || /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/i.test(network);
 }

@@ -50,6 +50,12 @@ export const envSchema = z.object({
   INSTANCE_ID: z.string().min(1).optional(),
   ALLOWED_HOSTS: z.string().optional().transform((v) => (v ?? '').split(',').map((h) => h.trim()).filter(Boolean)),
   MAX_EVENT_BYTES: z.coerce.number().int().min(1024).max(16 * 1024 * 1024).default(4 * 1024 * 1024),
+  VAULT_PROXY_URL: z.string().url('must be a URL such as http://oma-vault:8788').regex(/^http:\/\//, 'must be an http:// URL (the proxy itself is reached over plain HTTP; HTTPS goes through it with CONNECT)').optional(),
+  VAULT_PROXY_HOST: z.string().min(1).default('127.0.0.1'),
+  VAULT_PROXY_PORT: port.default(0),
+  VAULT_ALLOWED_PRIVATE_HOSTS: z.string().default(''),
+  VAULT_UPSTREAM_CA_FILE: z.string().min(1).optional(),
+  VAULT_AUDIT_LOG: z.string().min(1).optional(),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -89,4 +95,21 @@ export interface Config {
     /** MAX_EVENT_BYTES: the largest event (its JSON, in bytes) POST /v1/sessions/{id}/events accepts. */
     maxEventBytes: number;
   };
+  vault: VaultConfig;
+}
+
+export interface VaultConfig {
+  /** Set: sandboxes use this proxy (the `npm run vault` sidecar); unset: the server embeds one. */
+  proxyUrl?: string;
+  /** Where the proxy listens (embedded: loopback, port 0 = any free port; sidecar: 0.0.0.0:8788 in compose). */
+  listenHost: string;
+  listenPort: number;
+  /** Host names, IP addresses and CIDRs the proxy may reach although they are not public. */
+  allowedPrivateHosts: string[];
+  /** Extra CA bundle trusted for upstream certificates, besides the system roots. */
+  upstreamCaFile?: string;
+  /** The proxy's CA (certificate and 0600 key), generated at first boot. */
+  caDir: string;
+  /** JSON-lines audit log of every proxy decision. */
+  auditLogPath: string;
 }

@@ -10,6 +10,7 @@ import { toJson, parseJson } from '../store/json.ts';
 import type { AgentService } from '../agents/agent-service.ts';
 import { applyMetadataPatch } from '../agents/agent-service.ts';
 import type { EnvironmentService } from '../environments/environment-service.ts';
+import type { VaultService } from '../vault/vault-service.ts';
 import type { Session, SessionCreate, SessionUpdate } from '../api/schemas/sessions.ts';
 import { resolveModel, resolveSkills, resolveTools, validateAgentConfig } from '../agents/resolve-config.ts';
 import type { EventLog } from '../events/log.ts';
@@ -35,7 +36,7 @@ export interface SessionLifecycle {
 
 export class SessionService {
   constructor(
-    private readonly deps: { store: Store; agents: AgentService; environments: EnvironmentService; log: EventLog; lifecycle: SessionLifecycle },
+    private readonly deps: { store: Store; agents: AgentService; environments: EnvironmentService; vaults: VaultService; log: EventLog; lifecycle: SessionLifecycle },
   ) {}
 
   async create(tenantId: string, input: SessionCreate): Promise<Session> {
@@ -49,6 +50,7 @@ export class SessionService {
       ? await this.deps.environments.getRow(tenantId, input.environment_id)
       : await this.deps.environments.getOrCreateDefault(tenantId);
     if (env.archived_at !== null) throw new InvalidRequestError(`environment ${env.id} is archived; new sessions cannot use it`, { details: { error_code: 'environment_archived' } });
+    const vaultIds = await this.deps.vaults.checkBindable(tenantId, input.vault_ids ?? []);
     const now = Date.now();
     const row: SessionTable = {
       id: newId('sesn'),
@@ -61,7 +63,7 @@ export class SessionService {
       environment_config: env.config,
       title: input.title ?? null,
       metadata: toJson(input.metadata ?? {}),
-      vault_ids: toJson(input.vault_ids ?? []),
+      vault_ids: toJson(vaultIds),
       resources: toJson([]),
       status: 'idle',
       last_seq: 0,

@@ -77,6 +77,22 @@ const MODEL_CARDS_SCHEMA = [
   `CREATE INDEX IF NOT EXISTS model_card_models_card ON model_card_models (card_id)`,
 ];
 
+/**
+ * Vaults and their credentials. `auth` is the credential's public configuration (the response
+ * shape); `secret` holds its secret fields as one value sealed by vault/secret-box.ts (registered
+ * in vault/sealed-columns.ts). Deleting a vault deletes its credentials.
+ */
+const VAULT_SCHEMA = [
+  `CREATE TABLE IF NOT EXISTS vaults (id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL, display_name TEXT NOT NULL,
+     metadata TEXT NOT NULL, created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL, archived_at BIGINT)`,
+  `CREATE INDEX IF NOT EXISTS vaults_tenant ON vaults (tenant_id, created_at)`,
+  `CREATE TABLE IF NOT EXISTS vault_credentials (id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL,
+     vault_id TEXT NOT NULL REFERENCES vaults (id) ON DELETE CASCADE, display_name TEXT, metadata TEXT NOT NULL,
+     auth_type TEXT NOT NULL, auth TEXT NOT NULL, secret TEXT NOT NULL, created_at BIGINT NOT NULL,
+     updated_at BIGINT NOT NULL, archived_at BIGINT)`,
+  `CREATE INDEX IF NOT EXISTS vault_credentials_vault ON vault_credentials (vault_id, created_at)`,
+];
+
 export const MIGRATIONS: Migration[] = [
   {
     version: 1,
@@ -123,6 +139,13 @@ export const MIGRATIONS: Migration[] = [
     name: 'notify only while other instances listen',
     // Step 4's statements (idempotent) as they are now, with the listener registry.
     up: installNotifyTriggers,
+  },
+  {
+    version: 13,
+    name: 'vaults and credentials',
+    async up({ db }) {
+      for (const statement of VAULT_SCHEMA) await sql.raw(statement).execute(db);
+    },
   },
   {
     version: 22,

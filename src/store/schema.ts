@@ -41,6 +41,20 @@ export interface ModelCardTable {
 }
 /** Which card serves which model id: at most one card per (tenant, model). */
 export interface ModelCardModelTable { tenant_id: string; model: string; card_id: string }
+export interface VaultTable {
+  id: string; tenant_id: string; display_name: string; metadata: string;
+  created_at: number; updated_at: number; archived_at: number | null;
+}
+export interface VaultCredentialTable {
+  id: string; tenant_id: string; vault_id: string; display_name: string | null; metadata: string;
+  /** static_bearer | mcp_oauth | environment_variable (immutable). */
+  auth_type: string;
+  /** JSON: the wire `auth` object, without secrets. */
+  auth: string;
+  /** The secret fields as JSON, sealed by vault/secret-box.ts (sb1.…). */
+  secret: string;
+  created_at: number; updated_at: number; archived_at: number | null;
+}
 export interface PlatformMetaTable { key: string; value: string }
 export interface SchemaMigrationTable { version: number; name: string; applied_at: number }
 
@@ -57,6 +71,8 @@ export interface Database {
   model_cards: ModelCardTable;
   model_card_models: ModelCardModelTable;
   platform_meta: PlatformMetaTable;
+  vaults: VaultTable;
+  vault_credentials: VaultCredentialTable;
   schema_migrations: SchemaMigrationTable;
 }
 

@@ -14,6 +14,7 @@ import { LeasesRepository } from './leases-repository.ts';
 import { MetaRepository } from './meta-repository.ts';
 import { TenantsRepository } from './tenants-repository.ts';
 import { ModelCardsRepository } from './model-cards-repository.ts';
+import { VaultsRepository } from './vaults-repository.ts';
 
 export class Store {
   readonly agents: AgentsRepository;
@@ -24,6 +25,7 @@ export class Store {
   readonly meta: MetaRepository;
   readonly tenants: TenantsRepository;
   readonly modelCards: ModelCardsRepository;
+  readonly vaults: VaultsRepository;
 
   constructor(readonly dialect: StoreDialect, readonly db: Kysely<Database> = dialect.db) {
     this.agents = new AgentsRepository(db);
@@ -34,6 +36,7 @@ export class Store {
     this.meta = new MetaRepository(db);
     this.tenants = new TenantsRepository(db);
     this.modelCards = new ModelCardsRepository(db);
+    this.vaults = new VaultsRepository(db);
   }
 
   /** Runs fn in one transaction; commit when it resolves, roll back when it throws. */

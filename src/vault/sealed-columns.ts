@@ -23,7 +23,16 @@ export const SEALED_COLUMNS: readonly SealedColumn[] = [
   // Model cards (issue #15, migration 22): the provider key, and the extra headers as one sealed JSON object.
   { table: 'model_cards', idColumn: 'id', tenantColumn: 'tenant_id', column: 'api_key' },
   { table: 'model_cards', idColumn: 'id', tenantColumn: 'tenant_id', column: 'headers' },
+  /** Vault credentials: token / access and refresh tokens / client secret / secret value, as one JSON value. */
+  { table: 'vault_credentials', idColumn: 'id', tenantColumn: 'tenant_id', column: 'secret' },
 ];
+
+/** Looks up a registered column; throws when it is not registered (a sealing feature forgot to append it). */
+export function sealedColumn(table: string, column: string): SealedColumn {
+  const found = SEALED_COLUMNS.find((c) => c.table === table && c.column === column);
+  if (!found) throw new Error(`${table}.${column} is not registered in SEALED_COLUMNS (src/vault/sealed-columns.ts)`);
+  return found;
+}
 
 /** The `field` part of a seal context for a registered column: `table.column`. */
 export function sealedField(column: SealedColumn): string {

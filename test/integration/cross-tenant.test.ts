@@ -98,6 +98,10 @@ const KNOWN_ROUTES = [
   'GET /v1/sessions/{session_id}/events', 'POST /v1/sessions/{session_id}/events', 'GET /v1/sessions/{session_id}/events/stream', 'POST /v1/sessions/{session_id}/_test_emit',
   'GET /v1/agents', 'GET /v1/environments', 'GET /v1/sessions',
   'GET /v1/model_cards/{model_card_id}', 'POST /v1/model_cards/{model_card_id}', 'DELETE /v1/model_cards/{model_card_id}', 'GET /v1/model_cards',
+  'GET /v1/vaults/{vault_id}', 'POST /v1/vaults/{vault_id}', 'POST /v1/vaults/{vault_id}/archive', 'DELETE /v1/vaults/{vault_id}', 'GET /v1/vaults',
+  'POST /v1/vaults/{vault_id}/credentials', 'GET /v1/vaults/{vault_id}/credentials', 'GET /v1/vaults/{vault_id}/credentials/{credential_id}',
+  'POST /v1/vaults/{vault_id}/credentials/{credential_id}', 'POST /v1/vaults/{vault_id}/credentials/{credential_id}/archive',
+  'DELETE /v1/vaults/{vault_id}/credentials/{credential_id}', 'POST /v1/vaults/{vault_id}/credentials/{credential_id}/mcp_oauth_validate',
 ];
 
 /**
@@ -111,6 +115,9 @@ const BODIES: Record<string, unknown> = {
   'POST /v1/sessions/{session_id}/events': { events: [{ type: 'user.message', content: [{ type: 'text', text: 'hello from another tenant' }] }] },
   'POST /v1/sessions/{session_id}/_test_emit': { text: 'emitted by another tenant' },
   'POST /v1/model_cards/{model_card_id}': { name: 'renamed by another tenant', api_key: 'sk-planted-by-another-tenant' },
+  'POST /v1/vaults/{vault_id}': { display_name: 'renamed by another tenant', metadata: { by: 'other' } },
+  'POST /v1/vaults/{vault_id}/credentials': { auth: { type: 'static_bearer', token: 'token-of-another-tenant', mcp_server_url: 'https://other.example.com' } },
+  'POST /v1/vaults/{vault_id}/credentials/{credential_id}': { display_name: 'renamed by another tenant', auth: { type: 'static_bearer', token: 'token-of-another-tenant' } },
 };
 
 /** Extra spellings of a route worth trying besides the plain call (query strings, resume headers). */
@@ -178,6 +185,8 @@ interface Resources {
   agent_id: string;
   environment_id: string;
   session_id: string;
+  vault_id: string;
+  credential_id: string;
   event_ids: string[];
   names: string[];
 }
@@ -195,7 +204,15 @@ async function createResources(call: (c: Call) => Promise<any>, label: string, o
   });
   const event_ids: string[] = [];
   for (const n of [1, 2, 3]) event_ids.push((await call({ method: 'POST', path: `/v1/sessions/${session.id}/_test_emit`, body: { text: `${tag} event ${n}` } })).id);
-  return { model_card_id: card.id, agent_id: agent.id, environment_id: env.id, session_id: session.id, event_ids, names: [`${tag}-agent`, `${tag}-env`, `${tag}-session`, `${tag}-card`, `${tag}-model`] };
+  const vault = await call({ method: 'POST', path: '/v1/vaults', body: { display_name: `${tag}-vault` } });
+  const credential = await call({
+    method: 'POST', path: `/v1/vaults/${vault.id}/credentials`,
+    body: { display_name: `${tag}-credential`, auth: { type: 'mcp_oauth', access_token: `${tag}-access-token`, mcp_server_url: `https://${tag}.example.com/mcp` } },
+  });
+  return {
+    model_card_id: card.id, agent_id: agent.id, environment_id: env.id, session_id: session.id, vault_id: vault.id, credential_id: credential.id, event_ids,
+    names: [`${tag}-agent`, `${tag}-env`, `${tag}-session`, `${tag}-card`, `${tag}-model`, `${tag}-vault`, `${tag}-credential`, `${tag}-access-token`],
+  };
 }
 
 /** Without `duration_seconds`, which grows with the clock. */
@@ -230,6 +247,8 @@ describe.each(BACKENDS)('cross-tenant matrix (%s)', (backend) => {
     `/v1/environments/${resA.environment_id}`, `/v1/sessions/${resA.session_id}`, `/v1/model_cards/${resA.model_card_id}`, '/v1/model_cards?limit=1000',
     `/v1/sessions/${resA.session_id}/events?include_extensions=true&limit=1000`,
     '/v1/agents?include_archived=true&limit=1000', '/v1/environments?include_archived=true&limit=1000', '/v1/sessions?include_archived=true&limit=1000',
+    `/v1/vaults/${resA.vault_id}`, `/v1/vaults/${resA.vault_id}/credentials?include_archived=true`, `/v1/vaults/${resA.vault_id}/credentials/${resA.credential_id}`,
+    '/v1/vaults?include_archived=true&limit=1000',
   ];
   const snapshotA = async () => {
     const out = new Map<string, unknown>();
@@ -255,7 +274,7 @@ describe.each(BACKENDS)('cross-tenant matrix (%s)', (backend) => {
     const archivedSession = await asA({ method: 'POST', path: '/v1/sessions', body: { agent: resA.agent_id, environment_id: resA.environment_id } });
     await asA({ method: 'POST', path: `/v1/sessions/${archivedSession.id}/archive` });
     archivedA = { agent_id: archivedAgent.id, environment_id: archivedEnv.id, session_id: archivedSession.id };
-    idsA = { model_card_id: resA.model_card_id, agent_id: resA.agent_id, environment_id: resA.environment_id, session_id: resA.session_id, api_key_id: a.keyId };
+    idsA = { model_card_id: resA.model_card_id, agent_id: resA.agent_id, environment_id: resA.environment_id, session_id: resA.session_id, api_key_id: a.keyId, vault_id: resA.vault_id, credential_id: resA.credential_id };
     secretsA = [...Object.values(idsA), ...Object.values(archivedA), ...resA.event_ids, ...resA.names, a.id, a.keyPrefix];
     before = await snapshotA();
   });
@@ -309,8 +328,9 @@ describe.each(BACKENDS)('cross-tenant matrix (%s)', (backend) => {
       { environment_id: ids.archived_environment_id },
       { agent: ownAgent.json.id, environment_id: ids.environment_id },
       { agent: ownAgent.json.id, environment_id: ids.archived_environment_id },
+      { agent: ownAgent.json.id, vault_ids: [ids.vault_id] },
     ];
-    const foreign = { agent_id: resA.agent_id, environment_id: resA.environment_id, archived_agent_id: archivedA.agent_id, archived_environment_id: archivedA.environment_id };
+    const foreign = { agent_id: resA.agent_id, environment_id: resA.environment_id, archived_agent_id: archivedA.agent_id, archived_environment_id: archivedA.environment_id, vault_id: resA.vault_id };
     const ghost = Object.fromEntries(Object.entries(foreign).map(([k, v]) => [k, lookalikeId(v)]));
     const [foreignBodies, ghostBodies] = [bodies(foreign), bodies(ghost)];
     const problems: string[] = [];

@@ -63,8 +63,9 @@ describe.each(BACKENDS)('sessions API (%s)', (backend) => {
   });
 
   it('echoes vault_ids; refuses to update them', async () => {
-    const s = await t.client.beta.sessions.create({ agent: agentId, environment_id: envId, vault_ids: ['vlt_one', 'vlt_two'] });
-    expect(s.vault_ids).toEqual(['vlt_one', 'vlt_two']);
+    const [one, two] = [await t.client.beta.vaults.create({ display_name: 'one' }), await t.client.beta.vaults.create({ display_name: 'two' })];
+    const s = await t.client.beta.sessions.create({ agent: agentId, environment_id: envId, vault_ids: [one.id, two.id] });
+    expect(s.vault_ids).toEqual([one.id, two.id]);
     const res = await raw(t.baseURL, 'POST', `/v1/sessions/${s.id}`, { apiKey: t.apiKey, body: JSON.stringify({ vault_ids: ['vlt_three'] }) });
     expectError(res, 400, 'invalid_request_error', /vault_ids/);
   });
