@@ -58,7 +58,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   try {
     const hub = new InProcessEventHub();
     const runtime = await createRuntime({ config, store, hub, logger });
-    const services = createServices({ store, hub, lifecycle: runtime.lifecycle, secretBox: new AesGcmSecretBox(config.secrets.platformRootSecret), vault: config.vault });
+    const services = createServices({ store, hub, lifecycle: runtime.lifecycle, secretBox: new AesGcmSecretBox(config.secrets.platformRootSecret), vault: config.vault, modelFallback: Boolean(config.model.apiKey) });
     runtime.attach(services);
     consoleAuth = await createConsoleAuth({ config, store, logger, sendEmail: createEmailSender(config.auth.smtp, logger) });
     const app = createApp({

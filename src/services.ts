@@ -36,11 +36,14 @@ export interface ServiceDependencies {
   lifecycle: SessionLifecycle;
   secretBox: SecretBox;
   vault: Pick<VaultConfig, 'allowedPrivateHosts' | 'upstreamCaFile'>;
+  /** Whether the server has ANTHROPIC_API_KEY: agents may then name model ids no card serves. */
+  modelFallback: boolean;
 }
 
-export function createServices({ store, hub, lifecycle, secretBox, vault }: ServiceDependencies): Services {
+export function createServices({ store, hub, lifecycle, secretBox, vault, modelFallback }: ServiceDependencies): Services {
   const log = new EventLog(store, hub);
-  const agents = new AgentService(store);
+  const modelCards = new ModelCardService({ store, secretBox });
+  const agents = new AgentService(store, { checkModel: (tenantId, model) => modelCards.assertServable(tenantId, model, modelFallback) });
   const environments = new EnvironmentService(store);
   const vaults = new VaultService({ store, secretBox });
   const http = new VaultHttp({ policy: new EgressPolicy(vault.allowedPrivateHosts), upstreamCaFile: vault.upstreamCaFile });
@@ -48,6 +51,5 @@ export function createServices({ store, hub, lifecycle, secretBox, vault }: Serv
   const credentialValidator = new CredentialValidator({ vaults, refresher: oauthRefresher, http });
   const sessions = new SessionService({ store, agents, environments, vaults, log, lifecycle });
   const sessionEvents = new SessionEventsService({ store, log, sessions, lifecycle });
-  const modelCards = new ModelCardService({ store, secretBox });
   return { store, log, agents, environments, sessions, sessionEvents, secretBox, modelCards, vaults, oauthRefresher, credentialValidator };
 }

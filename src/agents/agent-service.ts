@@ -21,8 +21,16 @@ function applyMetadataPatch(current: Record<string, string>, patch: Record<strin
 
 export { applyMetadataPatch };
 
+/** Throws InvalidRequestError when no provider would serve `model` for the tenant (see ModelCardService.assertServable). */
+export type ModelCheck = (tenantId: string, model: string) => Promise<void>;
+
 export class AgentService {
-  constructor(private readonly store: Store) {}
+  constructor(private readonly store: Store, private readonly options: { checkModel?: ModelCheck } = {}) {}
+
+  /** Refuses a model id nothing would serve for this tenant (no card lists it, no default card, no server key). */
+  async checkModel(tenantId: string, model: string): Promise<void> {
+    await this.options.checkModel?.(tenantId, model);
+  }
 
   async create(tenantId: string, input: AgentCreate): Promise<Agent> {
     const config: AgentConfig = {
@@ -38,6 +46,7 @@ export class AgentService {
       execution_identity: input.execution_identity ?? { type: 'service_account' },
     };
     validateAgentConfig(config);
+    await this.checkModel(tenantId, config.model.id);
     const id = newId('agent');
     await this.store.transaction((tx) => tx.agents.insert(tenantId, id, config, Date.now()));
     return this.get(tenantId, id);
@@ -73,6 +82,7 @@ export class AgentService {
     };
     validateAgentConfig(next);
     if (isDeepStrictEqual(next, base)) return current;
+    if (next.model.id !== base.model.id) await this.checkModel(tenantId, next.model.id);
     const moved = await this.store.transaction((tx) => tx.agents.addVersion(tenantId, id, { expected: current.version, config: next, now: Date.now() }));
     if (!moved) throw new ConflictError(`agent ${id} was updated concurrently; retrieve it and retry`);
     return this.get(tenantId, id);

@@ -4,7 +4,7 @@
  * before they reach the store and never returned. Cards are read again for every model request,
  * so a change applies from the next request of every session.
  */
-import { ConflictError, notFound } from '../errors.ts';
+import { ConflictError, InvalidRequestError, notFound } from '../errors.ts';
 import { newId } from '../lib/ids.ts';
 import type { Store } from '../store/store.ts';
 import type { ModelCardTable } from '../store/schema.ts';
@@ -93,6 +93,19 @@ export class ModelCardService {
   async isServed(tenantId: string, model: string): Promise<boolean> {
     const { store } = this.deps;
     return (await store.modelCards.findByModel(tenantId, model)) !== undefined || (await store.modelCards.findDefault(tenantId)) !== undefined;
+  }
+
+  /**
+   * Throws InvalidRequestError unless something would serve `model` for the tenant: a card listing
+   * it, a default card, or (`fallback`) the server's ANTHROPIC_API_KEY.
+   */
+  async assertServable(tenantId: string, model: string, fallback: boolean): Promise<void> {
+    if (fallback || (await this.isServed(tenantId, model))) return;
+    throw new InvalidRequestError(
+      `model: no provider serves ${JSON.stringify(model)} for this tenant: no model card lists it, there is no default model card, and the server has no ANTHROPIC_API_KEY. ` +
+        `Create a model card listing ${JSON.stringify(model)} (POST /v1/model_cards) or make a card the default, then retry.`,
+      { details: { error_code: 'model_not_configured' } },
+    );
   }
 
   private async getRow(tenantId: string, id: string): Promise<ModelCardTable> {

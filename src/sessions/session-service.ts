@@ -98,6 +98,7 @@ export class SessionService {
       skills: ref.skills === undefined ? snapshot.skills : resolveSkills(ref.skills),
     };
     validateAgentConfig(overridden);
+    if (overridden.model.id !== snapshot.model.id) await this.deps.agents.checkModel(tenantId, overridden.model.id);
     return overridden;
   }
 
