@@ -10,6 +10,8 @@ export type ErrorType =
   | 'permission_error'
   | 'not_found_error'
   | 'conflict_error'
+  | 'memory_path_conflict_error'
+  | 'memory_precondition_failed_error'
   | 'request_too_large'
   | 'rate_limit_error'
   | 'api_error'
@@ -26,12 +28,15 @@ export abstract class AppError extends Error {
   readonly details: ErrorDetails | undefined;
   /** Extra response headers (e.g. x-should-retry, retry-after). */
   readonly headers: Record<string, string>;
+  /** Extra fields inside the envelope's `error` object (memory conflicts' `conflicting_path`, …). */
+  readonly fields: Record<string, unknown>;
 
-  constructor(message: string, options: { details?: ErrorDetails; cause?: unknown; headers?: Record<string, string> } = {}) {
+  constructor(message: string, options: { details?: ErrorDetails; cause?: unknown; headers?: Record<string, string>; fields?: Record<string, unknown> } = {}) {
     super(message, { cause: options.cause });
     this.name = new.target.name;
     this.details = options.details;
     this.headers = options.headers ?? {};
+    this.fields = options.fields ?? {};
   }
 }
 
@@ -74,6 +79,24 @@ export class MisdirectedRequestError extends AppError {
 export class UnsupportedMediaTypeError extends AppError {
   readonly type = 'invalid_request_error';
   readonly status = 415;
+}
+
+/** Memory create/rename onto a path that is taken or overlaps another memory's path (ancestor or descendant). */
+export class MemoryPathConflictError extends AppError {
+  readonly type = 'memory_path_conflict_error';
+  readonly status = 409;
+  constructor(message: string, conflict: { conflicting_memory_id: string; conflicting_path: string }) {
+    super(message, { headers: { 'x-should-retry': 'false' }, fields: conflict });
+  }
+}
+
+/** A memory update's `precondition` or a delete's `expected_content_sha256` does not hold. */
+export class MemoryPreconditionFailedError extends AppError {
+  readonly type = 'memory_precondition_failed_error';
+  readonly status = 409;
+  constructor(message: string) {
+    super(message, { headers: { 'x-should-retry': 'false' } });
+  }
 }
 
 export class RequestTooLargeError extends AppError {

@@ -20,6 +20,7 @@ import { createApp } from './app.ts';
 import { createRuntime, type Runtime } from './harness/runtime.ts';
 import { createConsoleAuth, type ConsoleAuth } from './auth/console-auth.ts';
 import { createEmailSender } from './auth/email.ts';
+import { createMemoryBlobStore } from './blobs/create-blob-store.ts';
 
 export interface RunningServer {
   url: string;
@@ -58,7 +59,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   try {
     const hub = new InProcessEventHub();
     const runtime = await createRuntime({ config, store, hub, logger });
-    const services = createServices({ store, hub, lifecycle: runtime.lifecycle, secretBox: new AesGcmSecretBox(config.secrets.platformRootSecret), vault: config.vault, modelFallback: Boolean(config.model.apiKey) });
+    const services = createServices({ store, hub, lifecycle: runtime.lifecycle, secretBox: new AesGcmSecretBox(config.secrets.platformRootSecret), vault: config.vault, modelFallback: Boolean(config.model.apiKey), blobs: { memory: createMemoryBlobStore(config) } });
     runtime.attach(services);
     consoleAuth = await createConsoleAuth({ config, store, logger, sendEmail: createEmailSender(config.auth.smtp, logger) });
     const app = createApp({
@@ -69,7 +70,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       auth: { disabled: config.auth.disabled, publicUrl: config.auth.publicUrl },
       security: config.security,
       consoleAuth,
-      backends: () => ({ db: store.description, agents: store.dialect.kind, events: store.dialect.kind, sandbox: runtime.sandboxName, hub: relay ? 'postgres-notify' : 'in-process' }),
+      backends: () => ({ db: store.description, agents: store.dialect.kind, events: store.dialect.kind, sandbox: runtime.sandboxName, memory_blobs: services.memoryBlobs.description, hub: relay ? 'postgres-notify' : 'in-process' }),
     });
     httpServer = await new Promise<ServerType>((resolve, reject) => {
       const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s));

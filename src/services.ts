@@ -14,6 +14,10 @@ import { EgressPolicy } from './vault/egress-policy.ts';
 import { VaultHttp } from './vault/vault-http.ts';
 import { OAuthRefresher } from './vault/oauth-refresh.ts';
 import { CredentialValidator } from './vault/credential-validator.ts';
+import type { BlobStore } from './blobs/blob-store.ts';
+import { MemoryStoreService } from './memory/memory-store-service.ts';
+import { MemoryService } from './memory/memory-service.ts';
+import { MemoryVersionService } from './memory/memory-version-service.ts';
 
 export interface Services {
   store: Store;
@@ -28,6 +32,11 @@ export interface Services {
   vaults: VaultService;
   oauthRefresher: OAuthRefresher;
   credentialValidator: CredentialValidator;
+  memoryStores: MemoryStoreService;
+  memories: MemoryService;
+  memoryVersions: MemoryVersionService;
+  /** Where memory content lives (MEMORY_BLOB_DIR or MEMORY_S3_*). */
+  memoryBlobs: BlobStore;
 }
 
 export interface ServiceDependencies {
@@ -38,9 +47,10 @@ export interface ServiceDependencies {
   vault: Pick<VaultConfig, 'allowedPrivateHosts' | 'upstreamCaFile'>;
   /** Whether the server has ANTHROPIC_API_KEY: agents may then name model ids no card serves. */
   modelFallback: boolean;
+  blobs: { memory: BlobStore };
 }
 
-export function createServices({ store, hub, lifecycle, secretBox, vault, modelFallback }: ServiceDependencies): Services {
+export function createServices({ store, hub, lifecycle, secretBox, vault, modelFallback, blobs }: ServiceDependencies): Services {
   const log = new EventLog(store, hub);
   const modelCards = new ModelCardService({ store, secretBox });
   const agents = new AgentService(store, { checkModel: (tenantId, model) => modelCards.assertServable(tenantId, model, modelFallback) });
@@ -51,5 +61,11 @@ export function createServices({ store, hub, lifecycle, secretBox, vault, modelF
   const credentialValidator = new CredentialValidator({ vaults, refresher: oauthRefresher, http });
   const sessions = new SessionService({ store, agents, environments, vaults, log, lifecycle });
   const sessionEvents = new SessionEventsService({ store, log, sessions, lifecycle });
-  return { store, log, agents, environments, sessions, sessionEvents, secretBox, modelCards, vaults, oauthRefresher, credentialValidator };
+  const memoryStores = new MemoryStoreService({ store, blobs: blobs.memory });
+  const memories = new MemoryService({ store, blobs: blobs.memory });
+  const memoryVersions = new MemoryVersionService({ store, blobs: blobs.memory });
+  return {
+    store, log, agents, environments, sessions, sessionEvents, secretBox, modelCards, vaults, oauthRefresher, credentialValidator,
+    memoryStores, memories, memoryVersions, memoryBlobs: blobs.memory,
+  };
 }

@@ -19,7 +19,7 @@ export class ConfigError extends Error {
 
 /** The value as an error may show it: secrets hidden, a password inside a URL masked. */
 function shownValue(name: string, value: string): string {
-  if (/SECRET|PASSWORD|API_KEY/.test(name)) return '(hidden)';
+  if (/SECRET|PASSWORD|API_KEY|ACCESS_KEY/.test(name)) return '(hidden)';
   return JSON.stringify(value.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@]*):[^@/]*@/i, '$1:***@'));
 }
 
@@ -48,6 +48,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     authDatabasePath: resolve(e.AUTH_DATABASE_PATH ?? join(dataDir, 'auth.db')),
     sandbox: { provider: e.SANDBOX_PROVIDER, workdir: resolve(e.SANDBOX_WORKDIR ?? join(dataDir, 'sandboxes')) },
     memoryBlobDir: resolve(e.MEMORY_BLOB_DIR ?? join(dataDir, 'memory-blobs')),
+    memoryS3: memoryS3Config(e),
     secrets: {
       betterAuthSecret: secret('BETTER_AUTH_SECRET', e.BETTER_AUTH_SECRET, () => randomBytes(32).toString('hex')),
       platformRootSecret: secret('PLATFORM_ROOT_SECRET', e.PLATFORM_ROOT_SECRET, () => randomBytes(32).toString('base64')),
@@ -99,6 +100,22 @@ function parseEnv(env: NodeJS.ProcessEnv): Env {
     throw new ConfigError('invalid GOOGLE_CLIENT_ID/GOOGLE_CLIENT_SECRET: set both to enable Google sign-in, or neither');
   }
   return e;
+}
+
+/** MEMORY_S3_*: the bucket and both keys together, or none of them. */
+function memoryS3Config(e: Env): Config['memoryS3'] {
+  const required = { MEMORY_S3_BUCKET: e.MEMORY_S3_BUCKET, MEMORY_S3_ACCESS_KEY: e.MEMORY_S3_ACCESS_KEY, MEMORY_S3_SECRET_KEY: e.MEMORY_S3_SECRET_KEY };
+  const missing = Object.entries(required).filter(([, v]) => v === undefined).map(([k]) => k);
+  if (missing.length === 3 && e.MEMORY_S3_ENDPOINT === undefined) return undefined;
+  if (missing.length > 0) throw new ConfigError(`invalid MEMORY_S3_*: ${missing.join(', ')} missing; set MEMORY_S3_BUCKET, MEMORY_S3_ACCESS_KEY and MEMORY_S3_SECRET_KEY together (or none, for MEMORY_BLOB_DIR)`);
+  return {
+    endpoint: e.MEMORY_S3_ENDPOINT,
+    bucket: e.MEMORY_S3_BUCKET!,
+    region: e.MEMORY_S3_REGION,
+    accessKeyId: e.MEMORY_S3_ACCESS_KEY!,
+    secretAccessKey: e.MEMORY_S3_SECRET_KEY!,
+    forcePathStyle: e.MEMORY_S3_FORCE_PATH_STYLE,
+  };
 }
 
 function authConfig(e: Env): Config['auth'] {

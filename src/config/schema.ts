@@ -25,6 +25,12 @@ export const envSchema = z.object({
   SANDBOX_PROVIDER: z.string().min(1).default('subprocess'),
   SANDBOX_WORKDIR: z.string().min(1).optional(),
   MEMORY_BLOB_DIR: z.string().min(1).optional(),
+  MEMORY_S3_ENDPOINT: z.string().url('must be a URL such as https://s3.eu-west-1.amazonaws.com or http://127.0.0.1:9000').optional(),
+  MEMORY_S3_BUCKET: z.string().min(1).optional(),
+  MEMORY_S3_ACCESS_KEY: z.string().min(1).optional(),
+  MEMORY_S3_SECRET_KEY: z.string().min(1).optional(),
+  MEMORY_S3_REGION: z.string().min(1).default('us-east-1'),
+  MEMORY_S3_FORCE_PATH_STYLE: flag,
   BETTER_AUTH_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   PLATFORM_ROOT_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   ANTHROPIC_API_KEY: z.string().min(1).optional(),
@@ -70,6 +76,8 @@ export interface Config {
   authDatabasePath: string;
   sandbox: { provider: string; workdir: string };
   memoryBlobDir: string;
+  /** Memory blobs in an S3-compatible bucket instead of memoryBlobDir (all of MEMORY_S3_* set). */
+  memoryS3?: { endpoint?: string; bucket: string; region: string; accessKeyId: string; secretAccessKey: string; forcePathStyle: boolean };
   secrets: { betterAuthSecret: string; platformRootSecret: string };
   /** Names of the secrets that were generated on this boot (for the warning). */
   generatedSecrets: string[];

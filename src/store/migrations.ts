@@ -93,6 +93,22 @@ const VAULT_SCHEMA = [
   `CREATE INDEX IF NOT EXISTS vault_credentials_vault ON vault_credentials (vault_id, created_at)`,
 ];
 
+const MEMORY_SCHEMA = [
+  `CREATE TABLE IF NOT EXISTS memory_stores (id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL, name TEXT NOT NULL,
+     description TEXT NOT NULL, metadata TEXT NOT NULL, created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL, archived_at BIGINT)`,
+  `CREATE INDEX IF NOT EXISTS memory_stores_tenant ON memory_stores (tenant_id, created_at)`,
+  `CREATE TABLE IF NOT EXISTS memories (id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL, memory_store_id TEXT NOT NULL,
+     path TEXT NOT NULL, content_sha256 TEXT NOT NULL, content_size_bytes BIGINT NOT NULL, memory_version_id TEXT NOT NULL,
+     created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL)`,
+  `CREATE UNIQUE INDEX IF NOT EXISTS memories_store_path ON memories (memory_store_id, path)`,
+  `CREATE TABLE IF NOT EXISTS memory_versions (id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL, memory_store_id TEXT NOT NULL,
+     memory_id TEXT NOT NULL, operation TEXT NOT NULL, path TEXT, content_sha256 TEXT, content_size_bytes BIGINT,
+     created_at BIGINT NOT NULL, created_by TEXT, session_id TEXT, api_key_id TEXT, redacted_at BIGINT, redacted_by TEXT)`,
+  `CREATE INDEX IF NOT EXISTS memory_versions_store ON memory_versions (memory_store_id, created_at)`,
+  `CREATE INDEX IF NOT EXISTS memory_versions_memory ON memory_versions (memory_id)`,
+  `CREATE INDEX IF NOT EXISTS memory_versions_content ON memory_versions (content_sha256)`,
+];
+
 export const MIGRATIONS: Migration[] = [
   {
     version: 1,
@@ -145,6 +161,14 @@ export const MIGRATIONS: Migration[] = [
     name: 'vaults and credentials',
     async up({ db }) {
       for (const statement of VAULT_SCHEMA) await sql.raw(statement).execute(db);
+    },
+  },
+  {
+    version: 19,
+    name: 'memory stores, memories and memory versions',
+    // Content lives in the blob store (MEMORY_BLOB_DIR or S3), addressed by content_sha256.
+    async up({ db }) {
+      for (const statement of MEMORY_SCHEMA) await sql.raw(statement).execute(db);
     },
   },
   {

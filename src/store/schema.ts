@@ -58,6 +58,24 @@ export interface VaultCredentialTable {
 export interface PlatformMetaTable { key: string; value: string }
 export interface SchemaMigrationTable { version: number; name: string; applied_at: number }
 
+export interface MemoryStoreTable {
+  id: string; tenant_id: string; name: string; description: string; metadata: string;
+  created_at: number; updated_at: number; archived_at: number | null;
+}
+/** The current state of each memory; its content is the blob named by content_sha256. */
+export interface MemoryTable {
+  id: string; tenant_id: string; memory_store_id: string; path: string; content_sha256: string;
+  content_size_bytes: number; memory_version_id: string; created_at: number; updated_at: number;
+}
+/** One row per change; path/content_* are null when redacted (content_* also on deletes). */
+export interface MemoryVersionTable {
+  id: string; tenant_id: string; memory_store_id: string; memory_id: string; operation: string;
+  path: string | null; content_sha256: string | null; content_size_bytes: number | null; created_at: number;
+  /** JSON actor, or null when no author is known (AUTH_DISABLED). */
+  created_by: string | null; session_id: string | null; api_key_id: string | null;
+  redacted_at: number | null; redacted_by: string | null;
+}
+
 export interface Database {
   tenant: TenantTable;
   membership: MembershipTable;
@@ -73,6 +91,9 @@ export interface Database {
   platform_meta: PlatformMetaTable;
   vaults: VaultTable;
   vault_credentials: VaultCredentialTable;
+  memory_stores: MemoryStoreTable;
+  memories: MemoryTable;
+  memory_versions: MemoryVersionTable;
   schema_migrations: SchemaMigrationTable;
 }
 

@@ -15,6 +15,9 @@ import { MetaRepository } from './meta-repository.ts';
 import { TenantsRepository } from './tenants-repository.ts';
 import { ModelCardsRepository } from './model-cards-repository.ts';
 import { VaultsRepository } from './vaults-repository.ts';
+import { MemoryStoresRepository } from './memory-stores-repository.ts';
+import { MemoriesRepository } from './memories-repository.ts';
+import { MemoryVersionsRepository } from './memory-versions-repository.ts';
 
 export class Store {
   readonly agents: AgentsRepository;
@@ -26,6 +29,9 @@ export class Store {
   readonly tenants: TenantsRepository;
   readonly modelCards: ModelCardsRepository;
   readonly vaults: VaultsRepository;
+  readonly memoryStores: MemoryStoresRepository;
+  readonly memories: MemoriesRepository;
+  readonly memoryVersions: MemoryVersionsRepository;
 
   constructor(readonly dialect: StoreDialect, readonly db: Kysely<Database> = dialect.db) {
     this.agents = new AgentsRepository(db);
@@ -37,6 +43,9 @@ export class Store {
     this.tenants = new TenantsRepository(db);
     this.modelCards = new ModelCardsRepository(db);
     this.vaults = new VaultsRepository(db);
+    this.memoryStores = new MemoryStoresRepository(db);
+    this.memories = new MemoriesRepository(db);
+    this.memoryVersions = new MemoryVersionsRepository(db);
   }
 
   /** Runs fn in one transaction; commit when it resolves, roll back when it throws. */

@@ -86,7 +86,8 @@ async function listV1Routes(baseURL: string): Promise<RouteOp[]> {
  */
 function phaseOf(r: RouteOp): number {
   if (r.method === 'get') return 0;
-  if (r.method === 'delete') return 3;
+  // Nested resources (a store's memories) are deleted before the resource holding them.
+  if (r.method === 'delete') return r.params.length > 1 ? 3 : 4;
   return r.path.endsWith('/archive') ? 2 : 1;
 }
 
@@ -102,6 +103,11 @@ const KNOWN_ROUTES = [
   'POST /v1/vaults/{vault_id}/credentials', 'GET /v1/vaults/{vault_id}/credentials', 'GET /v1/vaults/{vault_id}/credentials/{credential_id}',
   'POST /v1/vaults/{vault_id}/credentials/{credential_id}', 'POST /v1/vaults/{vault_id}/credentials/{credential_id}/archive',
   'DELETE /v1/vaults/{vault_id}/credentials/{credential_id}', 'POST /v1/vaults/{vault_id}/credentials/{credential_id}/mcp_oauth_validate',
+  'GET /v1/memory_stores/{memory_store_id}', 'POST /v1/memory_stores/{memory_store_id}', 'POST /v1/memory_stores/{memory_store_id}/archive', 'DELETE /v1/memory_stores/{memory_store_id}',
+  'GET /v1/memory_stores/{memory_store_id}/memories', 'POST /v1/memory_stores/{memory_store_id}/memories',
+  'GET /v1/memory_stores/{memory_store_id}/memories/{memory_id}', 'POST /v1/memory_stores/{memory_store_id}/memories/{memory_id}', 'DELETE /v1/memory_stores/{memory_store_id}/memories/{memory_id}',
+  'GET /v1/memory_stores/{memory_store_id}/memory_versions', 'GET /v1/memory_stores/{memory_store_id}/memory_versions/{memory_version_id}',
+  'POST /v1/memory_stores/{memory_store_id}/memory_versions/{memory_version_id}/redact', 'GET /v1/memory_stores',
 ];
 
 /**
@@ -118,6 +124,10 @@ const BODIES: Record<string, unknown> = {
   'POST /v1/vaults/{vault_id}': { display_name: 'renamed by another tenant', metadata: { by: 'other' } },
   'POST /v1/vaults/{vault_id}/credentials': { auth: { type: 'static_bearer', token: 'token-of-another-tenant', mcp_server_url: 'https://other.example.com' } },
   'POST /v1/vaults/{vault_id}/credentials/{credential_id}': { display_name: 'renamed by another tenant', auth: { type: 'static_bearer', token: 'token-of-another-tenant' } },
+  'POST /v1/memory_stores/{memory_store_id}': { name: 'renamed by another tenant', metadata: { by: 'other' } },
+  'POST /v1/memory_stores/{memory_store_id}/memories': { path: '/written-by-the-matrix.md', content: 'from another tenant' },
+  'POST /v1/memory_stores/{memory_store_id}/memories/{memory_id}': { content: 'overwritten by another tenant' },
+  'PATCH /v1/memory_stores/{memory_store_id}/memories/{memory_id}': { path: '/renamed-by-another-tenant.md' },
 };
 
 /** Extra spellings of a route worth trying besides the plain call (query strings, resume headers). */
@@ -126,6 +136,8 @@ const VARIANTS: Record<string, { query?: string; headers?: Record<string, string
   'GET /v1/agents/{agent_id}/versions': [{ query: 'limit=1' }],
   'GET /v1/sessions/{session_id}/events': [{ query: 'order=desc&include_extensions=true&limit=1000' }],
   'GET /v1/sessions/{session_id}/events/stream': [{ headers: { 'last-event-id': '0' } }, { query: 'last_event_id=0' }, { query: 'event_deltas[]=agent.message' }],
+  'GET /v1/memory_stores/{memory_store_id}/memories': [{ query: 'view=full&path_prefix=/notes/&depth=1' }],
+  'GET /v1/memory_stores/{memory_store_id}/memory_versions': [{ query: 'view=full' }],
 };
 
 function casesOf(r: RouteOp): { query?: string; headers?: Record<string, string> }[] {
@@ -187,6 +199,10 @@ interface Resources {
   session_id: string;
   vault_id: string;
   credential_id: string;
+  memory_store_id: string;
+  memory_id: string;
+  /** A version that no longer holds the memory's content (so it can be redacted). */
+  memory_version_id: string;
   event_ids: string[];
   names: string[];
 }
@@ -209,9 +225,13 @@ async function createResources(call: (c: Call) => Promise<any>, label: string, o
     method: 'POST', path: `/v1/vaults/${vault.id}/credentials`,
     body: { display_name: `${tag}-credential`, auth: { type: 'mcp_oauth', access_token: `${tag}-access-token`, mcp_server_url: `https://${tag}.example.com/mcp` } },
   });
+  const store = await call({ method: 'POST', path: '/v1/memory_stores', body: { name: `${tag}-store`, description: `memories of ${tag}` } });
+  const memory = await call({ method: 'POST', path: `/v1/memory_stores/${store.id}/memories`, body: { path: '/notes/first.md', content: `first note of ${tag}` } });
+  await call({ method: 'POST', path: `/v1/memory_stores/${store.id}/memories/${memory.id}`, body: { content: `second note of ${tag}` } });
   return {
     model_card_id: card.id, agent_id: agent.id, environment_id: env.id, session_id: session.id, vault_id: vault.id, credential_id: credential.id, event_ids,
-    names: [`${tag}-agent`, `${tag}-env`, `${tag}-session`, `${tag}-card`, `${tag}-model`, `${tag}-vault`, `${tag}-credential`, `${tag}-access-token`],
+    memory_store_id: store.id, memory_id: memory.id, memory_version_id: memory.memory_version_id,
+    names: [`${tag}-agent`, `${tag}-env`, `${tag}-session`, `${tag}-card`, `${tag}-model`, `${tag}-vault`, `${tag}-credential`, `${tag}-access-token`, `${tag}-store`, `first note of ${tag}`, `second note of ${tag}`],
   };
 }
 
@@ -249,6 +269,8 @@ describe.each(BACKENDS)('cross-tenant matrix (%s)', (backend) => {
     '/v1/agents?include_archived=true&limit=1000', '/v1/environments?include_archived=true&limit=1000', '/v1/sessions?include_archived=true&limit=1000',
     `/v1/vaults/${resA.vault_id}`, `/v1/vaults/${resA.vault_id}/credentials?include_archived=true`, `/v1/vaults/${resA.vault_id}/credentials/${resA.credential_id}`,
     '/v1/vaults?include_archived=true&limit=1000',
+    `/v1/memory_stores/${resA.memory_store_id}`, `/v1/memory_stores/${resA.memory_store_id}/memories?view=full`,
+    `/v1/memory_stores/${resA.memory_store_id}/memory_versions?view=full`, '/v1/memory_stores?include_archived=true&limit=1000',
   ];
   const snapshotA = async () => {
     const out = new Map<string, unknown>();
@@ -274,7 +296,8 @@ describe.each(BACKENDS)('cross-tenant matrix (%s)', (backend) => {
     const archivedSession = await asA({ method: 'POST', path: '/v1/sessions', body: { agent: resA.agent_id, environment_id: resA.environment_id } });
     await asA({ method: 'POST', path: `/v1/sessions/${archivedSession.id}/archive` });
     archivedA = { agent_id: archivedAgent.id, environment_id: archivedEnv.id, session_id: archivedSession.id };
-    idsA = { model_card_id: resA.model_card_id, agent_id: resA.agent_id, environment_id: resA.environment_id, session_id: resA.session_id, api_key_id: a.keyId, vault_id: resA.vault_id, credential_id: resA.credential_id };
+    idsA = { model_card_id: resA.model_card_id, agent_id: resA.agent_id, environment_id: resA.environment_id, session_id: resA.session_id, api_key_id: a.keyId, vault_id: resA.vault_id, credential_id: resA.credential_id,
+      memory_store_id: resA.memory_store_id, memory_id: resA.memory_id, memory_version_id: resA.memory_version_id };
     secretsA = [...Object.values(idsA), ...Object.values(archivedA), ...resA.event_ids, ...resA.names, a.id, a.keyPrefix];
     before = await snapshotA();
   });
@@ -394,7 +417,10 @@ describe.each(BACKENDS)('cross-tenant matrix (%s)', (backend) => {
     // A second set of A's resources takes the calls; its environment is unused so it can be deleted.
     const control = await createResources(asA, 'control', { sessionUsesEnvironment: false });
     const controlKey = await createApiKey(t.server.services.store, { tenantId: a.id, name: 'control key' });
-    const ids: Record<string, string> = { model_card_id: control.model_card_id, agent_id: control.agent_id, environment_id: control.environment_id, session_id: control.session_id, api_key_id: controlKey.id };
+    const ids: Record<string, string> = {
+      model_card_id: control.model_card_id, agent_id: control.agent_id, environment_id: control.environment_id, session_id: control.session_id, api_key_id: controlKey.id,
+      memory_store_id: control.memory_store_id, memory_id: control.memory_id, memory_version_id: control.memory_version_id,
+    };
     fake.script([text('control reply')]);
     const sorted = routes.filter((r) => r.params.length > 0 && r.params.every((p) => p in ids)).sort((x, y) => phaseOf(x) - phaseOf(y));
     const problems: string[] = [];

@@ -7,9 +7,9 @@ import { HTTPException } from 'hono/http-exception';
 import type { Logger } from 'pino';
 import { AppError, InternalError, InvalidRequestError, NotFoundError, RequestTooLargeError, type ErrorType } from '../../errors.ts';
 
-export function errorBody(c: Context, type: ErrorType, message: string, details?: Record<string, unknown>) {
-  const error: Record<string, unknown> = { type, message };
-  if (details) error.details = details;
+export function errorBody(c: Context, type: ErrorType, message: string, extra: { details?: Record<string, unknown>; fields?: Record<string, unknown> } = {}) {
+  const error: Record<string, unknown> = { ...extra.fields, type, message };
+  if (extra.details) error.details = extra.details;
   return { type: 'error', error, request_id: c.get('requestId') ?? '' };
 }
 
@@ -29,7 +29,7 @@ export function createErrorHandler(logger: Logger): ErrorHandler {
       logger.error({ err, requestId: c.get('requestId'), path: c.req.path }, 'unhandled error');
     }
     for (const [k, v] of Object.entries(appError.headers)) c.header(k, v);
-    return c.json(errorBody(c, appError.type, appError.message, appError.details), appError.status as 400);
+    return c.json(errorBody(c, appError.type, appError.message, { details: appError.details, fields: appError.fields }), appError.status as 400);
   };
 }
 
