@@ -52,6 +52,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     secrets: {
       betterAuthSecret: secret('BETTER_AUTH_SECRET', e.BETTER_AUTH_SECRET, () => randomBytes(32).toString('hex')),
       platformRootSecret: secret('PLATFORM_ROOT_SECRET', e.PLATFORM_ROOT_SECRET, () => randomBytes(32).toString('base64')),
+      platformRootSecretFile: e.PLATFORM_ROOT_SECRET ? undefined : join(dataDir, '.platform-root-secret'),
     },
     generatedSecrets,
     model: { apiKey: e.ANTHROPIC_API_KEY, baseURL: e.ANTHROPIC_BASE_URL, maxRetries: e.MODEL_MAX_RETRIES, retryBaseMs: e.MODEL_RETRY_BASE_MS },

@@ -78,7 +78,12 @@ export interface Config {
   memoryBlobDir: string;
   /** Memory blobs in an S3-compatible bucket instead of memoryBlobDir (all of MEMORY_S3_* set). */
   memoryS3?: { endpoint?: string; bucket: string; region: string; accessKeyId: string; secretAccessKey: string; forcePathStyle: boolean };
-  secrets: { betterAuthSecret: string; platformRootSecret: string };
+  secrets: {
+    betterAuthSecret: string;
+    platformRootSecret: string;
+    /** The file PLATFORM_ROOT_SECRET was read from (DATA_DIR/.platform-root-secret); unset when the environment set it. */
+    platformRootSecretFile?: string;
+  };
   /** Names of the secrets that were generated on this boot (for the warning). */
   generatedSecrets: string[];
   model: { apiKey?: string; baseURL?: string; maxRetries: number; retryBaseMs: number };

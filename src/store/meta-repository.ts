@@ -14,4 +14,9 @@ export class MetaRepository {
     await this.db.insertInto('platform_meta').values({ key, value }).onConflict((oc) => oc.column('key').doNothing()).execute();
     return (await this.get(key)) ?? value;
   }
+
+  /** Inserts or replaces the value. */
+  async set(key: string, value: string): Promise<void> {
+    await this.db.insertInto('platform_meta').values({ key, value }).onConflict((oc) => oc.column('key').doUpdateSet({ value })).execute();
+  }
 }

@@ -5,7 +5,13 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Store } from '../store/store.ts';
 
-const KEY = 'platform_root_secret_check';
+/** platform_meta key of the check value. */
+export const ROOT_SECRET_CHECK_KEY = 'platform_root_secret_check';
+
+/** The stored check value of a root secret (an HMAC, not the secret). */
+export function rootSecretCheckValue(secret: string): string {
+  return createHmac('sha256', secret).update('oma root secret check v1').digest('hex');
+}
 
 export class RootSecretMismatchError extends Error {
   constructor() {
@@ -18,8 +24,8 @@ export class RootSecretMismatchError extends Error {
 }
 
 export async function checkRootSecret(store: Store, secret: string): Promise<void> {
-  const value = createHmac('sha256', secret).update('oma root secret check v1').digest('hex');
-  const stored = await store.meta.setIfAbsent(KEY, value);
+  const value = rootSecretCheckValue(secret);
+  const stored = await store.meta.setIfAbsent(ROOT_SECRET_CHECK_KEY, value);
   const a = Buffer.from(stored, 'hex');
   const b = Buffer.from(value, 'hex');
   if (a.length !== b.length || !timingSafeEqual(a, b)) throw new RootSecretMismatchError();

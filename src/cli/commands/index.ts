@@ -1,5 +1,6 @@
 /** Every `oma` command, in the order `--help` lists them. */
 import type { Command } from '../command.ts';
 import { apiKeysCreate, apiKeysList, apiKeysRevoke } from './api-keys.ts';
+import { rotateRootSecretCommand } from './rotate-root-secret.ts';
 
-export const COMMANDS: Command[] = [apiKeysCreate, apiKeysList, apiKeysRevoke];
+export const COMMANDS: Command[] = [apiKeysCreate, apiKeysList, apiKeysRevoke, rotateRootSecretCommand];
