@@ -6,6 +6,7 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { AuthenticationError, PermissionError } from '../errors.ts';
 import type { Store } from '../store/store.ts';
+import type { ApiKeyTable } from '../store/schema.ts';
 import { findApiKey } from './api-keys.ts';
 import type { ConsoleAuth } from './console-auth.ts';
 import { DEFAULT_TENANT_ID, type Principal } from './principal.ts';
@@ -53,6 +54,18 @@ function checkSameOrigin(c: Context, publicUrl: string | undefined): void {
   }
 }
 
+/**
+ * A key acts with its minting user's current role in its tenant (issue #24, finding 4: a member's key
+ * used to act as an owner). A key minted on the server's CLI (no user) is the operator's: owner. A key
+ * whose user has left the tenant no longer works.
+ */
+async function keyPrincipal(store: Store, row: ApiKeyTable): Promise<Principal> {
+  if (row.created_by === null) return { tenantId: row.tenant_id, apiKeyId: row.id, role: 'owner' };
+  const membership = await store.tenants.findMembership(row.tenant_id, row.created_by);
+  if (!membership) throw new AuthenticationError('invalid API key: the user who created it is no longer a member of its tenant');
+  return { tenantId: row.tenant_id, apiKeyId: row.id, keyCreatedBy: row.created_by, role: membership.role === 'owner' ? 'owner' : 'member' };
+}
+
 export function authenticate(options: AuthOptions): MiddlewareHandler {
   return async (c, next) => {
     const requestedTenant = c.req.header(TENANT_HEADER)?.trim() || undefined;
@@ -70,7 +83,7 @@ export function authenticate(options: AuthOptions): MiddlewareHandler {
         if (requestedTenant && requestedTenant !== row.tenant_id) {
           throw new PermissionError(`this API key belongs to another tenant than ${requestedTenant} (${TENANT_HEADER} header); a key acts only for its own tenant`);
         }
-        c.set('principal', { tenantId: row.tenant_id, apiKeyId: row.id } satisfies Principal);
+        c.set('principal', await keyPrincipal(options.store, row));
         return next();
       }
     }

@@ -109,6 +109,15 @@ const MEMORY_SCHEMA = [
   `CREATE INDEX IF NOT EXISTS memory_versions_content ON memory_versions (content_sha256)`,
 ];
 
+const INVITATIONS_SCHEMA = [
+  `CREATE TABLE IF NOT EXISTS tenant_invitations (id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL REFERENCES tenant (id),
+     email TEXT NOT NULL, role TEXT NOT NULL, invited_by TEXT, status TEXT NOT NULL,
+     created_at BIGINT NOT NULL, expires_at BIGINT NOT NULL, responded_at BIGINT)`,
+  // One pending invitation per address and tenant; answered ones stay as history.
+  `CREATE UNIQUE INDEX IF NOT EXISTS tenant_invitations_pending ON tenant_invitations (tenant_id, email) WHERE status = 'pending'`,
+  `CREATE INDEX IF NOT EXISTS tenant_invitations_email ON tenant_invitations (email, status)`,
+];
+
 export const MIGRATIONS: Migration[] = [
   {
     version: 1,
@@ -155,6 +164,13 @@ export const MIGRATIONS: Migration[] = [
     name: 'notify only while other instances listen',
     // Step 4's statements (idempotent) as they are now, with the listener registry.
     up: installNotifyTriggers,
+  },
+  {
+    version: 10,
+    name: 'tenant invitations',
+    async up({ db }) {
+      for (const statement of INVITATIONS_SCHEMA) await sql.raw(statement).execute(db);
+    },
   },
   {
     version: 13,

@@ -7,6 +7,11 @@ import type { Generated } from 'kysely';
 
 export interface TenantTable { id: string; name: string; created_at: number }
 export interface MembershipTable { tenant_id: string; user_id: string; role: string; created_at: number }
+/** An owner's invitation of an email address into a tenant; the invitee accepts or declines it. */
+export interface InvitationTable {
+  id: string; tenant_id: string; email: string; role: string; invited_by: string | null;
+  status: string; created_at: number; expires_at: number; responded_at: number | null;
+}
 export interface ApiKeyTable {
   id: string; tenant_id: string; name: string; prefix: string; key_hash: string;
   created_by: string | null; created_at: number; last_used_at: number | null; revoked_at: number | null;
@@ -80,6 +85,7 @@ export interface Database {
   tenant: TenantTable;
   membership: MembershipTable;
   api_keys: ApiKeyTable;
+  tenant_invitations: InvitationTable;
   agents: AgentTable;
   agent_versions: AgentVersionTable;
   environments: EnvironmentTable;

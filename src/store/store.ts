@@ -13,6 +13,7 @@ import { EventsRepository } from './events-repository.ts';
 import { LeasesRepository } from './leases-repository.ts';
 import { MetaRepository } from './meta-repository.ts';
 import { TenantsRepository } from './tenants-repository.ts';
+import { InvitationsRepository } from './invitations-repository.ts';
 import { ModelCardsRepository } from './model-cards-repository.ts';
 import { VaultsRepository } from './vaults-repository.ts';
 import { MemoryStoresRepository } from './memory-stores-repository.ts';
@@ -27,6 +28,7 @@ export class Store {
   readonly leases: LeasesRepository;
   readonly meta: MetaRepository;
   readonly tenants: TenantsRepository;
+  readonly invitations: InvitationsRepository;
   readonly modelCards: ModelCardsRepository;
   readonly vaults: VaultsRepository;
   readonly memoryStores: MemoryStoresRepository;
@@ -41,6 +43,7 @@ export class Store {
     this.leases = new LeasesRepository(db);
     this.meta = new MetaRepository(db);
     this.tenants = new TenantsRepository(db);
+    this.invitations = new InvitationsRepository(db);
     this.modelCards = new ModelCardsRepository(db);
     this.vaults = new VaultsRepository(db);
     this.memoryStores = new MemoryStoresRepository(db);

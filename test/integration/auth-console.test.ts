@@ -159,7 +159,7 @@ describe.each(BACKENDS)('Console auth (%s)', (backend) => {
     await expect(sdk.beta.sessions.list()).rejects.toBeInstanceOf(Anthropic.AuthenticationError);
   });
 
-  it('an owner adds an existing user; the member picks the tenant per request and has a member’s rights', async () => {
+  it('an owner invites a user who accepts; the member picks the tenant per request and has a member’s rights', async () => {
     const cara = new ConsoleClient(t.baseURL);
     expect((await cara.signUp('cara@example.com', PASSWORD, 'Cara')).status).toBe(200);
     const caraHome = (await cara.request('GET', '/v1/me')).json.tenant.id as string;
@@ -167,12 +167,14 @@ describe.each(BACKENDS)('Console auth (%s)', (backend) => {
     const annAgent = (await ann.request('POST', '/v1/agents', { name: 'ann-only', model: MODEL })).json;
     const annKey = (await ann.request('POST', '/v1/api_keys', { name: 'ann-key' })).json;
 
-    expectError(await ann.request('POST', '/v1/tenant/members', { email: 'nobody@example.com' }), 404, 'not_found_error', /sign up first/);
-    expectError(await ann.request('POST', '/v1/tenant/members', { email: 'not an email' }), 400, 'invalid_request_error');
-    const added = await ann.request('POST', '/v1/tenant/members', { email: 'CARA@example.com' });
-    expect(added.status, added.text).toBe(200);
-    expect(added.json).toMatchObject({ type: 'member', email: 'cara@example.com', role: 'member' });
-    expectError(await ann.request('POST', '/v1/tenant/members', { email: 'cara@example.com' }), 409, 'conflict_error');
+    expectError(await ann.request('POST', '/v1/tenant/invitations', { email: 'not an email' }), 400, 'invalid_request_error');
+    const invited = await ann.request('POST', '/v1/tenant/invitations', { email: 'CARA@example.com' });
+    expect(invited.status, invited.text).toBe(200);
+    expect(invited.json).toMatchObject({ type: 'invitation', email: 'cara@example.com', role: 'member', status: 'pending' });
+    expectError(await ann.request('POST', '/v1/tenant/invitations', { email: 'cara@example.com' }), 409, 'conflict_error');
+    const accepted = await cara.request('POST', `/v1/tenant/invitations/${invited.json.id}/accept`);
+    expect(accepted.status, accepted.text).toBe(200);
+    expectError(await ann.request('POST', '/v1/tenant/invitations', { email: 'cara@example.com' }), 409, 'conflict_error', /already a member/);
     const members = (await ann.request('GET', '/v1/tenant/members')).json.data;
     expect(members.map((m: { email: string; role: string }) => [m.email, m.role])).toEqual(expect.arrayContaining([['ann@example.com', 'owner'], ['cara@example.com', 'member']]));
 
@@ -187,7 +189,7 @@ describe.each(BACKENDS)('Console auth (%s)', (backend) => {
     expect((await cara.request('GET', '/v1/me', undefined, asMember)).json.tenant).toMatchObject({ id: annTenant, role: 'member' });
 
     // A member may work with resources and mint their own keys, but not add members or revoke others' keys.
-    expectError(await cara.request('POST', '/v1/tenant/members', { email: 'bob@example.com' }, asMember), 403, 'permission_error', /owner/);
+    expectError(await cara.request('POST', '/v1/tenant/invitations', { email: 'bob@example.com' }, asMember), 403, 'permission_error', /owner/);
     expectError(await cara.request('DELETE', `/v1/api_keys/${annKey.id}`, undefined, asMember), 403, 'permission_error');
     const caraKey = await cara.request('POST', '/v1/api_keys', { name: 'cara-in-ann' }, asMember);
     expect(caraKey.status).toBe(200);

@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import Anthropic from '@anthropic-ai/sdk';
 import { describe, it, expect, afterAll, beforeAll } from 'vitest';
 import { createApiKey } from '../../src/auth/api-keys.ts';
+import { createInvitation } from '../../src/auth/invitations.ts';
 import { BACKENDS } from '../support/backends.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 import { startFakeModel, text, type FakeModel } from '../support/fake-model/index.ts';
@@ -98,6 +99,7 @@ const KNOWN_ROUTES = [
   'GET /v1/sessions/{session_id}', 'POST /v1/sessions/{session_id}', 'POST /v1/sessions/{session_id}/archive', 'DELETE /v1/sessions/{session_id}',
   'GET /v1/sessions/{session_id}/events', 'POST /v1/sessions/{session_id}/events', 'GET /v1/sessions/{session_id}/events/stream', 'POST /v1/sessions/{session_id}/_test_emit',
   'GET /v1/agents', 'GET /v1/environments', 'GET /v1/sessions',
+  'DELETE /v1/tenant/invitations/{invitation_id}', 'POST /v1/tenant/invitations/{invitation_id}/accept', 'GET /v1/tenant/invitations',
   'GET /v1/model_cards/{model_card_id}', 'POST /v1/model_cards/{model_card_id}', 'DELETE /v1/model_cards/{model_card_id}', 'GET /v1/model_cards',
   'GET /v1/vaults/{vault_id}', 'POST /v1/vaults/{vault_id}', 'POST /v1/vaults/{vault_id}/archive', 'DELETE /v1/vaults/{vault_id}', 'GET /v1/vaults',
   'POST /v1/vaults/{vault_id}/credentials', 'GET /v1/vaults/{vault_id}/credentials', 'GET /v1/vaults/{vault_id}/credentials/{credential_id}',
@@ -296,7 +298,8 @@ describe.each(BACKENDS)('cross-tenant matrix (%s)', (backend) => {
     const archivedSession = await asA({ method: 'POST', path: '/v1/sessions', body: { agent: resA.agent_id, environment_id: resA.environment_id } });
     await asA({ method: 'POST', path: `/v1/sessions/${archivedSession.id}/archive` });
     archivedA = { agent_id: archivedAgent.id, environment_id: archivedEnv.id, session_id: archivedSession.id };
-    idsA = { model_card_id: resA.model_card_id, agent_id: resA.agent_id, environment_id: resA.environment_id, session_id: resA.session_id, api_key_id: a.keyId, vault_id: resA.vault_id, credential_id: resA.credential_id,
+    const invitation = await createInvitation(t.server.services.store, { tenantId: a.id, email: 'invitee-of-a@example.com', role: 'member', memberEmails: [] });
+    idsA = { model_card_id: resA.model_card_id, agent_id: resA.agent_id, environment_id: resA.environment_id, session_id: resA.session_id, api_key_id: a.keyId, invitation_id: invitation.id, vault_id: resA.vault_id, credential_id: resA.credential_id,
       memory_store_id: resA.memory_store_id, memory_id: resA.memory_id, memory_version_id: resA.memory_version_id };
     secretsA = [...Object.values(idsA), ...Object.values(archivedA), ...resA.event_ids, ...resA.names, a.id, a.keyPrefix];
     before = await snapshotA();
@@ -411,6 +414,7 @@ describe.each(BACKENDS)('cross-tenant matrix (%s)', (backend) => {
     const events = after.get(`/v1/sessions/${resA.session_id}/events?include_extensions=true&limit=1000`) as { data: { id: string }[] };
     expect(events.data.map((e) => e.id)).toEqual(resA.event_ids);
     expect(fake.requests, "another tenant's user.message made tenant A's session call the model").toHaveLength(0);
+    expect((await t.server.services.store.invitations.findById(idsA.invitation_id!))?.status, "tenant A's invitation was answered or revoked by another tenant").toBe('pending');
   });
 
   it("positive control: the owner's own calls of the same matrix succeed", async () => {

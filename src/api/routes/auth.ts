@@ -1,17 +1,18 @@
 /**
  * Who may call: GET /auth-info (sign-in methods for the Console), better-auth at /api/auth/*,
- * and /v1/me, /v1/api_keys, /v1/tenant/members.
+ * and /v1/me, /v1/api_keys, /v1/tenant/members (invitations: invitations.ts).
  */
-import type { Context } from 'hono';
 import type { IncomingMessage } from 'node:http';
-import type { App, AppEnv } from '../context.ts';
+import type { App } from '../context.ts';
 import { route } from '../route.ts';
 import { parseBody } from '../validation.ts';
-import { apiKeyCreateSchema, apiKeyCreatedSchema, apiKeySchema, authInfoSchema, meSchema, memberAddSchema, memberSchema } from '../schemas/auth.ts';
+import { apiKeyCreateSchema, apiKeyCreatedSchema, apiKeySchema, authInfoSchema, meSchema, memberSchema } from '../schemas/auth.ts';
 import { createApiKey, findLiveApiKeyById, listApiKeys, revokeApiKey, toWireApiKey } from '../../auth/api-keys.ts';
 import { CLIENT_IP_HEADER, type ConsoleAuth } from '../../auth/console-auth.ts';
 import type { Principal } from '../../auth/principal.ts';
-import { ConflictError, NotFoundError, PermissionError } from '../../errors.ts';
+import { NotFoundError, PermissionError } from '../../errors.ts';
+import { requirePerson } from '../principal-checks.ts';
+import { mountInvitationRoutes } from './invitations.ts';
 import { toIso } from '../../lib/time.ts';
 import type { Store } from '../../store/store.ts';
 import { z } from '@hono/zod-openapi';
@@ -36,19 +37,6 @@ export function mountPublicAuthRoutes(app: App, deps: AuthRouteDeps): void {
 
 function via(p: Principal): 'api_key' | 'session' | 'auth_disabled' {
   return p.apiKeyId ? 'api_key' : p.userId ? 'session' : 'auth_disabled';
-}
-
-/** Managing keys and members is done by a person: a Console session (or the single user of AUTH_DISABLED). */
-function requirePerson(c: Context<AppEnv>, action: string): Principal {
-  const p = c.get('principal');
-  if (p.apiKeyId) throw new PermissionError(`${action} requires a signed-in Console user, not an API key (on the server itself: npm run oma -- api-keys create)`);
-  return p;
-}
-
-function requireOwner(c: Context<AppEnv>, action: string): Principal {
-  const p = requirePerson(c, action);
-  if (p.role !== 'owner') throw new PermissionError(`${action} requires the owner role in this tenant; you are a member`);
-  return p;
 }
 
 export function mountAuthRoutes(app: App, deps: AuthRouteDeps): void {
@@ -85,7 +73,8 @@ export function mountAuthRoutes(app: App, deps: AuthRouteDeps): void {
     const id = c.req.param('api_key_id')!;
     const row = await findLiveApiKeyById(store, p.tenantId, id);
     if (!row) throw new NotFoundError(`no API key with id ${id}`);
-    if (p.userId && p.role !== 'owner' && row.created_by !== p.userId) {
+    // A member's key acts as that member (issue #24, finding 4): it revokes only keys the member made.
+    if (p.role !== 'owner' && row.created_by !== (p.userId ?? p.keyCreatedBy)) {
       throw new PermissionError('a member can revoke only the API keys they created; ask an owner of this tenant');
     }
     if (!(await revokeApiKey(store, p.tenantId, id))) throw new NotFoundError(`no API key with id ${id}`);
@@ -99,14 +88,5 @@ export function mountAuthRoutes(app: App, deps: AuthRouteDeps): void {
       data: rows.map((r) => ({ type: 'member' as const, user_id: r.user_id, email: users.get(r.user_id)?.email ?? null, name: users.get(r.user_id)?.name ?? null, role: r.role === 'owner' ? ('owner' as const) : ('member' as const), created_at: toIso(r.created_at) })),
     });
   });
-  route(app, { method: 'post', path: '/v1/tenant/members', summary: 'Add an existing user to the tenant (owners only)', tag: 'Auth', body: memberAddSchema, response: memberSchema }, async (c) => {
-    const p = requireOwner(c, 'adding a member');
-    const body = await parseBody(c, memberAddSchema);
-    const user = await consoleAuth.findUserByEmail(body.email);
-    if (!user) throw new NotFoundError(`no user has signed up with email ${body.email}; they must sign up first`);
-    if (await store.tenants.findMembership(p.tenantId, user.id)) throw new ConflictError(`${body.email} is already a member of this tenant`);
-    const now = Date.now();
-    await store.tenants.addMember({ tenant_id: p.tenantId, user_id: user.id, role: body.role, created_at: now });
-    return c.json({ type: 'member' as const, user_id: user.id, email: user.email, name: user.name, role: body.role, created_at: toIso(now) });
-  });
+  mountInvitationRoutes(app, { store, consoleAuth });
 }

@@ -36,6 +36,27 @@ export const memberSchema = z
 
 export const memberAddSchema = z.strictObject({ email: z.string().trim().email(), role: roleSchema.default('member') });
 
+export const invitationCreateSchema = memberAddSchema.openapi('InvitationCreate');
+
+export const invitationSchema = z
+  .object({
+    type: z.literal('invitation'),
+    id: z.string(),
+    tenant_id: z.string(),
+    tenant_name: z.string(),
+    email: z.string(),
+    role: roleSchema,
+    status: z.enum(['pending', 'accepted', 'declined', 'revoked', 'expired']),
+    created_at: z.string(),
+    expires_at: z.string(),
+    responded_at: z.string().nullable(),
+  })
+  .openapi('Invitation');
+
+export const invitationListQuery = z.object({
+  direction: z.enum(['received', 'sent']).optional().openapi({ description: 'received (default): pending invitations addressed to you; sent: every invitation of this tenant (owners)' }),
+});
+
 export const authInfoSchema = z
   .object({
     auth_disabled: z.boolean(),
