@@ -1,8 +1,9 @@
 /**
- * Request parsing with the wire schemas. Bodies are JSON: sent as application/json (or `+json`), with
- * no content type, or as curl -d's form content type when no browser sent it (no Origin header);
- * text/plain and multipart bodies, which a cross-site form can send, are refused (415). Every failure
- * becomes an InvalidRequestError that names the field that failed.
+ * Request parsing with the wire schemas. Bodies are JSON. A request from a browser (it carries an
+ * Origin header) must say so with application/json (or `+json`): the content types a cross-site page
+ * can send without a CORS preflight (text/plain, forms, multipart) are refused (415). Without an Origin
+ * (curl -d's form type, fetch's text/plain default) the body is read as JSON whatever its type. Every
+ * failure becomes an InvalidRequestError that names the field that failed.
  */
 import type { Context } from 'hono';
 import type { z } from '@hono/zod-openapi';
@@ -19,13 +20,12 @@ export function zodMessage(error: z.ZodError): string {
   return `${path}: ${message}`;
 }
 
-/** Throws UnsupportedMediaTypeError unless the body's content type may carry JSON (see the header). */
+/** Throws UnsupportedMediaTypeError for a browser request whose body is not declared JSON (see the header). */
 function checkContentType(c: Context): void {
+  if (c.req.header('origin') === undefined) return;
   const type = c.req.header('content-type')?.split(';')[0]!.trim().toLowerCase();
   if (type === undefined || type === '' || type === 'application/json' || /^application\/[\w.+-]+\+json$/.test(type)) return;
-  // curl -d sends this type; a browser form would too, but a browser always adds an Origin header.
-  if (type === 'application/x-www-form-urlencoded' && c.req.header('origin') === undefined) return;
-  throw new UnsupportedMediaTypeError(`request body must be JSON sent as content-type: application/json, not ${type}`);
+  throw new UnsupportedMediaTypeError(`a request from a browser page must send its JSON body as content-type: application/json, not ${type}`);
 }
 
 /** Reads the body (bounded by the body-limit middleware) and validates it; empty body = {}. */

@@ -69,20 +69,23 @@ describe('Host and Origin checks with AUTH_DISABLED=1', () => {
     expect((await withHost(t.baseURL, { method: 'GET', path: '/health', host: 'evilcorp.example' })).status).toBe(421);
   });
 
-  it('refuses a cross-site text/plain POST: foreign Origin 403, and text/plain 415 even without one', async () => {
+  it('refuses a cross-site text/plain POST: foreign Origin 403; a browser body not declared JSON 415', async () => {
     const body = JSON.stringify({ name: 'csrf', model: MODEL });
     const crossSite = await raw(t.baseURL, 'POST', '/v1/agents', { body, headers: { 'content-type': 'text/plain;charset=UTF-8', origin: 'http://attacker.example' } });
     expectError(crossSite, 403, 'permission_error', /Origin http:\/\/attacker\.example/);
-    expectError(await raw(t.baseURL, 'POST', '/v1/agents', { body, headers: { 'content-type': 'text/plain' } }), 415, 'invalid_request_error', /application\/json/);
-    expectError(await raw(t.baseURL, 'POST', '/v1/agents', { body, headers: { 'content-type': 'multipart/form-data; boundary=x' } }), 415, 'invalid_request_error');
-    // A form post from a browser carries an Origin; even a same-origin one is not JSON.
-    expectError(await raw(t.baseURL, 'POST', '/v1/agents', { body, headers: { 'content-type': 'application/x-www-form-urlencoded', origin: t.baseURL } }), 415, 'invalid_request_error');
+    // Even from this server's own origin, the preflight-free content types are refused.
+    for (const type of ['text/plain;charset=UTF-8', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x']) {
+      expectError(await raw(t.baseURL, 'POST', '/v1/agents', { body, headers: { 'content-type': type, origin: t.baseURL } }), 415, 'invalid_request_error', /application\/json/);
+    }
     expectError(await raw(t.baseURL, 'POST', '/v1/agents', { body, headers: { origin: 'null' } }), 403, 'permission_error');
     expectError(await raw(t.baseURL, 'DELETE', '/v1/agents/agent_x', { headers: { origin: `http://localhost:${port}` } }), 403, 'permission_error');
     expect(await agentCount(t)).toBe(0);
   });
 
   it("keeps curl -d, the SDK and same-origin browser requests working", async () => {
+    // fetch() with a string body and no headers sends text/plain and no Origin.
+    const plainFetch = await fetch(`${t.baseURL}/v1/agents`, { method: 'POST', body: JSON.stringify({ name: 'fetch', model: MODEL }) });
+    expect(plainFetch.status).toBe(200);
     // The seed's demo: curl -d sends application/x-www-form-urlencoded and no Origin.
     const curl = await raw(t.baseURL, 'POST', '/v1/agents', { body: JSON.stringify({ name: 'curl', model: MODEL }), headers: { 'content-type': 'application/x-www-form-urlencoded' } });
     expect(curl.status, curl.text).toBe(200);
@@ -96,7 +99,7 @@ describe('Host and Origin checks with AUTH_DISABLED=1', () => {
     expect(viaProxy.status, viaProxy.text).toBe(200);
     // Reads carry no risk a foreign Origin could use: a browser keeps the response from the page.
     expect((await raw(t.baseURL, 'GET', '/v1/agents', { headers: { origin: 'http://attacker.example' } })).status).toBe(200);
-    expect(await agentCount(t)).toBe(4);
+    expect(await agentCount(t)).toBe(5);
   });
 });
 
