@@ -1,6 +1,6 @@
 /**
  * Wires the harness to its ports for a server: sandbox provider (checked at boot), built-in tools,
- * the model client (createModelClient), and the session lifecycle hooks the services call.
+ * the model router (model cards, else the server's key), and the session lifecycle hooks the services call.
  */
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.ts';
@@ -10,7 +10,7 @@ import type { Services } from '../services.ts';
 import type { SessionLifecycle } from '../sessions/session-service.ts';
 import { createSandboxProvider } from '../sandbox/registry.ts';
 import { createBuiltinTools } from '../tools/registry.ts';
-import { createModelClient } from './model/model-client-factory.ts';
+import { ModelRouter } from './model/model-router.ts';
 import { Harness } from './harness.ts';
 import type { ModelClient } from './model/model-client.ts';
 
@@ -35,7 +35,6 @@ export async function createRuntime(options: { config: Config; store: Store; hub
   const checkWarnings = await provider.check();
   for (const w of [...warnings, ...checkWarnings]) logger.warn(w);
   const tools = createBuiltinTools({});
-  const model = options.model ?? createModelClient({ provider: 'anthropic', apiKey: config.model.apiKey, baseURL: config.model.baseURL, idleTimeoutMs: 5 * 60_000 });
   let harness: Harness | undefined;
   const pending: string[] = [];
   const lifecycle: SessionLifecycle = {
@@ -47,6 +46,12 @@ export async function createRuntime(options: { config: Config; store: Store; hub
     lifecycle,
     sandboxName: provider.name,
     attach(services) {
+      // Per request: the tenant's model card for the model id, else its default card, else the server's key.
+      const model = options.model ?? new ModelRouter({
+        findCard: (tenantId, modelId) => services.modelCards.findServing(tenantId, modelId),
+        fallback: { apiKey: config.model.apiKey, baseURL: config.model.baseURL },
+        tuning: { idleTimeoutMs: 5 * 60_000, onNote: (note, cardId) => logger.debug({ cardId }, note) },
+      });
       harness = new Harness({
         store,
         log: services.log,
