@@ -10,6 +10,9 @@ const budgets = {
   'max-params': ['error', 4],
 };
 
+const ANTHROPIC_SDK_ONLY_IN_ADAPTER = { group: ['@anthropic-ai/sdk', '@anthropic-ai/sdk/*'], message: 'Only src/harness/model/anthropic-*.ts may import the Anthropic SDK; use the ModelClient port (model-client.ts).' };
+const OPENAI_SDK_ONLY_IN_ADAPTER = { group: ['openai', 'openai/*'], message: 'Only src/harness/model/openai-*.ts may import the OpenAI SDK; use the ModelClient port (model-client.ts).' };
+
 export default tseslint.config(
   // test/fixtures/lint holds code that breaks the rules on purpose; test/integration/lint-rules.test.ts lints it.
   { ignores: ['node_modules/**', 'data/**', 'dist/**', 'coverage/**', 'test/fixtures/lint/**'] },
@@ -34,12 +37,18 @@ export default tseslint.config(
     rules: { 'max-lines': ['warn', { max: 300, skipBlankLines: true, skipComments: true }] },
   },
   {
-    // The model port speaks our own types; only the Anthropic adapter files know the SDK.
+    // The model port speaks our own types; only each provider's adapter files know its SDK.
     files: ['src/**/*.ts'],
-    ignores: ['src/harness/model/anthropic-*.ts', 'src/harness/model/prompt-cache*.ts'],
-    rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['@anthropic-ai/sdk', '@anthropic-ai/sdk/*'], message: 'Only src/harness/model/anthropic-*.ts may import the Anthropic SDK; use the ModelClient port (model-client.ts).' }] }],
-    },
+    ignores: ['src/harness/model/anthropic-*.ts', 'src/harness/model/prompt-cache*.ts', 'src/harness/model/openai-*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [ANTHROPIC_SDK_ONLY_IN_ADAPTER, OPENAI_SDK_ONLY_IN_ADAPTER] }] },
+  },
+  {
+    files: ['src/harness/model/anthropic-*.ts', 'src/harness/model/prompt-cache*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [OPENAI_SDK_ONLY_IN_ADAPTER] }] },
+  },
+  {
+    files: ['src/harness/model/openai-*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [ANTHROPIC_SDK_ONLY_IN_ADAPTER] }] },
   },
   {
     files: ['test/**/*.ts', 'src/**/*.test.ts', 'bench/**/*.ts', 'scripts/**/*.ts'],

@@ -29,4 +29,13 @@ describe('lint boundaries', () => {
     expect(await ruleIdsForText(code, 'src/harness/model-step-fixture.ts')).toContain('no-restricted-imports');
     expect(await ruleIdsForText(code, 'src/harness/model/anthropic-fixture.ts')).not.toContain('no-restricted-imports');
   }, 60_000);
+
+  it('rejects the OpenAI SDK outside the OpenAI adapter, and each SDK in the other adapter', async () => {
+    const openai = "import type OpenAI from 'openai';\nexport type Chunk = OpenAI.Chat.ChatCompletionChunk;\n";
+    const anthropic = "import type Anthropic from '@anthropic-ai/sdk';\nexport type Message = Anthropic.Message;\n";
+    expect(await ruleIdsForText(openai, 'src/harness/model-step-fixture.ts')).toContain('no-restricted-imports');
+    expect(await ruleIdsForText(openai, 'src/harness/model/anthropic-fixture.ts')).toContain('no-restricted-imports');
+    expect(await ruleIdsForText(openai, 'src/harness/model/openai-fixture.ts')).not.toContain('no-restricted-imports');
+    expect(await ruleIdsForText(anthropic, 'src/harness/model/openai-fixture.ts')).toContain('no-restricted-imports');
+  }, 60_000);
 });
