@@ -20,6 +20,7 @@ import { mountMemoryStoreRoutes } from './api/routes/memory-stores.ts';
 import { mountMemoryRoutes } from './api/routes/memories.ts';
 import { mountMemoryVersionRoutes } from './api/routes/memory-versions.ts';
 import { mountAuthRoutes, mountPublicAuthRoutes } from './api/routes/auth.ts';
+import { mountConsoleRoutes } from './api/routes/console.ts';
 import type { ConsoleAuth } from './auth/console-auth.ts';
 import type { Services } from './services.ts';
 import { VERSION } from './version.ts';
@@ -34,6 +35,8 @@ export interface AppOptions {
   security: Config['security'];
   consoleAuth: ConsoleAuth;
   backends: () => Record<string, string>;
+  /** The built Console, served after every API route (SPA fallback); unset: no Console. */
+  consoleDir?: string;
   /** Mounts extra routes before /v1 auth (auth endpoints, Console). */
   mountExtra?: (app: OpenAPIHono<AppEnv>) => void;
 }
@@ -62,5 +65,6 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
   mountModelCardRoutes(app, services);
   mountVaultRoutes(app, services);
   mountSessionEventRoutes(app, { events: services.sessionEvents, testEmit: options.testEmit, maxEventBytes: options.security.maxEventBytes, sse: { log: services.log, sessions: services.sessions, logger } });
+  if (options.consoleDir) mountConsoleRoutes(app, { dir: options.consoleDir });
   return app;
 }

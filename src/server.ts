@@ -70,6 +70,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       auth: { disabled: config.auth.disabled, publicUrl: config.auth.publicUrl },
       security: config.security,
       consoleAuth,
+      consoleDir: config.consoleDir,
       backends: () => ({ db: store.description, agents: store.dialect.kind, events: store.dialect.kind, sandbox: runtime.sandboxName, memory_blobs: services.memoryBlobs.description, hub: relay ? 'postgres-notify' : 'in-process' }),
     });
     httpServer = await new Promise<ServerType>((resolve, reject) => {

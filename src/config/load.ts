@@ -6,6 +6,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { envSchema, type Config, type Env } from './schema.ts';
 import net from 'node:net';
 
@@ -49,6 +50,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sandbox: { provider: e.SANDBOX_PROVIDER, workdir: resolve(e.SANDBOX_WORKDIR ?? join(dataDir, 'sandboxes')) },
     memoryBlobDir: resolve(e.MEMORY_BLOB_DIR ?? join(dataDir, 'memory-blobs')),
     memoryS3: memoryS3Config(e),
+    consoleDir: e.CONSOLE_DIR ? resolve(e.CONSOLE_DIR) : fileURLToPath(new URL('../../console/dist', import.meta.url)),
     secrets: {
       betterAuthSecret: secret('BETTER_AUTH_SECRET', e.BETTER_AUTH_SECRET, () => randomBytes(32).toString('hex')),
       platformRootSecret: secret('PLATFORM_ROOT_SECRET', e.PLATFORM_ROOT_SECRET, () => randomBytes(32).toString('base64')),

@@ -31,6 +31,7 @@ export const envSchema = z.object({
   MEMORY_S3_SECRET_KEY: z.string().min(1).optional(),
   MEMORY_S3_REGION: z.string().min(1).default('us-east-1'),
   MEMORY_S3_FORCE_PATH_STYLE: flag,
+  CONSOLE_DIR: z.string().min(1).optional(),
   BETTER_AUTH_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   PLATFORM_ROOT_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   ANTHROPIC_API_KEY: z.string().min(1).optional(),
@@ -84,6 +85,8 @@ export interface Config {
     /** The file PLATFORM_ROOT_SECRET was read from (DATA_DIR/.platform-root-secret); unset when the environment set it. */
     platformRootSecretFile?: string;
   };
+  /** The built Console (index.html + assets/), served on the same port; absent: a hint page instead. */
+  consoleDir: string;
   /** Names of the secrets that were generated on this boot (for the warning). */
   generatedSecrets: string[];
   model: { apiKey?: string; baseURL?: string; maxRetries: number; retryBaseMs: number };
