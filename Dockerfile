@@ -11,6 +11,16 @@ RUN apt-get update \
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund
 
+# The Console (console/, its own package): built into static files the server serves on its port.
+FROM node:22-bookworm-slim AS console
+WORKDIR /console
+COPY console/package.json console/package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY console/index.html console/vite.config.ts console/tsconfig.json ./
+COPY console/src ./src
+COPY console/public ./public
+RUN npm run build
+
 FROM node:22-bookworm-slim
 # bash runs the agent's tools; bubblewrap + slirp4netns + iproute2 serve SANDBOX_PROVIDER=bwrap;
 # tini forwards SIGTERM so the server's graceful shutdown runs on `docker stop`.
@@ -25,6 +35,7 @@ ENV NODE_ENV=production \
 COPY --from=deps /app/node_modules ./node_modules
 COPY package.json package-lock.json tsconfig.json ./
 COPY src ./src
+COPY --from=console /console/dist ./console/dist
 VOLUME ["/data"]
 EXPOSE 8787
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \

@@ -15,7 +15,7 @@ const OPENAI_SDK_ONLY_IN_ADAPTER = { group: ['openai', 'openai/*'], message: 'On
 
 export default tseslint.config(
   // test/fixtures/lint holds code that breaks the rules on purpose; test/integration/lint-rules.test.ts lints it.
-  { ignores: ['node_modules/**', 'data/**', 'dist/**', 'coverage/**', 'test/fixtures/lint/**'] },
+  { ignores: ['node_modules/**', 'data/**', 'dist/**', 'coverage/**', 'test/fixtures/lint/**', 'console/node_modules/**', 'console/dist/**', 'test-artifacts/**'] },
   ...tseslint.configs.recommended,
   {
     files: ['**/*.ts'],
@@ -30,6 +30,20 @@ export default tseslint.config(
       'prefer-const': ['error', { ignoreReadBeforeAssign: true }],
       '@typescript-eslint/no-explicit-any': 'off',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    // The Console: same budgets; it reaches the server only over HTTP, never through src/.
+    files: ['console/src/**/*.{ts,tsx}'],
+    plugins: { 'import-x': importX },
+    languageOptions: { parserOptions: { ecmaFeatures: { jsx: true } } },
+    settings: { 'import-x/extensions': ['.ts', '.tsx', '.js'], 'import-x/resolver-next': [createNodeResolver({ extensions: ['.ts', '.tsx', '.js'] })] },
+    rules: {
+      ...budgets,
+      'max-lines': ['warn', { max: 300, skipBlankLines: true, skipComments: true }],
+      'import-x/no-cycle': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      'no-restricted-imports': ['error', { patterns: [{ group: ['**/src/*', '../../../src/**'], message: 'the Console talks to the server over HTTP only; it never imports server code' }] }],
     },
   },
   {

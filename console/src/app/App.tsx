@@ -1,0 +1,53 @@
+/** Routes: the sign-in gate, then the pages inside the shell. */
+import { Navigate, Route, Routes } from 'react-router';
+import { useAuthInfo, useMe } from '../api/auth.ts';
+import { ErrorNote } from '../components/ErrorNote.tsx';
+import { SignInPage } from '../routes/auth/SignInPage.tsx';
+import { AgentsPage } from '../routes/agents/AgentsPage.tsx';
+import { AgentPage } from '../routes/agents/AgentPage.tsx';
+import { NewAgentPage, EditAgentPage } from '../routes/agents/AgentEditPages.tsx';
+import { SessionsPage } from '../routes/sessions/SessionsPage.tsx';
+import { SessionPage } from '../routes/sessions/SessionPage.tsx';
+import { EnvironmentsPage } from '../routes/environments/EnvironmentsPage.tsx';
+import { ApiKeysPage } from '../routes/api-keys/ApiKeysPage.tsx';
+import { MembersPage } from '../routes/members/MembersPage.tsx';
+import { VaultsPage } from '../routes/features/VaultsPage.tsx';
+import { MemoryPage } from '../routes/features/MemoryPage.tsx';
+import { Layout } from './Layout.tsx';
+
+export function App() {
+  const info = useAuthInfo();
+  const me = useMe();
+  if (info.error) return <main className="auth-page"><ErrorNote error={info.error} /></main>;
+  if (info.isPending || me.isPending) return <p className="loading-screen">Loading…</p>;
+  if (me.error) return <main className="auth-page"><ErrorNote error={me.error} /></main>;
+  if (!me.data) return <SignInPage />;
+  return (
+    <Routes>
+      <Route element={<Layout me={me.data} />}>
+        <Route index element={<Navigate to="/sessions" replace />} />
+        <Route path="agents" element={<AgentsPage />} />
+        <Route path="agents/new" element={<NewAgentPage />} />
+        <Route path="agents/:agentId" element={<AgentPage />} />
+        <Route path="agents/:agentId/edit" element={<EditAgentPage />} />
+        <Route path="sessions" element={<SessionsPage />} />
+        <Route path="sessions/:sessionId" element={<SessionPage />} />
+        <Route path="environments" element={<EnvironmentsPage />} />
+        <Route path="vaults" element={<VaultsPage />} />
+        <Route path="memory" element={<MemoryPage />} />
+        <Route path="api-keys" element={<ApiKeysPage />} />
+        <Route path="members" element={<MembersPage />} />
+        <Route path="*" element={<NotFound />} />
+      </Route>
+    </Routes>
+  );
+}
+
+function NotFound() {
+  return (
+    <section className="page">
+      <h1>Page not found</h1>
+      <p>There is nothing at this address. Pick a page from the navigation.</p>
+    </section>
+  );
+}

@@ -1,0 +1,61 @@
+/** The shell: brand, navigation, the signed-in user and Sign out, then the page. */
+import { NavLink, Outlet, useNavigate } from 'react-router';
+import { useQueryClient } from '@tanstack/react-query';
+import { signOut } from '../api/auth.ts';
+import type { Me } from '../api/types.ts';
+
+const NAV = [
+  { to: '/agents', label: 'Agents' },
+  { to: '/sessions', label: 'Sessions' },
+  { to: '/environments', label: 'Environments' },
+  { to: '/vaults', label: 'Vaults' },
+  { to: '/memory', label: 'Memory' },
+  { to: '/api-keys', label: 'API keys' },
+  { to: '/members', label: 'Members' },
+];
+
+export function Layout({ me }: { me: Me }) {
+  const queryClient = useQueryClient();
+  const navigate = useNavigate();
+  async function onSignOut() {
+    await signOut();
+    // Signed out: nothing of this user's data stays in memory; the gate shows the sign-in page.
+    queryClient.removeQueries({ predicate: (q) => q.queryKey[0] !== 'me' && q.queryKey[0] !== 'auth-info' });
+    queryClient.setQueryData(['me'], null);
+    navigate('/');
+  }
+  return (
+    <div className="shell">
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
+      <header className="topbar">
+        <div className="brand">
+          <span className="brand-mark" aria-hidden="true" /> <span>open managed agents</span>
+        </div>
+        <div className="account">
+          <span className="tenant" title={me.tenant.id}>
+            {me.user ? me.user.email : me.tenant.name}
+          </span>
+          {me.via === 'session' ? (
+            <button type="button" onClick={() => void onSignOut()}>
+              Sign out
+            </button>
+          ) : null}
+        </div>
+      </header>
+      <nav className="mainnav" aria-label="Main">
+        <ul>
+          {NAV.map((n) => (
+            <li key={n.to}>
+              <NavLink to={n.to}>{n.label}</NavLink>
+            </li>
+          ))}
+        </ul>
+      </nav>
+      <main id="main" className="content">
+        <Outlet />
+      </main>
+    </div>
+  );
+}

@@ -1,0 +1,88 @@
+/** The live session view: status, interrupt, usage, the timeline over SSE, and the composer. */
+import { useEffect, useMemo, useRef, useState } from 'react';
+import { Link, useParams } from 'react-router';
+import { useSession } from '../../api/resources.ts';
+import { ErrorNote } from '../../components/ErrorNote.tsx';
+import { EmptyState } from '../../components/EmptyState.tsx';
+import { StatusBadge } from './StatusBadge.tsx';
+import { Composer } from './Composer.tsx';
+import { Timeline } from './Timeline.tsx';
+import { UsagePanel } from './UsagePanel.tsx';
+import { sendInterrupt } from './send-events.ts';
+import { buildView } from './timeline.ts';
+import { useSessionStream } from './use-session-stream.ts';
+
+const CONNECTION_LABEL = { connecting: 'Connecting…', live: 'Live', reconnecting: 'Reconnecting…', closed: 'Disconnected' } as const;
+
+export function SessionPage() {
+  const { sessionId = '' } = useParams();
+  const session = useSession(sessionId);
+  const live = useSessionStream(sessionId);
+  const view = useMemo(() => buildView(live.events), [live.events]);
+  const [error, setError] = useState<unknown>(null);
+  const bottom = useRef<HTMLDivElement>(null);
+  const status = view.status ?? session.data?.status;
+  const busy = status === 'running' || status === 'rescheduling';
+
+  // Follow the newest entry, as a chat does.
+  const count = view.items.length + live.previews.length + live.previews.reduce((n, p) => n + p.text.length, 0);
+  useEffect(() => {
+    bottom.current?.scrollIntoView?.({ block: 'end' });
+  }, [count]);
+
+  async function interrupt() {
+    setError(null);
+    try {
+      await sendInterrupt(sessionId);
+    } catch (err) {
+      setError(err);
+    }
+  }
+
+  if (session.error) return <ErrorNote error={session.error} />;
+  const s = session.data;
+  const agentName = s?.agent?.name ?? 'agent';
+  return (
+    <section className="page session-page">
+      <div className="page-head">
+        <div>
+          <p className="crumbs">
+            <Link to="/sessions">Sessions</Link> /
+          </p>
+          <h1>{s?.title || `Session with ${agentName}`}</h1>
+          <p className="muted mono">
+            {sessionId}
+            {s?.agent?.id ? (
+              <>
+                {' · '}
+                <Link to={`/agents/${s.agent.id}`}>{agentName}</Link> v{s.agent.version}
+              </>
+            ) : null}
+          </p>
+        </div>
+        <div className="actions">
+          {status ? <StatusBadge status={status} /> : null}
+          <span className={`conn conn-${live.connection}`} role="status">
+            {CONNECTION_LABEL[live.connection]}
+          </span>
+          {busy ? (
+            <button type="button" className="danger-outline" onClick={() => void interrupt()}>
+              Interrupt
+            </button>
+          ) : null}
+        </div>
+      </div>
+      {live.detail && live.connection === 'closed' ? <p className="error-note" role="alert">{live.detail}</p> : null}
+      <ErrorNote error={error} />
+      <UsagePanel requests={view.requests} />
+      {view.items.length === 0 && live.previews.length === 0 && live.connection === 'live' ? (
+        <EmptyState title="Nothing here yet">
+          <p>Send the agent a message below, for example “Run uname -a”. Its replies, tool calls and results appear here as they happen.</p>
+        </EmptyState>
+      ) : null}
+      <Timeline sessionId={sessionId} items={view.items} previews={live.previews} />
+      <div ref={bottom} />
+      <Composer sessionId={sessionId} disabled={status === 'terminated'} />
+    </section>
+  );
+}

@@ -1,0 +1,60 @@
+/** Tokens per model request and in total. */
+import { formatTokens } from '../../lib/format.ts';
+import type { ModelRequest } from './timeline.ts';
+
+export function UsagePanel({ requests }: { requests: ModelRequest[] }) {
+  const total = requests.reduce(
+    (t, r) => ({
+      input: t.input + (r.usage.input_tokens ?? 0),
+      output: t.output + (r.usage.output_tokens ?? 0),
+      cacheRead: t.cacheRead + (r.usage.cache_read_input_tokens ?? 0),
+      cacheWrite: t.cacheWrite + (r.usage.cache_creation_input_tokens ?? 0),
+    }),
+    { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 },
+  );
+  return (
+    <details className="usage panel">
+      <summary>
+        Usage: {formatTokens(total.input)} in · {formatTokens(total.output)} out · {requests.length} model request{requests.length === 1 ? '' : 's'}
+      </summary>
+      {requests.length === 0 ? (
+        <p className="hint">No model requests yet.</p>
+      ) : (
+        <div className="table-wrap">
+          <table>
+            <caption className="visually-hidden">Tokens per model request</caption>
+            <thead>
+              <tr>
+                <th scope="col">#</th>
+                <th scope="col">Input</th>
+                <th scope="col">Output</th>
+                <th scope="col">Cache read</th>
+                <th scope="col">Cache write</th>
+              </tr>
+            </thead>
+            <tbody>
+              {requests.map((r, i) => (
+                <tr key={r.id} className={r.isError ? 'is-error' : undefined}>
+                  <td>{i + 1}{r.isError ? ' (failed)' : ''}</td>
+                  <td>{formatTokens(r.usage.input_tokens)}</td>
+                  <td>{formatTokens(r.usage.output_tokens)}</td>
+                  <td>{formatTokens(r.usage.cache_read_input_tokens)}</td>
+                  <td>{formatTokens(r.usage.cache_creation_input_tokens)}</td>
+                </tr>
+              ))}
+            </tbody>
+            <tfoot>
+              <tr>
+                <th scope="row">Total</th>
+                <td>{formatTokens(total.input)}</td>
+                <td>{formatTokens(total.output)}</td>
+                <td>{formatTokens(total.cacheRead)}</td>
+                <td>{formatTokens(total.cacheWrite)}</td>
+              </tr>
+            </tfoot>
+          </table>
+        </div>
+      )}
+    </details>
+  );
+}
