@@ -17,6 +17,7 @@ import { mountModelCardRoutes } from './api/routes/model-cards.ts';
 import { mountVaultRoutes } from './api/routes/vaults.ts';
 import { mountHealthRoute } from './api/routes/health.ts';
 import { mountMemoryStoreRoutes } from './api/routes/memory-stores.ts';
+import { mountSessionResourceRoutes } from './api/routes/session-resources.ts';
 import { mountMemoryRoutes } from './api/routes/memories.ts';
 import { mountMemoryVersionRoutes } from './api/routes/memory-versions.ts';
 import { mountAuthRoutes, mountPublicAuthRoutes } from './api/routes/auth.ts';
@@ -59,6 +60,7 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
   mountAgentRoutes(app, services);
   mountEnvironmentRoutes(app, services);
   mountSessionRoutes(app, services);
+  mountSessionResourceRoutes(app, services);
   mountMemoryStoreRoutes(app, services);
   mountMemoryRoutes(app, services);
   mountMemoryVersionRoutes(app, services);

@@ -15,6 +15,7 @@ import { VaultHttp } from './vault/vault-http.ts';
 import { OAuthRefresher } from './vault/oauth-refresh.ts';
 import { CredentialValidator } from './vault/credential-validator.ts';
 import type { BlobStore } from './blobs/blob-store.ts';
+import { SessionResourceService } from './sessions/session-resource-service.ts';
 import { MemoryStoreService } from './memory/memory-store-service.ts';
 import { MemoryService } from './memory/memory-service.ts';
 import { MemoryVersionService } from './memory/memory-version-service.ts';
@@ -32,6 +33,7 @@ export interface Services {
   vaults: VaultService;
   oauthRefresher: OAuthRefresher;
   credentialValidator: CredentialValidator;
+  sessionResources: SessionResourceService;
   memoryStores: MemoryStoreService;
   memories: MemoryService;
   memoryVersions: MemoryVersionService;
@@ -66,6 +68,6 @@ export function createServices({ store, hub, lifecycle, secretBox, vault, modelF
   const memoryVersions = new MemoryVersionService({ store, blobs: blobs.memory });
   return {
     store, log, agents, environments, sessions, sessionEvents, secretBox, modelCards, vaults, oauthRefresher, credentialValidator,
-    memoryStores, memories, memoryVersions, memoryBlobs: blobs.memory,
+    sessionResources: new SessionResourceService({ sessions }), memoryStores, memories, memoryVersions, memoryBlobs: blobs.memory,
   };
 }

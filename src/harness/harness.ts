@@ -18,6 +18,8 @@ import type { SessionLifecycle, WakeOptions } from '../sessions/session-service.
 import { advance } from './advance.ts';
 import type { StepContext } from './step-context.ts';
 import { parseJson } from '../store/json.ts';
+import { withMemoryPrompt } from '../memory/memory-prompt.ts';
+import { memoryResourcesOf } from '../memory/session-memory.ts';
 import type { AgentSnapshot } from './request-builder.ts';
 
 export interface HarnessOptions {
@@ -161,7 +163,7 @@ export class Harness implements SessionLifecycle {
           const ctx: StepContext = {
             tenantId: session.tenant_id,
             sessionId,
-            agent: parseJson<AgentSnapshot | null>(session.agent, 'sessions.agent'),
+            agent: withMemoryPrompt(parseJson<AgentSnapshot | null>(session.agent, 'sessions.agent'), memoryResourcesOf(session.resources)),
             store,
             log: this.options.log,
             lease: { owner, token },

@@ -16,6 +16,7 @@ import { resolveModel, resolveSkills, resolveTools, validateAgentConfig } from '
 import type { EventLog } from '../events/log.ts';
 import type { SessionListQuery } from '../store/sessions-repository.ts';
 import { EMPTY_USAGE, toSession } from './session-mapper.ts';
+import { resolveSessionResources } from '../memory/session-memory.ts';
 
 export interface WakeOptions {
   /** Abort the step in flight (a user.interrupt arrived). */
@@ -40,9 +41,6 @@ export class SessionService {
   ) {}
 
   async create(tenantId: string, input: SessionCreate): Promise<Session> {
-    if (input.resources && input.resources.length > 0) {
-      throw new InvalidRequestError('resources: attaching files, repositories or memory stores to sessions is not supported by this server yet; omit resources');
-    }
     if (input.budget !== undefined && input.budget !== null) throw new InvalidRequestError('budget: session budgets are not supported by this server yet');
     const snapshot = input.agent === undefined ? null : await this.resolveAgent(tenantId, input.agent);
     if (input.initial_events?.length && !snapshot) throw new InvalidRequestError('initial_events: a session without an agent cannot run; pass "agent"');
@@ -51,6 +49,7 @@ export class SessionService {
       : await this.deps.environments.getOrCreateDefault(tenantId);
     if (env.archived_at !== null) throw new InvalidRequestError(`environment ${env.id} is archived; new sessions cannot use it`, { details: { error_code: 'environment_archived' } });
     const vaultIds = await this.deps.vaults.checkBindable(tenantId, input.vault_ids ?? []);
+    const resources = await resolveSessionResources(this.deps.store, tenantId, input.resources);
     const now = Date.now();
     const row: SessionTable = {
       id: newId('sesn'),
@@ -64,7 +63,7 @@ export class SessionService {
       title: input.title ?? null,
       metadata: toJson(input.metadata ?? {}),
       vault_ids: toJson(vaultIds),
-      resources: toJson([]),
+      resources: toJson(resources),
       status: 'idle',
       last_seq: 0,
       usage: toJson(EMPTY_USAGE),
@@ -74,7 +73,10 @@ export class SessionService {
       archived_at: null,
       turn_id: null,
     };
-    await this.deps.store.sessions.insert(row);
+    await this.deps.store.transaction(async (tx) => {
+      await tx.sessions.insert(row);
+      await tx.memoryStores.linkSession(tenantId, row.id, resources.map((r) => r.memory_store_id));
+    });
     if (input.initial_events?.length) {
       await this.deps.log.append(tenantId, row.id, input.initial_events.map((e) => ({ type: e.type, payload: { content: e.content }, processedAt: null })));
       this.deps.lifecycle.wake(row.id);

@@ -52,8 +52,16 @@ export class MemoryStoresRepository {
     await this.db.updateTable('memory_stores').set(patch).where('id', '=', id).where('tenant_id', '=', tenantId).execute();
   }
 
-  /** Removes the store with its memories and versions. */
+  /** Records which stores a session attached (for GET /v1/sessions?memory_store_id=). */
+  async linkSession(tenantId: string, sessionId: string, storeIds: string[]): Promise<void> {
+    if (storeIds.length === 0) return;
+    const now = Date.now();
+    await this.db.insertInto('session_memory_stores').values(storeIds.map((memory_store_id) => ({ session_id: sessionId, memory_store_id, tenant_id: tenantId, created_at: now }))).execute();
+  }
+
+  /** Removes the store with its memories, versions and session links. */
   async delete(tenantId: string, id: string): Promise<void> {
+    await this.db.deleteFrom('session_memory_stores').where('memory_store_id', '=', id).where('tenant_id', '=', tenantId).execute();
     await this.db.deleteFrom('memory_versions').where('memory_store_id', '=', id).where('tenant_id', '=', tenantId).execute();
     await this.db.deleteFrom('memories').where('memory_store_id', '=', id).where('tenant_id', '=', tenantId).execute();
     await this.db.deleteFrom('memory_stores').where('id', '=', id).where('tenant_id', '=', tenantId).execute();

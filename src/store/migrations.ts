@@ -188,6 +188,16 @@ export const MIGRATIONS: Migration[] = [
     },
   },
   {
+    version: 20,
+    name: 'sessions attached to memory stores',
+    // GET /v1/sessions?memory_store_id= ; the attachment itself is in sessions.resources.
+    async up({ db }) {
+      await sql.raw(`CREATE TABLE IF NOT EXISTS session_memory_stores (session_id TEXT NOT NULL, memory_store_id TEXT NOT NULL,
+        tenant_id TEXT NOT NULL, created_at BIGINT NOT NULL, PRIMARY KEY (session_id, memory_store_id))`).execute(db);
+      await sql.raw('CREATE INDEX IF NOT EXISTS session_memory_stores_store ON session_memory_stores (memory_store_id)').execute(db);
+    },
+  },
+  {
     version: 22,
     name: 'model cards',
     async up({ db }) {

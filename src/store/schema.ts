@@ -81,6 +81,8 @@ export interface MemoryVersionTable {
   redacted_at: number | null; redacted_by: string | null;
 }
 
+export interface SessionMemoryStoreTable { session_id: string; memory_store_id: string; tenant_id: string; created_at: number }
+
 export interface Database {
   tenant: TenantTable;
   membership: MembershipTable;
@@ -100,6 +102,7 @@ export interface Database {
   memory_stores: MemoryStoreTable;
   memories: MemoryTable;
   memory_versions: MemoryVersionTable;
+  session_memory_stores: SessionMemoryStoreTable;
   schema_migrations: SchemaMigrationTable;
 }
 

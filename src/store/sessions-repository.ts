@@ -11,6 +11,8 @@ export interface SessionListQuery {
   agentId?: string;
   agentVersion?: number;
   statuses?: string[];
+  /** Sessions that attached this memory store. */
+  memoryStoreId?: string;
   createdGt?: number; createdGte?: number; createdLt?: number; createdLte?: number;
 }
 
@@ -37,6 +39,7 @@ export class SessionsRepository {
   async delete(tenantId: string, id: string): Promise<void> {
     await this.db.deleteFrom('session_events').where('session_id', '=', id).where('tenant_id', '=', tenantId).execute();
     await this.db.deleteFrom('session_leases').where('session_id', '=', id).execute();
+    await this.db.deleteFrom('session_memory_stores').where('session_id', '=', id).where('tenant_id', '=', tenantId).execute();
     await this.db.deleteFrom('sessions').where('id', '=', id).where('tenant_id', '=', tenantId).execute();
   }
 
@@ -75,6 +78,10 @@ export class SessionsRepository {
     if (!q.includeArchived) query = query.where('archived_at', 'is', null);
     if (q.agentId) query = query.where('agent_id', '=', q.agentId);
     if (q.agentVersion !== undefined) query = query.where('agent_version', '=', q.agentVersion);
+    if (q.memoryStoreId) {
+      const storeId = q.memoryStoreId;
+      query = query.where('id', 'in', (eb) => eb.selectFrom('session_memory_stores').select('session_id').where('memory_store_id', '=', storeId).where('tenant_id', '=', tenantId));
+    }
     if (q.statuses) query = query.where('status', 'in', q.statuses.length ? q.statuses : ['-']);
     if (q.createdGt !== undefined) query = query.where('created_at', '>', q.createdGt);
     if (q.createdGte !== undefined) query = query.where('created_at', '>=', q.createdGte);

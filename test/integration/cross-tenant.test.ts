@@ -110,6 +110,7 @@ const KNOWN_ROUTES = [
   'GET /v1/memory_stores/{memory_store_id}/memories/{memory_id}', 'POST /v1/memory_stores/{memory_store_id}/memories/{memory_id}', 'DELETE /v1/memory_stores/{memory_store_id}/memories/{memory_id}',
   'GET /v1/memory_stores/{memory_store_id}/memory_versions', 'GET /v1/memory_stores/{memory_store_id}/memory_versions/{memory_version_id}',
   'POST /v1/memory_stores/{memory_store_id}/memory_versions/{memory_version_id}/redact', 'GET /v1/memory_stores',
+  'GET /v1/sessions/{session_id}/resources', 'GET /v1/sessions/{session_id}/resources/{resource_id}', 'POST /v1/sessions/{session_id}/resources',
 ];
 
 /**
@@ -130,7 +131,17 @@ const BODIES: Record<string, unknown> = {
   'POST /v1/memory_stores/{memory_store_id}/memories': { path: '/written-by-the-matrix.md', content: 'from another tenant' },
   'POST /v1/memory_stores/{memory_store_id}/memories/{memory_id}': { content: 'overwritten by another tenant' },
   'PATCH /v1/memory_stores/{memory_store_id}/memories/{memory_id}': { path: '/renamed-by-another-tenant.md' },
+  'POST /v1/sessions/{session_id}/resources': { type: 'file', file_id: 'file_of_another_tenant' },
+  'POST /v1/sessions/{session_id}/resources/{resource_id}': { authorization_token: 'token-of-another-tenant' },
 };
+
+/**
+ * Routes whose owner call is refused by design (400 with the reason): memory store resources are
+ * attached at session create and stay, and file resources are not supported yet.
+ */
+const OWNER_REFUSED = new Set([
+  'POST /v1/sessions/{session_id}/resources', 'POST /v1/sessions/{session_id}/resources/{resource_id}', 'DELETE /v1/sessions/{session_id}/resources/{resource_id}',
+]);
 
 /** Extra spellings of a route worth trying besides the plain call (query strings, resume headers). */
 const VARIANTS: Record<string, { query?: string; headers?: Record<string, string> }[]> = {
@@ -205,6 +216,8 @@ interface Resources {
   memory_id: string;
   /** A version that no longer holds the memory's content (so it can be redacted). */
   memory_version_id: string;
+  /** The session's memory store resource. */
+  resource_id: string;
   event_ids: string[];
   names: string[];
 }
@@ -216,9 +229,13 @@ async function createResources(call: (c: Call) => Promise<any>, label: string, o
   const v2 = await call({ method: 'POST', path: `/v1/agents/${agent.id}`, body: { version: 1, name: `${tag}-agent-v2` } });
   expect(v2.version).toBe(2);
   const env = await call({ method: 'POST', path: '/v1/environments', body: { name: `${tag}-env` } });
+  const store = await call({ method: 'POST', path: '/v1/memory_stores', body: { name: `${tag}-store`, description: `memories of ${tag}` } });
   const session = await call({
     method: 'POST', path: '/v1/sessions',
-    body: { agent: agent.id, title: `${tag}-session`, ...(options.sessionUsesEnvironment ? { environment_id: env.id } : {}) },
+    body: {
+      agent: agent.id, title: `${tag}-session`, ...(options.sessionUsesEnvironment ? { environment_id: env.id } : {}),
+      resources: [{ type: 'memory_store', memory_store_id: store.id, instructions: `instructions of ${tag}` }],
+    },
   });
   const event_ids: string[] = [];
   for (const n of [1, 2, 3]) event_ids.push((await call({ method: 'POST', path: `/v1/sessions/${session.id}/_test_emit`, body: { text: `${tag} event ${n}` } })).id);
@@ -227,12 +244,11 @@ async function createResources(call: (c: Call) => Promise<any>, label: string, o
     method: 'POST', path: `/v1/vaults/${vault.id}/credentials`,
     body: { display_name: `${tag}-credential`, auth: { type: 'mcp_oauth', access_token: `${tag}-access-token`, mcp_server_url: `https://${tag}.example.com/mcp` } },
   });
-  const store = await call({ method: 'POST', path: '/v1/memory_stores', body: { name: `${tag}-store`, description: `memories of ${tag}` } });
   const memory = await call({ method: 'POST', path: `/v1/memory_stores/${store.id}/memories`, body: { path: '/notes/first.md', content: `first note of ${tag}` } });
   await call({ method: 'POST', path: `/v1/memory_stores/${store.id}/memories/${memory.id}`, body: { content: `second note of ${tag}` } });
   return {
     model_card_id: card.id, agent_id: agent.id, environment_id: env.id, session_id: session.id, vault_id: vault.id, credential_id: credential.id, event_ids,
-    memory_store_id: store.id, memory_id: memory.id, memory_version_id: memory.memory_version_id,
+    memory_store_id: store.id, memory_id: memory.id, memory_version_id: memory.memory_version_id, resource_id: session.resources[0].id,
     names: [`${tag}-agent`, `${tag}-env`, `${tag}-session`, `${tag}-card`, `${tag}-model`, `${tag}-vault`, `${tag}-credential`, `${tag}-access-token`, `${tag}-store`, `first note of ${tag}`, `second note of ${tag}`],
   };
 }
@@ -273,6 +289,7 @@ describe.each(BACKENDS)('cross-tenant matrix (%s)', (backend) => {
     '/v1/vaults?include_archived=true&limit=1000',
     `/v1/memory_stores/${resA.memory_store_id}`, `/v1/memory_stores/${resA.memory_store_id}/memories?view=full`,
     `/v1/memory_stores/${resA.memory_store_id}/memory_versions?view=full`, '/v1/memory_stores?include_archived=true&limit=1000',
+    `/v1/sessions/${resA.session_id}/resources`, `/v1/sessions?memory_store_id=${resA.memory_store_id}`,
   ];
   const snapshotA = async () => {
     const out = new Map<string, unknown>();
@@ -300,7 +317,7 @@ describe.each(BACKENDS)('cross-tenant matrix (%s)', (backend) => {
     archivedA = { agent_id: archivedAgent.id, environment_id: archivedEnv.id, session_id: archivedSession.id };
     const invitation = await createInvitation(t.server.services.store, { tenantId: a.id, email: 'invitee-of-a@example.com', role: 'member', memberEmails: [] });
     idsA = { model_card_id: resA.model_card_id, agent_id: resA.agent_id, environment_id: resA.environment_id, session_id: resA.session_id, api_key_id: a.keyId, invitation_id: invitation.id, vault_id: resA.vault_id, credential_id: resA.credential_id,
-      memory_store_id: resA.memory_store_id, memory_id: resA.memory_id, memory_version_id: resA.memory_version_id };
+      memory_store_id: resA.memory_store_id, memory_id: resA.memory_id, memory_version_id: resA.memory_version_id, resource_id: resA.resource_id };
     secretsA = [...Object.values(idsA), ...Object.values(archivedA), ...resA.event_ids, ...resA.names, a.id, a.keyPrefix];
     before = await snapshotA();
   });
@@ -356,7 +373,7 @@ describe.each(BACKENDS)('cross-tenant matrix (%s)', (backend) => {
       { agent: ownAgent.json.id, environment_id: ids.archived_environment_id },
       { agent: ownAgent.json.id, vault_ids: [ids.vault_id] },
     ];
-    const foreign = { agent_id: resA.agent_id, environment_id: resA.environment_id, archived_agent_id: archivedA.agent_id, archived_environment_id: archivedA.environment_id, vault_id: resA.vault_id };
+    const foreign = { agent_id: resA.agent_id, environment_id: resA.environment_id, archived_agent_id: archivedA.agent_id, archived_environment_id: archivedA.environment_id, vault_id: resA.vault_id, memory_store_id: resA.memory_store_id };
     const ghost = Object.fromEntries(Object.entries(foreign).map(([k, v]) => [k, lookalikeId(v)]));
     const [foreignBodies, ghostBodies] = [bodies(foreign), bodies(ghost)];
     const problems: string[] = [];
@@ -387,6 +404,7 @@ describe.each(BACKENDS)('cross-tenant matrix (%s)', (backend) => {
     lists.push(
       '/v1/agents?include_archived=true&limit=1000', '/v1/environments?include_archived=true&limit=1000', '/v1/sessions?include_archived=true&limit=1000',
       `/v1/sessions?agent_id=${resA.agent_id}`, `/v1/sessions?agent_id=${resA.agent_id}&agent_version=2&include_archived=true`,
+      `/v1/sessions?memory_store_id=${resA.memory_store_id}&include_archived=true`,
     );
     for (const path of lists) {
       const r = await asB({ method: 'GET', path });
@@ -423,7 +441,7 @@ describe.each(BACKENDS)('cross-tenant matrix (%s)', (backend) => {
     const controlKey = await createApiKey(t.server.services.store, { tenantId: a.id, name: 'control key' });
     const ids: Record<string, string> = {
       model_card_id: control.model_card_id, agent_id: control.agent_id, environment_id: control.environment_id, session_id: control.session_id, api_key_id: controlKey.id,
-      memory_store_id: control.memory_store_id, memory_id: control.memory_id, memory_version_id: control.memory_version_id,
+      memory_store_id: control.memory_store_id, memory_id: control.memory_id, memory_version_id: control.memory_version_id, resource_id: control.resource_id,
     };
     fake.script([text('control reply')]);
     const sorted = routes.filter((r) => r.params.length > 0 && r.params.every((p) => p in ids)).sort((x, y) => phaseOf(x) - phaseOf(y));
@@ -440,7 +458,8 @@ describe.each(BACKENDS)('cross-tenant matrix (%s)', (backend) => {
         const call = callFor(r, ids, variant);
         const res = await send(t.baseURL, a.key, call);
         const expectStream = r.path.endsWith('/events/stream');
-        if (res.status !== 200 || res.streamed !== expectStream) problems.push(`${call.method} ${call.path}: ${res.status} ${res.streamed ? '(stream)' : res.text.slice(0, 200)}`);
+        const expected = OWNER_REFUSED.has(routeKey(r)) ? 400 : 200;
+        if (res.status !== expected || res.streamed !== expectStream) problems.push(`${call.method} ${call.path}: ${res.status} ${res.streamed ? '(stream)' : res.text.slice(0, 200)}`);
       }
     }
     expect(problems).toEqual([]);

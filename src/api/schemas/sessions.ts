@@ -3,6 +3,7 @@ import { z } from '@hono/zod-openapi';
 import { metadataPatchSchema, metadataSchema } from './common.ts';
 import { mcpServerSchema, modelParamSchema, skillParamSchema, toolParamSchema } from './agents.ts';
 import { initialEventSchema } from './events.ts';
+import { sessionResourceParamSchema } from './session-resources.ts';
 
 export const agentRefSchema = z.union([
   z.string().min(1),
@@ -27,8 +28,8 @@ export const sessionCreateSchema = z
     environment_id: z.string().min(1).optional(),
     title: z.string().max(1024).nullable().optional(),
     metadata: metadataSchema.optional(),
-    // Loose on purpose: the session service refuses any resource as not supported yet, by name.
-    resources: z.array(z.looseObject({ type: z.string() })).max(999).optional(),
+    // Memory stores are checked strictly; files and repositories are refused by the session service, by name.
+    resources: z.array(sessionResourceParamSchema).max(999).optional(),
     vault_ids: z.array(z.string().min(1)).max(64).optional(),
     initial_events: z.array(initialEventSchema).max(50).optional(),
     // Any value but null is refused by the session service as not supported yet.
