@@ -7,6 +7,7 @@ import { createErrorHandler, notFoundHandler } from './api/middleware/error-hand
 import { bodyLimit } from './api/middleware/body-limit.ts';
 import { requestLog } from './api/middleware/request-log.ts';
 import { hostCheck } from './api/middleware/host-check.ts';
+import { StreamLimiter } from './api/stream-limits.ts';
 import type { Config } from './config/schema.ts';
 import { authenticate, type AuthOptions } from './auth/middleware.ts';
 import { mountAgentRoutes } from './api/routes/agents.ts';
@@ -66,7 +67,7 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
   mountMemoryVersionRoutes(app, services);
   mountModelCardRoutes(app, services);
   mountVaultRoutes(app, services);
-  mountSessionEventRoutes(app, { events: services.sessionEvents, testEmit: options.testEmit, maxEventBytes: options.security.maxEventBytes, sse: { log: services.log, sessions: services.sessions, logger } });
+  mountSessionEventRoutes(app, { events: services.sessionEvents, testEmit: options.testEmit, maxEventBytes: options.security.maxEventBytes, sse: { log: services.log, sessions: services.sessions, logger, limiter: new StreamLimiter(options.security.streams), maxEventBytes: options.security.maxEventBytes } });
   if (options.consoleDir) mountConsoleRoutes(app, { dir: options.consoleDir });
   return app;
 }

@@ -3,8 +3,12 @@
  * Hand-over without gap or duplicate: subscribe to the hub first (queueing), replay stored events
  * after the cursor, then drain the queue skipping what was already sent. A live event whose seq
  * jumps ahead is preceded by a read of the missing range from the log (commits on one session are
- * serialised, so the range is committed). A client whose socket buffer grows past a bound is
- * disconnected; it resumes with Last-Event-ID, so nothing is lost.
+ * serialised, so the range is committed). Replay reads the log in pages bounded by count and bytes
+ * and writes as the client reads (it waits for the socket to drain), so a stream holds about one page
+ * whatever the log holds; a stored event too large to stream is replaced by an `oma.event_omitted`
+ * marker. A live client whose socket buffer is still over a bound when the next frame is due is
+ * disconnected; it resumes with Last-Event-ID, so nothing is lost. Open streams are capped
+ * (stream-limits.ts).
  */
 import type { Context } from 'hono';
 import type { ServerResponse } from 'node:http';
@@ -17,8 +21,10 @@ import { InvalidRequestError } from '../errors.ts';
 import { DELTA_EVENT_TYPES, SPEC_EVENT_TYPES } from './schemas/events.ts';
 import type { EventLog } from '../events/log.ts';
 import type { HubMessage } from '../events/hub.ts';
-import { toWireEvent, type StoredEvent } from '../events/types.ts';
+import type { StoredEvent } from '../events/types.ts';
 import type { SessionService } from '../sessions/session-service.ts';
+import type { StreamLimiter } from './stream-limits.ts';
+import { ephemeralFrame, omittedFrame, storedFrame } from './sse-frames.ts';
 
 export const streamQuerySchema = z.object({
   event_deltas: z.array(z.string()).max(100).optional(),
@@ -34,31 +40,17 @@ export interface SseDeps {
   heartbeatMs?: number;
   /** Socket buffer (bytes) beyond which a slow client is disconnected. */
   maxBufferedBytes?: number;
+  /** Open-stream caps. */
+  limiter: StreamLimiter;
+  /** MAX_EVENT_BYTES: stored events larger than this (plus framing slack) are sent as a marker. */
+  maxEventBytes: number;
 }
 
-const REPLAY_BATCH = 500;
-
-/**
- * A live event reaches every open stream of its session as the same object, so its frame is
- * serialised once and shared (1,000 streams on one session cost one JSON.stringify, not 1,000).
- */
-const frames = new WeakMap<object, string>();
-function storedFrame(e: StoredEvent): string {
-  let frame = frames.get(e);
-  if (frame === undefined) {
-    frame = `event: ${e.type}\nid: ${e.seq}\ndata: ${JSON.stringify(toWireEvent(e))}\n\n`;
-    frames.set(e, frame);
-  }
-  return frame;
-}
-function ephemeralFrame(data: Record<string, unknown>): string {
-  let frame = frames.get(data);
-  if (frame === undefined) {
-    frame = `event: ${String(data.type)}\ndata: ${JSON.stringify(data)}\n\n`;
-    frames.set(data, frame);
-  }
-  return frame;
-}
+/** Replay pages: at most this many events and (unless one event alone is larger) this many bytes. */
+const REPLAY_PAGE_EVENTS = 100;
+const REPLAY_PAGE_BYTES = 1024 * 1024;
+/** Room for what a frame adds to a payload (type, id, processed_at, SSE fields). */
+const FRAME_SLACK_BYTES = 64 * 1024;
 
 export async function streamSessionEvents(c: Context<AppEnv>, deps: SseDeps): Promise<Response> {
   const tenantId = c.get('principal').tenantId;
@@ -71,6 +63,7 @@ export async function streamSessionEvents(c: Context<AppEnv>, deps: SseDeps): Pr
   const cursorText = header?.trim() ?? q.last_event_id;
   const session = await deps.sessions.getRow(tenantId, sessionId);
   const includeExtensions = q.include_extensions === 'true' || q.include_extensions === '1';
+  const release = deps.limiter.acquire(c.get('principal'));
   const stream = new SessionStream(deps, (c.env as { outgoing: ServerResponse }).outgoing, {
     tenantId,
     sessionId,
@@ -78,6 +71,7 @@ export async function streamSessionEvents(c: Context<AppEnv>, deps: SseDeps): Pr
     visible: (type) => includeExtensions || SPEC_EVENT_TYPES.has(type),
     cursor: cursorText === undefined ? undefined : Number(cursorText),
     sessionLastSeq: Number(session.last_seq),
+    release,
   });
   await stream.open(c.get('requestId'));
   return RESPONSE_ALREADY_SENT;
@@ -91,6 +85,8 @@ interface StreamTarget {
   /** Last-Event-ID: replay after it. Undefined: live only, from the session's current position. */
   cursor: number | undefined;
   sessionLastSeq: number;
+  /** Gives the stream's slot back to the limiter; called once the stream is closed. */
+  release: () => void;
 }
 
 /** One open stream: hub messages queue while the replay runs, then drain in order. */
@@ -103,10 +99,12 @@ class SessionStream {
   private heartbeat: NodeJS.Timeout | undefined;
   private readonly unsubscribe: () => void;
   private readonly maxBuffered: number;
+  private readonly maxFrameBytes: number;
 
   constructor(private readonly deps: SseDeps, private readonly res: ServerResponse, private readonly target: StreamTarget) {
     this.lastSent = target.cursor ?? target.sessionLastSeq;
     this.maxBuffered = deps.maxBufferedBytes ?? 4 * 1024 * 1024;
+    this.maxFrameBytes = deps.maxEventBytes + FRAME_SLACK_BYTES;
     // Subscribe before reading the log so nothing committed in between is missed.
     this.unsubscribe = deps.log.hub.subscribe(target.sessionId, (m) => this.enqueue(m));
     res.on('close', () => this.close());
@@ -126,6 +124,7 @@ class SessionStream {
       } catch (err) {
         this.closed = true; // not close(): that would end the response before the error is sent
         this.unsubscribe();
+        target.release();
         throw err; // e.g. deleted meanwhile: a JSON error, nothing streamed yet
       }
     }
@@ -168,34 +167,70 @@ class SessionStream {
     if (this.closed) return;
     this.closed = true;
     this.unsubscribe();
+    this.target.release();
     if (this.heartbeat) clearInterval(this.heartbeat);
     this.queue.length = 0;
     if (!this.res.writableEnded) this.res.end();
   }
 
+  /**
+   * Writes one frame unless the client is still holding the previous ones: the bound applies to what
+   * is buffered before this frame, so one frame as large as an event may be allows always goes out.
+   */
   private write(frame: string): void {
     if (this.closed) return;
-    this.res.write(frame);
     if (this.res.writableLength > this.maxBuffered) {
       this.deps.logger.warn({ sessionId: this.target.sessionId, buffered: this.res.writableLength }, 'SSE client too slow; disconnecting (it can resume with Last-Event-ID)');
       this.res.destroy();
       this.close();
+      return;
     }
+    this.res.write(frame);
   }
 
   private sendStored(e: StoredEvent): void {
     if (e.seq <= this.lastSent) return;
     this.lastSent = e.seq;
-    if (this.target.visible(e.type)) this.write(storedFrame(e));
+    if (!this.target.visible(e.type)) return;
+    const frame = storedFrame(e);
+    if (frame.length > this.maxFrameBytes) this.write(omittedFrame({ ...e, bytes: Buffer.byteLength(frame) }, this.target.sessionId, this.maxFrameBytes));
+    else this.write(frame);
   }
 
+  private async drained(): Promise<void> {
+    if (this.closed || !this.res.writableNeedDrain) return;
+    await new Promise<void>((resolve) => this.res.once('drain', resolve).once('close', resolve));
+  }
+
+  /**
+   * Replays (lastSent, untilSeq] in pages bounded by REPLAY_PAGE_EVENTS and REPLAY_PAGE_BYTES, sizes
+   * read first so an oversized event is never loaded; each frame waits for the socket to drain.
+   */
   private async replayUntil(untilSeq: number): Promise<void> {
     const { tenantId, sessionId } = this.target;
     while (!this.closed && this.lastSent < untilSeq) {
-      const batch = await this.deps.log.list(tenantId, sessionId, { afterSeq: this.lastSent, beforeSeq: untilSeq + 1, order: 'asc', limit: REPLAY_BATCH });
-      if (batch.length === 0) break;
-      for (const e of batch) this.sendStored(e);
-      if (this.res.writableNeedDrain) await new Promise<void>((resolve) => this.res.once('drain', resolve).once('close', resolve));
+      const sizes = await this.deps.log.listSizes(tenantId, sessionId, { afterSeq: this.lastSent, beforeSeq: untilSeq + 1, limit: REPLAY_PAGE_EVENTS });
+      if (sizes.length === 0) break;
+      const first = sizes[0]!;
+      if (first.bytes > this.maxFrameBytes) {
+        this.lastSent = first.seq;
+        if (this.target.visible(first.type)) this.write(omittedFrame(first, sessionId, this.maxFrameBytes));
+        await this.drained();
+        continue;
+      }
+      let count = 0;
+      let bytes = 0;
+      for (const size of sizes) {
+        if (size.bytes > this.maxFrameBytes || (count > 0 && bytes + size.bytes > REPLAY_PAGE_BYTES)) break;
+        bytes += size.bytes;
+        count++;
+      }
+      const page = await this.deps.log.list(tenantId, sessionId, { afterSeq: this.lastSent, beforeSeq: sizes[count - 1]!.seq + 1, order: 'asc', limit: count });
+      if (page.length === 0) break;
+      for (const e of page) {
+        this.sendStored(e);
+        await this.drained();
+      }
     }
   }
 

@@ -65,7 +65,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxBodyBytes: e.MAX_BODY_BYTES,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     leaseTtlMs: e.LEASE_TTL_MS,
-    security: { allowedHosts: e.ALLOWED_HOSTS, maxEventBytes: e.MAX_EVENT_BYTES },
+    security: {
+      allowedHosts: e.ALLOWED_HOSTS,
+      maxEventBytes: e.MAX_EVENT_BYTES,
+      streams: { perCredential: e.SSE_MAX_STREAMS_PER_KEY, perTenant: e.SSE_MAX_STREAMS_PER_TENANT, perServer: e.SSE_MAX_STREAMS },
+    },
     // Stable across restarts of the same installation, so a restarted server takes back its own
     // leases at once instead of waiting for them to expire; other instances need their own DATA_DIR or INSTANCE_ID.
     instanceId: e.INSTANCE_ID ?? `${hostname()}:${createHash('sha256').update(dataDir).digest('hex').slice(0, 12)}`,

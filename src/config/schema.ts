@@ -57,6 +57,9 @@ export const envSchema = z.object({
   INSTANCE_ID: z.string().min(1).optional(),
   ALLOWED_HOSTS: z.string().optional().transform((v) => (v ?? '').split(',').map((h) => h.trim()).filter(Boolean)),
   MAX_EVENT_BYTES: z.coerce.number().int().min(1024).max(16 * 1024 * 1024).default(4 * 1024 * 1024),
+  SSE_MAX_STREAMS_PER_KEY: z.coerce.number().int().positive().default(256),
+  SSE_MAX_STREAMS_PER_TENANT: z.coerce.number().int().positive().default(1024),
+  SSE_MAX_STREAMS: z.coerce.number().int().positive().default(4096),
   VAULT_PROXY_URL: z.string().url('must be a URL such as http://oma-vault:8788').regex(/^http:\/\//, 'must be an http:// URL (the proxy itself is reached over plain HTTP; HTTPS goes through it with CONNECT)').optional(),
   VAULT_PROXY_HOST: z.string().min(1).default('127.0.0.1'),
   VAULT_PROXY_PORT: port.default(0),
@@ -110,6 +113,8 @@ export interface Config {
     allowedHosts: string[];
     /** MAX_EVENT_BYTES: the largest event (its JSON, in bytes) POST /v1/sessions/{id}/events accepts. */
     maxEventBytes: number;
+    /** SSE_MAX_STREAMS_PER_KEY / _PER_TENANT / SSE_MAX_STREAMS: open event streams allowed. */
+    streams: { perCredential: number; perTenant: number; perServer: number };
   };
   vault: VaultConfig;
 }

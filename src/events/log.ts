@@ -7,7 +7,7 @@
 import { notFound } from '../errors.ts';
 import type { Store } from '../store/store.ts';
 import type { SessionTable } from '../store/schema.ts';
-import type { ListEventsQuery } from '../store/events-repository.ts';
+import type { EventSize, ListEventsQuery } from '../store/events-repository.ts';
 import type { EventHub } from './hub.ts';
 import type { EphemeralEvent, NewEvent, StoredEvent } from './types.ts';
 
@@ -59,5 +59,10 @@ export class EventLog {
 
   list(tenantId: string, sessionId: string, query: ListEventsQuery): Promise<StoredEvent[]> {
     return this.store.events.list(tenantId, sessionId, query);
+  }
+
+  /** Stored sizes of a range of events, without reading their payloads (bounded stream replay). */
+  listSizes(tenantId: string, sessionId: string, query: { afterSeq: number; beforeSeq: number; limit: number }): Promise<EventSize[]> {
+    return this.store.events.listSizes(tenantId, sessionId, query);
   }
 }

@@ -3,7 +3,7 @@
  * sessions.last_seq in the same transaction: the UPDATE locks the session row on Postgres and
  * SQLite has one writer, so sequences are gapless and unique under any number of writers.
  */
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Database, SessionEventTable } from './schema.ts';
 import { parseJson, toJson } from './json.ts';
 import type { NewEvent, StoredEvent } from '../events/types.ts';
@@ -28,6 +28,16 @@ export interface ListEventsQuery {
   types?: string[];
   limit: number;
   processedGt?: number; processedGte?: number; processedLt?: number; processedLte?: number;
+}
+
+/** An event's identity and stored size, read without its payload. */
+export interface EventSize {
+  seq: number;
+  id: string;
+  type: string;
+  processedAt: number | null;
+  /** Bytes of the stored payload JSON. */
+  bytes: number;
 }
 
 export class EventsRepository {
@@ -69,6 +79,16 @@ export class EventsRepository {
     if (q.processedLte !== undefined) query = query.where('processed_at', '<=', q.processedLte);
     const rows = await query.orderBy('seq', q.order).limit(q.limit).execute();
     return rows.map(toStoredEvent);
+  }
+
+  /** Sizes of the events after `afterSeq` and before `beforeSeq`, ascending; payloads stay in the database. */
+  async listSizes(tenantId: string, sessionId: string, q: { afterSeq: number; beforeSeq: number; limit: number }): Promise<EventSize[]> {
+    const rows = await this.db.selectFrom('session_events')
+      .select(['seq', 'id', 'type', 'processed_at', sql<number>`octet_length(payload)`.as('bytes')])
+      .where('session_id', '=', sessionId).where('tenant_id', '=', tenantId)
+      .where('seq', '>', q.afterSeq).where('seq', '<', q.beforeSeq)
+      .orderBy('seq', 'asc').limit(q.limit).execute();
+    return rows.map((r) => ({ seq: Number(r.seq), id: r.id, type: r.type, processedAt: r.processed_at === null ? null : Number(r.processed_at), bytes: Number(r.bytes) }));
   }
 
   async findById(tenantId: string, sessionId: string, id: string): Promise<StoredEvent | undefined> {
