@@ -11,6 +11,7 @@ import type { Store } from './store/store.ts';
 import { lockDataDir } from './ops/data-dir-lock.ts';
 import { checkRootSecret } from './vault/root-secret-check.ts';
 import { AesGcmSecretBox } from './vault/secret-box.ts';
+import { startVaultEgress, type VaultEgress } from './vault/proxy/vault-egress.ts';
 import { InProcessEventHub } from './events/hub.ts';
 import { CrossInstanceRelay } from './events/cross-instance-relay.ts';
 import { NOTIFY_CHANNEL } from './store/postgres/notify-triggers.ts';
@@ -56,11 +57,13 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   let httpServer: ServerType | undefined;
   let consoleAuth: ConsoleAuth | undefined;
   let relay: NotificationListener | undefined;
+  let egress: VaultEgress | undefined;
   try {
     const hub = new InProcessEventHub();
     const runtime = await createRuntime({ config, store, hub, logger });
     const services = createServices({ store, hub, lifecycle: runtime.lifecycle, secretBox: new AesGcmSecretBox(config.secrets.platformRootSecret), vault: config.vault, modelFallback: Boolean(config.model.apiKey), blobs: { memory: createMemoryBlobStore(config) } });
-    runtime.attach(services);
+    egress = await startVaultEgress({ config, store, secretBox: services.secretBox, logger });
+    runtime.attach(services, { egress: egress.planner });
     consoleAuth = await createConsoleAuth({ config, store, logger, sendEmail: createEmailSender(config.auth.smtp, logger) });
     const app = createApp({
       services,
@@ -71,7 +74,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       security: config.security,
       consoleAuth,
       consoleDir: config.consoleDir,
-      backends: () => ({ db: store.description, agents: store.dialect.kind, events: store.dialect.kind, sandbox: runtime.sandboxName, memory_blobs: services.memoryBlobs.description, hub: relay ? 'postgres-notify' : 'in-process' }),
+      backends: () => ({ db: store.description, agents: store.dialect.kind, events: store.dialect.kind, sandbox: runtime.sandboxName, memory_blobs: services.memoryBlobs.description, vault_proxy: egress?.description ?? 'none', hub: relay ? 'postgres-notify' : 'in-process' }),
     });
     httpServer = await new Promise<ServerType>((resolve, reject) => {
       const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s));
@@ -79,6 +82,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     });
     const server = httpServer;
     const auth = consoleAuth;
+    const egressOf = egress;
     const address = server.address() as AddressInfo;
     const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
     // Listen before the first sweep, so input posted to another instance meanwhile is not missed.
@@ -97,6 +101,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
           (server as unknown as { closeIdleConnections?: () => void }).closeIdleConnections?.();
           await relay?.close();
           await runtime.shutdown();
+          await egressOf.close();
           const timer = setTimeout(() => (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.(), 2000);
           await closed;
           clearTimeout(timer);
@@ -108,6 +113,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     };
   } catch (err) {
     await relay?.close();
+    await egress?.close();
     httpServer?.close();
     consoleAuth?.close();
     await storage.release();

@@ -10,7 +10,7 @@ import type { Store } from '../store/store.ts';
 import type { EventLog } from '../events/log.ts';
 import { LeaseLostError } from '../events/log.ts';
 import type { Tool } from '../tools/tool.ts';
-import type { SandboxProvider, Sandbox } from '../sandbox/sandbox.ts';
+import type { SandboxProvider, Sandbox, SandboxEgress } from '../sandbox/sandbox.ts';
 import type { SessionTable } from '../store/schema.ts';
 import { sandboxNetworkingFor } from '../environments/environment-networking.ts';
 import type { ModelClient } from './model/model-client.ts';
@@ -33,6 +33,8 @@ export interface HarnessOptions {
   leaseTtlMs: number;
   retry: { maxRetries: number; baseMs: number };
   sweepIntervalMs?: number;
+  /** The vault egress proxy's settings for a session's sandbox; absent: sandboxes get no proxy. */
+  egress?: { forSession(sessionId: string): Promise<SandboxEgress> };
 }
 
 /** How long a session woken by another instance's input is left to that instance before this one tries. */
@@ -134,7 +136,8 @@ export class Harness implements SessionLifecycle {
     const environment = session.environment_config !== null
       ? { config: session.environment_config }
       : await this.options.store.environments.find(session.tenant_id, session.environment_id);
-    return this.options.sandboxes.open(session.id, { networking: sandboxNetworkingFor(environment) });
+    const egress = await this.options.egress?.forSession(session.id);
+    return this.options.sandboxes.open(session.id, { networking: sandboxNetworkingFor(environment), egress });
   }
 
   private async run(sessionId: string, worker: Worker): Promise<void> {

@@ -11,13 +11,14 @@ import type { SessionLifecycle } from '../sessions/session-service.ts';
 import { createSandboxProvider } from '../sandbox/registry.ts';
 import { createBuiltinTools } from '../tools/registry.ts';
 import { ModelRouter } from './model/model-router.ts';
-import { Harness } from './harness.ts';
+import { Harness, type HarnessOptions } from './harness.ts';
 import type { ModelClient } from './model/model-client.ts';
 
 export interface Runtime {
   lifecycle: SessionLifecycle;
   sandboxName: string;
-  attach(services: Services): void;
+  /** Connects the harness to the services; `egress` gives sandboxes the vault proxy. */
+  attach(services: Services, extras?: { egress?: HarnessOptions['egress'] }): void;
   start(): Promise<void>;
   /** Wakes every session that needs work and is not leased elsewhere (also run periodically). */
   sweep(): Promise<void>;
@@ -45,7 +46,7 @@ export async function createRuntime(options: { config: Config; store: Store; hub
   return {
     lifecycle,
     sandboxName: provider.name,
-    attach(services) {
+    attach(services, extras) {
       // Per request: the tenant's model card for the model id, else its default card, else the server's key.
       const model = options.model ?? new ModelRouter({
         findCard: (tenantId, modelId) => services.modelCards.findServing(tenantId, modelId),
@@ -62,6 +63,7 @@ export async function createRuntime(options: { config: Config; store: Store; hub
         owner: config.instanceId,
         leaseTtlMs: config.leaseTtlMs,
         retry: { maxRetries: config.model.maxRetries, baseMs: config.model.retryBaseMs },
+        egress: extras?.egress,
       });
     },
     async start() {

@@ -88,6 +88,31 @@ export interface SandboxOpenOptions {
    * sandbox is first opened in this process; later calls get the sandbox already open.
    */
   networking?: SandboxNetworking;
+  /** The vault egress proxy for this session's networked commands (see SandboxEgress). */
+  egress?: SandboxEgress;
+}
+
+/**
+ * The session's way out through the oma-vault proxy: variables every networked command gets
+ * (HTTPS_PROXY and friends carrying the session's proxy token, the proxy CA's bundle paths, and
+ * placeholders of environment_variable credentials). Never a secret: the proxy substitutes those.
+ */
+export interface SandboxEgress {
+  /** The proxy's host and port as the server reaches it, and the session's token in its credentials. */
+  proxy: { host: string; port: number; url: (endpoint: { host: string; port: number }) => string };
+  /** The proxy CA certificate (PEM) on the host. */
+  caCertPath: string;
+  /** Placeholder variables (name → placeholder value). */
+  placeholders: Record<string, string>;
+}
+
+/** The variables a command gets for `egress`, given the proxy endpoint and CA path it sees. */
+export function egressEnvironment(egress: SandboxEgress, seen: { endpoint: { host: string; port: number }; caCertPath: string }): Record<string, string> {
+  const url = egress.proxy.url(seen.endpoint);
+  const env: Record<string, string> = { ...egress.placeholders };
+  for (const name of ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy', 'ALL_PROXY', 'all_proxy']) env[name] = url;
+  for (const name of ['SSL_CERT_FILE', 'CURL_CA_BUNDLE', 'REQUESTS_CA_BUNDLE', 'NODE_EXTRA_CA_CERTS', 'GIT_SSL_CAINFO']) env[name] = seen.caCertPath;
+  return env;
 }
 
 /** Chosen by `SANDBOX_PROVIDER` at boot. */

@@ -10,6 +10,7 @@ import { ensureSessionDirectory } from './shared/session-directory.ts';
 import { DirectorySandboxProvider } from './shared/directory-provider.ts';
 import { ProcessLedger } from './shared/process-ledger.ts';
 import path from 'node:path';
+import { egressEnvironment, type SandboxOpenOptions } from './sandbox.ts';
 import { STATE_DIRECTORY_NAME } from './shared/shell-script.ts';
 
 export interface SubprocessSandboxOptions {
@@ -44,9 +45,11 @@ export class SubprocessSandboxProvider extends DirectorySandboxProvider {
     return killed > 0 ? [`killed ${killed} sandbox command(s) that the previous run of this server left running when it stopped without a shutdown`] : [];
   }
 
-  protected async create(sessionId: string): Promise<CommandSandbox> {
+  protected async create(sessionId: string, options: SandboxOpenOptions = {}): Promise<CommandSandbox> {
     const directory = await ensureSessionDirectory({ workdirRoot: this.workdirRoot, sessionId });
     const tmpdir = path.join(directory, STATE_DIRECTORY_NAME, 'tmp');
+    const egress = options.egress;
+    const egressEnv = egress ? egressEnvironment(egress, { endpoint: { host: egress.proxy.host, port: egress.proxy.port }, caCertPath: egress.caCertPath }) : {};
     const launcher = {
       provider: this.name,
       ledger: this.ledger,
@@ -54,7 +57,8 @@ export class SubprocessSandboxProvider extends DirectorySandboxProvider {
       createLaunchSpec: async (bashArgs: string[], env: Record<string, string>) => ({
         file: 'bash',
         args: bashArgs,
-        env: createSandboxEnvironment({ home: directory, tmpdir, path: this.options.path, extra: env }),
+        // The proxy is the configured way out, not an enforced one: a process here can ignore it.
+        env: createSandboxEnvironment({ home: directory, tmpdir, path: this.options.path, extra: { ...egressEnv, ...env } }),
         cwd: directory,
       }),
     };
