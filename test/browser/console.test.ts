@@ -5,7 +5,9 @@
  * its result and the streamed reply appear live → reload and a server restart (the stream resumes
  * with Last-Event-ID) show the same timeline without duplicates → interrupt a slow turn → edit the
  * agent to always_ask and see the version diff → allow the call from the page → an API key used
- * with the SDK → sign out. Elements are found by role and accessible name (the Console's contract).
+ * with the SDK → a write-only vault credential → a memory store browsed by folder → a priced model
+ * card giving the session its cost → an invitation → sign out, with no console error and no request
+ * to another host. Elements are found by role and accessible name (the Console's contract).
  * Screenshots of every page at 1280 and 375 px go to test-artifacts/console/ (git-ignored).
  */
 import Anthropic from '@anthropic-ai/sdk';
@@ -79,7 +81,7 @@ describe.each(BACKENDS)('the Console in Chromium (%s)', (backend) => {
     await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
     await screenshot(page, backend, 'sign-up');
     await page.getByRole('button', { name: 'Sign up', exact: true }).click();
-    for (const name of ['Agents', 'Sessions', 'Environments', 'Vaults', 'Memory', 'API keys']) {
+    for (const name of ['Agents', 'Sessions', 'Environments', 'Vaults', 'Memory', 'Models', 'API keys', 'Members']) {
       await nav(page, name).waitFor();
     }
     await page.getByRole('heading', { name: 'Start with an agent' }).waitFor();
@@ -200,6 +202,68 @@ describe.each(BACKENDS)('the Console in Chromium (%s)', (backend) => {
     expect(await page.content()).not.toContain(key);
   });
 
+  it('a vault credential is write-only: saved, listed, and its secret never shown again', async () => {
+    await nav(page, 'Vaults').click();
+    await page.getByRole('heading', { name: 'No vaults yet' }).waitFor();
+    await page.getByLabel('Name', { exact: true }).fill('Deploy keys');
+    await page.getByRole('button', { name: 'Create vault', exact: true }).click();
+    await page.getByRole('link', { name: 'Deploy keys', exact: true }).click();
+    await page.getByLabel('Kind', { exact: true }).selectOption('environment_variable');
+    await page.getByLabel('Label', { exact: true }).fill('GitHub');
+    await page.getByLabel('Variable name', { exact: true }).fill('GITHUB_TOKEN');
+    await page.getByLabel('Allowed hosts', { exact: true }).fill('api.github.com');
+    await page.getByLabel('Secret value', { exact: true }).fill('s3cr3t-console-value');
+    await page.getByRole('button', { name: 'Save credential', exact: true }).click();
+    await page.getByRole('cell', { name: '$GITHUB_TOKEN → api.github.com' }).waitFor();
+    expect(await page.getByLabel('Secret value', { exact: true }).inputValue()).toBe('');
+    await screenshot(page, backend, 'vault');
+    await page.reload();
+    await page.getByRole('cell', { name: 'GitHub secret hidden', exact: true }).waitFor();
+    expect(await page.content()).not.toContain('s3cr3t-console-value');
+  });
+
+  it('a memory store is browsed by folder, with a memory and its versions', async () => {
+    await nav(page, 'Memory').click();
+    await page.getByLabel('Name', { exact: true }).fill('Team notes');
+    await page.getByRole('button', { name: 'Create memory store', exact: true }).click();
+    await page.getByRole('link', { name: 'Team notes', exact: true }).click();
+    await page.getByLabel('Path', { exact: true }).fill('notes/todo.md');
+    await page.getByLabel('Content', { exact: true }).fill('- ship the Console');
+    await page.getByRole('button', { name: 'Save memory', exact: true }).click();
+    await page.getByRole('button', { name: 'notes/', exact: true }).click();
+    await page.getByRole('button', { name: 'todo.md', exact: true }).click();
+    await page.getByLabel('Memory content').filter({ hasText: '- ship the Console' }).waitFor();
+    await page.getByText('1 version', { exact: true }).waitFor();
+    await screenshot(page, backend, 'memory-store');
+  });
+
+  it('a model card with prices gives each model request its cost', async () => {
+    await nav(page, 'Models').click();
+    await page.getByRole('heading', { name: 'No model cards' }).waitFor();
+    await page.getByLabel('Name', { exact: true }).fill('Fake Anthropic');
+    await page.getByLabel('Base URL', { exact: true }).fill(fake.url);
+    await page.getByLabel('API key', { exact: true }).fill('sk-card-key');
+    await page.getByLabel('Model ids', { exact: true }).fill('claude-sonnet-4-6');
+    await page.getByLabel('Input price ($ per million tokens)', { exact: true }).fill('3');
+    await page.getByLabel('Output price ($ per million tokens)', { exact: true }).fill('15');
+    await page.getByRole('button', { name: 'Create model card', exact: true }).click();
+    await page.getByRole('cell', { name: '3 in / 15 out' }).waitFor();
+    expect(await page.content()).not.toContain('sk-card-key');
+    await screenshot(page, backend, 'models');
+    // The first session: 310 input and 49 output tokens → (310 × 3 + 49 × 15) / 1e6 = $0.0017.
+    await page.goto(sessionUrl);
+    await page.getByText(/Usage: 310 in · 49 out · 4 model requests · \$0\.0017/).waitFor();
+  });
+
+  it('an owner invites someone by email', async () => {
+    await nav(page, 'Members').click();
+    await page.getByRole('cell', { name: 'ada@example.com', exact: true }).waitFor();
+    await page.getByLabel('Email', { exact: true }).fill('bob@example.com');
+    await page.getByRole('button', { name: 'Invite', exact: true }).click();
+    await page.getByText('Invitation sent to bob@example.com.').waitFor();
+    await page.getByRole('cell', { name: 'bob@example.com', exact: true }).waitFor();
+  });
+
   it('shows the other pages, at 1280 and 375 px', async () => {
     const pages: Array<[string, string, string]> = [
       ['sessions', '/sessions', 'Sessions'],
@@ -207,6 +271,7 @@ describe.each(BACKENDS)('the Console in Chromium (%s)', (backend) => {
       ['environments', '/environments', 'Environments'],
       ['vaults', '/vaults', 'Vaults'],
       ['memory', '/memory', 'Memory'],
+      ['models', '/models', 'Models'],
       ['members', '/members', 'Members'],
       ['api-keys', '/api-keys', 'API keys'],
       ['agent', new URL(agentUrl).pathname, 'Echo agent'],
@@ -219,7 +284,8 @@ describe.each(BACKENDS)('the Console in Chromium (%s)', (backend) => {
         for (const p of [page, small.page]) {
           await p.goto(`${server.baseURL}${path}`);
           await p.getByRole('heading', { name: heading, level: 1 }).waitFor();
-          if (name === 'vaults' || name === 'memory') await p.getByRole('heading', { name: /Not available on this server yet|No / }).waitFor();
+          if (name === 'vaults') await p.getByRole('link', { name: 'Deploy keys' }).waitFor();
+          if (name === 'memory') await p.getByRole('link', { name: 'Team notes' }).waitFor();
           if (name === 'session') await p.getByText('Still here after the restart.', { exact: true }).waitFor();
           await nav(p, 'Sessions').waitFor();
           await screenshot(p, backend, name);

@@ -2,6 +2,7 @@
 import { useQuery } from '@tanstack/react-query';
 import { ApiError, get, post } from './client.ts';
 import type { AuthInfo, Me } from './types.ts';
+import { currentTenant, setCurrentTenant } from '../lib/tenant.ts';
 
 export function useAuthInfo() {
   return useQuery({ queryKey: ['auth-info'], queryFn: () => get<AuthInfo>('/auth-info'), staleTime: Infinity });
@@ -22,6 +23,11 @@ export function useMe() {
         return await get<Me>('/v1/me');
       } catch (err) {
         if (err instanceof ApiError && err.status === 401) return null;
+        // The chosen workspace is no longer one of the user's: fall back to their own.
+        if (err instanceof ApiError && (err.status === 403 || err.status === 404) && currentTenant()) {
+          setCurrentTenant(null);
+          return await get<Me>('/v1/me');
+        }
         throw err;
       }
     },

@@ -3,6 +3,7 @@
  * Every failure becomes an ApiError carrying the server's own message (the Anthropic error
  * envelope, or better-auth's `{message, code}`), so pages can show it as is.
  */
+import { tenantHeader } from '../lib/tenant.ts';
 
 export class ApiError extends Error {
   constructor(
@@ -29,7 +30,7 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
     res = await fetch(path, {
       method,
       credentials: 'same-origin',
-      headers: body === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': 'application/json' },
+      headers: { accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...tenantHeader() },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
   } catch {

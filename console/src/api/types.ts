@@ -111,6 +111,7 @@ export interface Member {
 export interface Me {
   user: { id: string; email: string; name: string } | null;
   tenant: { id: string; name: string; role: 'owner' | 'member' | null };
+  tenants: { id: string; name: string; role: 'owner' | 'member' | null }[];
   via: 'api_key' | 'session' | 'auth_disabled';
 }
 

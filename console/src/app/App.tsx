@@ -11,8 +11,11 @@ import { SessionPage } from '../routes/sessions/SessionPage.tsx';
 import { EnvironmentsPage } from '../routes/environments/EnvironmentsPage.tsx';
 import { ApiKeysPage } from '../routes/api-keys/ApiKeysPage.tsx';
 import { MembersPage } from '../routes/members/MembersPage.tsx';
-import { VaultsPage } from '../routes/features/VaultsPage.tsx';
-import { MemoryPage } from '../routes/features/MemoryPage.tsx';
+import { VaultsPage } from '../routes/vaults/VaultsPage.tsx';
+import { VaultPage } from '../routes/vaults/VaultPage.tsx';
+import { MemoryPage } from '../routes/memory/MemoryPage.tsx';
+import { MemoryStorePage } from '../routes/memory/MemoryStorePage.tsx';
+import { ModelsPage } from '../routes/models/ModelsPage.tsx';
 import { Layout } from './Layout.tsx';
 
 export function App() {
@@ -34,7 +37,10 @@ export function App() {
         <Route path="sessions/:sessionId" element={<SessionPage />} />
         <Route path="environments" element={<EnvironmentsPage />} />
         <Route path="vaults" element={<VaultsPage />} />
+        <Route path="vaults/:vaultId" element={<VaultPage />} />
         <Route path="memory" element={<MemoryPage />} />
+        <Route path="memory/:storeId" element={<MemoryStorePage />} />
+        <Route path="models" element={<ModelsPage />} />
         <Route path="api-keys" element={<ApiKeysPage />} />
         <Route path="members" element={<MembersPage />} />
         <Route path="*" element={<NotFound />} />

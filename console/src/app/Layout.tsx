@@ -3,6 +3,7 @@ import { NavLink, Outlet, useNavigate } from 'react-router';
 import { useQueryClient } from '@tanstack/react-query';
 import { signOut } from '../api/auth.ts';
 import type { Me } from '../api/types.ts';
+import { setCurrentTenant } from '../lib/tenant.ts';
 
 const NAV = [
   { to: '/agents', label: 'Agents' },
@@ -10,6 +11,7 @@ const NAV = [
   { to: '/environments', label: 'Environments' },
   { to: '/vaults', label: 'Vaults' },
   { to: '/memory', label: 'Memory' },
+  { to: '/models', label: 'Models' },
   { to: '/api-keys', label: 'API keys' },
   { to: '/members', label: 'Members' },
 ];
@@ -19,10 +21,16 @@ export function Layout({ me }: { me: Me }) {
   const navigate = useNavigate();
   async function onSignOut() {
     await signOut();
+    setCurrentTenant(null);
     // Signed out: nothing of this user's data stays in memory; the gate shows the sign-in page.
     queryClient.removeQueries({ predicate: (q) => q.queryKey[0] !== 'me' && q.queryKey[0] !== 'auth-info' });
     queryClient.setQueryData(['me'], null);
     navigate('/');
+  }
+  function switchTenant(id: string) {
+    setCurrentTenant(id);
+    navigate('/');
+    void queryClient.resetQueries();
   }
   return (
     <div className="shell">
@@ -34,6 +42,20 @@ export function Layout({ me }: { me: Me }) {
           <span className="brand-mark" aria-hidden="true" /> <span>open managed agents</span>
         </div>
         <div className="account">
+          {me.tenants.length > 1 ? (
+            <>
+              <label htmlFor="workspace" className="visually-hidden">
+                Workspace
+              </label>
+              <select id="workspace" className="workspace" value={me.tenant.id} onChange={(e) => switchTenant(e.target.value)}>
+                {me.tenants.map((t) => (
+                  <option key={t.id} value={t.id}>
+                    {t.name}
+                  </option>
+                ))}
+              </select>
+            </>
+          ) : null}
           <span className="tenant" title={me.tenant.id}>
             {me.user ? me.user.email : me.tenant.name}
           </span>

@@ -6,6 +6,8 @@
  * dropped, so a reconnect neither duplicates nor skips. Frames without `id:` are live-only deltas.
  */
 
+import { tenantHeader } from './tenant.ts';
+
 export type Connection = 'connecting' | 'live' | 'reconnecting' | 'closed';
 
 export interface StreamHandlers {
@@ -48,7 +50,7 @@ export class SessionEventStream {
       handlers.onConnection(attempt === 0 && this.lastSeq === 0 ? 'connecting' : 'reconnecting');
       try {
         const res = await fetch(this.options.url, {
-          headers: { accept: 'text/event-stream', 'last-event-id': String(this.lastSeq) },
+          headers: { accept: 'text/event-stream', 'last-event-id': String(this.lastSeq), ...tenantHeader() },
           credentials: 'same-origin',
           signal: this.abort.signal,
         });

@@ -1,7 +1,8 @@
 /** The live session view: status, interrupt, usage, the timeline over SSE, and the composer. */
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { Link, useParams } from 'react-router';
-import { useSession } from '../../api/resources.ts';
+import { useOptionalList, useSession } from '../../api/resources.ts';
+import { cardFor, type ModelCard } from '../models/model-card-types.ts';
 import { ErrorNote } from '../../components/ErrorNote.tsx';
 import { EmptyState } from '../../components/EmptyState.tsx';
 import { StatusBadge } from './StatusBadge.tsx';
@@ -18,6 +19,7 @@ export function SessionPage() {
   const { sessionId = '' } = useParams();
   const session = useSession(sessionId);
   const live = useSessionStream(sessionId);
+  const cards = useOptionalList<ModelCard>('/v1/model_cards').data?.data ?? [];
   const view = useMemo(() => buildView(live.events), [live.events]);
   const [error, setError] = useState<unknown>(null);
   const bottom = useRef<HTMLDivElement>(null);
@@ -74,7 +76,7 @@ export function SessionPage() {
       </div>
       {live.detail && live.connection === 'closed' ? <p className="error-note" role="alert">{live.detail}</p> : null}
       <ErrorNote error={error} />
-      <UsagePanel requests={view.requests} />
+      <UsagePanel requests={view.requests} card={cardFor(cards, session.data?.agent?.model?.id)} />
       {view.items.length === 0 && live.previews.length === 0 && live.connection === 'live' ? (
         <EmptyState title="Nothing here yet">
           <p>Send the agent a message below, for example “Run uname -a”. Its replies, tool calls and results appear here as they happen.</p>

@@ -2,7 +2,8 @@
 import { useState, type FormEvent } from 'react';
 import { Link, useNavigate } from 'react-router';
 import { useQueryClient } from '@tanstack/react-query';
-import { createSession, keys, useAgents, useEnvironments } from '../../api/resources.ts';
+import { createSession, keys, useAgents, useEnvironments, useOptionalList } from '../../api/resources.ts';
+import type { Vault } from '../vaults/vault-types.ts';
 import { EmptyState } from '../../components/EmptyState.tsx';
 import { ErrorNote } from '../../components/ErrorNote.tsx';
 import { Field } from '../../components/Field.tsx';
@@ -15,6 +16,8 @@ export function SessionsPage() {
   const queryClient = useQueryClient();
   const [agentId, setAgentId] = useState('');
   const [environmentId, setEnvironmentId] = useState('');
+  const [vaultId, setVaultId] = useState('');
+  const vaults = (useOptionalList<Vault>('/v1/vaults').data?.data ?? []).filter((v) => !v.archived_at);
   const [error, setError] = useState<unknown>(null);
   const list = agents.data?.data ?? [];
   const chosen = agentId || list[0]?.id || '';
@@ -23,7 +26,7 @@ export function SessionsPage() {
     e.preventDefault();
     setError(null);
     try {
-      const session = await createSession({ agent: chosen, ...(environmentId ? { environment_id: environmentId } : {}) });
+      const session = await createSession({ agent: chosen, ...(environmentId ? { environment_id: environmentId } : {}), ...(vaultId ? { vault_ids: [vaultId] } : {}) });
       await queryClient.invalidateQueries({ queryKey: keys.sessions });
       navigate(`/sessions/${session.id}`);
     } catch (err) {
@@ -69,6 +72,20 @@ export function SessionsPage() {
               </select>
             )}
           </Field>
+          {vaults.length > 0 ? (
+            <Field label="Vault">
+              {(id) => (
+                <select id={id} value={vaultId} onChange={(e) => setVaultId(e.target.value)}>
+                  <option value="">None</option>
+                  {vaults.map((v) => (
+                    <option key={v.id} value={v.id}>
+                      {v.display_name}
+                    </option>
+                  ))}
+                </select>
+              )}
+            </Field>
+          ) : null}
           <button type="submit" className="primary">
             New session
           </button>

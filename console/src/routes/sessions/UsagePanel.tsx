@@ -1,8 +1,13 @@
 /** Tokens per model request and in total. */
 import { formatTokens } from '../../lib/format.ts';
+import { costOf, type ModelCard } from '../models/model-card-types.ts';
 import type { ModelRequest } from './timeline.ts';
 
-export function UsagePanel({ requests }: { requests: ModelRequest[] }) {
+const dollars = (n: number | undefined) => (n === undefined ? '—' : `$${n < 0.01 && n > 0 ? n.toFixed(4) : n.toFixed(2)}`);
+
+/** `card`: the model card serving the session's model, whose prices give the cost; none: tokens only. */
+export function UsagePanel({ requests, card }: { requests: ModelRequest[]; card?: ModelCard }) {
+  const priced = Boolean(card?.prices);
   const total = requests.reduce(
     (t, r) => ({
       input: t.input + (r.usage.input_tokens ?? 0),
@@ -16,6 +21,7 @@ export function UsagePanel({ requests }: { requests: ModelRequest[] }) {
     <details className="usage panel">
       <summary>
         Usage: {formatTokens(total.input)} in · {formatTokens(total.output)} out · {requests.length} model request{requests.length === 1 ? '' : 's'}
+        {priced ? ` · ${dollars(costOf(card, { input_tokens: total.input, output_tokens: total.output }))}` : ''}
       </summary>
       {requests.length === 0 ? (
         <p className="hint">No model requests yet.</p>
@@ -30,6 +36,7 @@ export function UsagePanel({ requests }: { requests: ModelRequest[] }) {
                 <th scope="col">Output</th>
                 <th scope="col">Cache read</th>
                 <th scope="col">Cache write</th>
+                {priced ? <th scope="col">Cost</th> : null}
               </tr>
             </thead>
             <tbody>
@@ -40,6 +47,7 @@ export function UsagePanel({ requests }: { requests: ModelRequest[] }) {
                   <td>{formatTokens(r.usage.output_tokens)}</td>
                   <td>{formatTokens(r.usage.cache_read_input_tokens)}</td>
                   <td>{formatTokens(r.usage.cache_creation_input_tokens)}</td>
+                  {priced ? <td>{dollars(costOf(card, r.usage))}</td> : null}
                 </tr>
               ))}
             </tbody>
@@ -50,6 +58,7 @@ export function UsagePanel({ requests }: { requests: ModelRequest[] }) {
                 <td>{formatTokens(total.output)}</td>
                 <td>{formatTokens(total.cacheRead)}</td>
                 <td>{formatTokens(total.cacheWrite)}</td>
+                {priced ? <td>{dollars(costOf(card, { input_tokens: total.input, output_tokens: total.output }))}</td> : null}
               </tr>
             </tfoot>
           </table>
