@@ -98,4 +98,4 @@ export function sessionRow(id: string, tenantId: string, overrides: Partial<Sess
 }
 
 /** The payload every append benchmark writes: an agent.message with ~100 characters of text. */
-export const MESSAGE_PAYLOAD = { content: [{ type: 'text', text: 'The quick brown fox jumps over the lazy dog. '.repeat(2).trim() }] };
+export const MESSAGE_PAYLOAD = { content: [{ type: 'text' as const, text: 'The quick brown fox jumps over the lazy dog. '.repeat(2).trim() }] };

@@ -11,6 +11,7 @@ import { createTestDatabase, type Backend } from '../../test/support/backends.ts
 import { startFakeModel } from '../../test/support/fake-model/index.ts';
 import { postJson } from './api.ts';
 import { DbProbe } from './db-probe.ts';
+import { recordEventLogs } from '../../test/support/event-log-corpus.ts';
 import { runIteration, type IterationResult, type RunContext } from './iteration.ts';
 import { ScriptedAgent } from './scripted-agent.ts';
 import { ServerControl } from './server-control.ts';
@@ -37,6 +38,8 @@ export interface CrashTestOptions {
   keepData?: boolean;
   /** Stops the run after the current iteration (the report covers what ran). */
   signal?: AbortSignal;
+  /** Write every session's log to this directory at the end (corpus candidates, test/support/event-log-corpus.ts). */
+  recordEventLogs?: string;
   /** Phase timings per iteration. */
   trace?: (line: string) => void;
   /** Extra server environment (e.g. LOG_LEVEL). */
@@ -97,6 +100,7 @@ export async function runCrashTest(options: CrashTestOptions): Promise<CrashTest
       );
     }
     report.violations.push(...(await globalChecks(run.probe)));
+    if (options.recordEventLogs) await recordEventLogs(store, options.recordEventLogs, `crash-${options.backend}-${options.seed}`);
     report.violations.push(...model.violations);
     report.modelRequests = model.requests;
     const exit = await control.stop();

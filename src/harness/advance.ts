@@ -6,17 +6,17 @@
  */
 import type { NewEvent } from '../events/types.ts';
 import { EXTENSION_TYPES } from '../events/types.ts';
-import { blockingTools, deriveSessionState, nextRunnableTool, USER_EVENTS_PROCESSED, type SessionState } from './session-state.ts';
+import { blockingTools, nextRunnableTool, USER_EVENTS_PROCESSED, type SessionState } from './session-state.ts';
 import { runModelRequest } from './model-step.ts';
 import { runToolStep } from './tool-step.ts';
 import { append, zeroUsage, type StepContext, type StepOutcome } from './step-context.ts';
 
 const now = () => Date.now();
-const idle = (stopReason: Record<string, unknown>): NewEvent => ({ type: 'session.status_idle', payload: { stop_reason: stopReason, stop_details: null }, processedAt: now() });
+const idle = (stopReason: { type: string; event_ids?: string[] }): NewEvent => ({ type: 'session.status_idle', payload: { stop_reason: stopReason, stop_details: null }, processedAt: now() });
 
 export async function advance(ctx: StepContext): Promise<StepOutcome> {
-  const events = await ctx.store.events.list(ctx.tenantId, ctx.sessionId, { order: 'asc', limit: Number.MAX_SAFE_INTEGER });
-  const state = deriveSessionState(events);
+  await ctx.held.catchUp();
+  const state = ctx.held.view();
   if (state.status === 'terminated' || !ctx.agent) return 'stop';
 
   if (state.queuedInterrupts.length > 0) return handleInterrupt(ctx, state);
@@ -78,7 +78,7 @@ async function fromIdle(ctx: StepContext, state: SessionState): Promise<StepOutc
     return 'continue';
   }
   if (state.queuedMessages.length === 0) return 'stop';
-  const ids = state.queuedMessages.map((e) => e.id);
+  const ids = state.queuedMessages;
   await append(
     ctx,
     [
@@ -91,7 +91,7 @@ async function fromIdle(ctx: StepContext, state: SessionState): Promise<StepOutc
 }
 
 async function handleInterrupt(ctx: StepContext, state: SessionState): Promise<StepOutcome> {
-  const ids = state.queuedInterrupts.map((e) => e.id);
+  const ids = state.queuedInterrupts;
   const busy = state.status === 'running' || state.status === 'rescheduling' || state.lastIdleReason?.type === 'requires_action';
   // Every tool use gets exactly one result in the log, also when the turn is cut short. A call that
   // had started is one whose step was cut off by a crash (a step the interrupt aborted committed its

@@ -17,6 +17,7 @@ import type { ModelClient } from './model/model-client.ts';
 import type { SessionLifecycle, WakeOptions } from '../sessions/session-service.ts';
 import { advance } from './advance.ts';
 import type { StepContext } from './step-context.ts';
+import { HeldSession } from './held-session.ts';
 import { parseJson } from '../store/json.ts';
 import { withMemoryPrompt } from '../memory/memory-prompt.ts';
 import { memoryResourcesOf } from '../memory/session-memory.ts';
@@ -152,6 +153,8 @@ export class Harness implements SessionLifecycle {
     try {
       const session = await store.sessions.findAnyTenant(sessionId);
       if (!session) return;
+      // Taking the session over is the one time its whole log is read; from here on, commits are folded as they happen.
+      const held = await HeldSession.load(store, { tenantId: session.tenant_id, sessionId });
       let sandbox: Promise<Sandbox> | undefined;
       const failures = { count: 0 };
       do {
@@ -170,6 +173,7 @@ export class Harness implements SessionLifecycle {
             store,
             log: this.options.log,
             lease: { owner, token },
+            held,
             signal: controller.signal,
             stopping: () => this.stopped,
             model: this.options.model,

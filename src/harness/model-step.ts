@@ -4,7 +4,7 @@
  * recorded and retried with backoff; client errors and an exhausted budget end the turn.
  */
 import { newId } from '../lib/ids.ts';
-import type { NewEvent } from '../events/types.ts';
+import { newEvent, type EventPayloadInput, type NewEvent } from '../events/types.ts';
 import { ModelAbortedError, ModelError, type ModelStreamEvent } from './model/model-client.ts';
 import { collectResponse, type ModelResponse } from './model/collect-response.ts';
 import type { ModelTextBlock } from './model/model-content.ts';
@@ -77,7 +77,7 @@ function responseEvents(ctx: StepContext, response: ModelResponse, previews: Pre
   const agent = ctx.agent!;
   const events: NewEvent[] = [];
   if (response.content.some((b) => b.type === 'thinking' || b.type === 'redacted_thinking')) events.push({ type: 'agent.thinking', id: previews.thinkingId, payload: {}, processedAt: now() });
-  const text = response.content.filter((b): b is ModelTextBlock => b.type === 'text').map((b) => ({ type: 'text', text: b.text }));
+  const text = response.content.filter((b): b is ModelTextBlock => b.type === 'text').map((b) => ({ type: 'text' as const, text: b.text }));
   if (text.length > 0) events.push({ type: 'agent.message', id: previews.messageId, payload: { content: text }, processedAt: now() });
   const toolEventIds: Record<string, string> = {};
   const custom = customToolNames(agent);
@@ -92,9 +92,9 @@ function responseEvents(ctx: StepContext, response: ModelResponse, previews: Pre
     const policy = builtinPolicy(agent, block.name);
     const available = policy?.enabled && ctx.tools.has(block.name);
     const permission = !available ? 'deny' : policy.permission === 'always_allow' ? 'allow' : 'ask';
-    const payload: Record<string, unknown> = { name: block.name, input: block.input, evaluated_permission: permission };
+    const payload: EventPayloadInput<'agent.tool_use'> = { name: block.name, input: block.input, evaluated_permission: permission };
     if (available) payload.evaluation = { type: policy.permission === 'auto' ? 'auto' : policy.permission, ...(policy.permission === 'auto' ? { evaluated_permission: { type: 'ask', reason_code: 'indeterminate' } } : {}) };
-    events.push({ id, type: 'agent.tool_use', payload, processedAt: now() });
+    events.push(newEvent('agent.tool_use', payload, now(), id));
   }
   events.push({ type: MODEL_RESPONSE, payload: { message: { id: response.id, content: response.content, stop_reason: response.stopReason }, tool_event_ids: toolEventIds }, processedAt: now() });
   return events;

@@ -3,13 +3,14 @@
  * `append`, which fences every commit with the step's lease.
  */
 import type { Logger } from 'pino';
-import type { EventLog } from '../events/log.ts';
-import type { NewEvent } from '../events/types.ts';
+import type { AppendOptions, EventLog } from '../events/log.ts';
+import type { NewEvent, StoredEvent } from '../events/types.ts';
 import type { Store } from '../store/store.ts';
 import type { Tool } from '../tools/tool.ts';
 import type { Sandbox } from '../sandbox/sandbox.ts';
 import type { ModelClient } from './model/model-client.ts';
 import type { AgentSnapshot } from './request-builder.ts';
+import type { HeldSession } from './held-session.ts';
 
 export interface StepContext {
   tenantId: string;
@@ -18,6 +19,8 @@ export interface StepContext {
   store: Store;
   log: EventLog;
   lease: { owner: string; token: number };
+  /** The session's folded log; every append below is folded into it. */
+  held: HeldSession;
   /** Aborted by user.interrupt, archive, delete or shutdown. */
   signal: AbortSignal;
   /** True once the process is shutting down (SIGTERM): an aborted step then leaves the log as a crash would. */
@@ -34,8 +37,10 @@ export interface StepContext {
 export type StepOutcome = 'continue' | 'stop';
 
 /** Appends events under the step's lease (LeaseLostError when it was taken over). */
-export function append(ctx: StepContext, events: NewEvent[], options: Parameters<EventLog['append']>[3] = {}) {
-  return ctx.log.append(ctx.tenantId, ctx.sessionId, events, { ...options, lease: ctx.lease });
+export async function append(ctx: StepContext, events: NewEvent[], options: AppendOptions = {}): Promise<StoredEvent[]> {
+  const stored = await ctx.log.append(ctx.tenantId, ctx.sessionId, events, { ...options, lease: ctx.lease });
+  ctx.held.committed(stored, options.markProcessed);
+  return stored;
 }
 
 /** Usage of a model request that produced nothing (interrupted, failed). */

@@ -5,7 +5,7 @@
 import { ConflictError, InvalidRequestError } from '../errors.ts';
 import type { EventLog } from '../events/log.ts';
 import type { NewEvent, StoredEvent } from '../events/types.ts';
-import { toWireEvent } from '../events/types.ts';
+import { newEvent, toWireEvent } from '../events/types.ts';
 import {
   UNSUPPORTED_SEND_TYPES, SPEC_EVENT_TYPES, userCustomToolResultSchema, userInterruptSchema, userMessageSchema, userToolConfirmationSchema, type EventParam,
 } from '../api/schemas/events.ts';
@@ -39,10 +39,7 @@ export class SessionEventsService {
     }
     await this.checkAnswers(tenantId, sessionId, events);
     const now = Date.now();
-    const newEvents: NewEvent[] = events.map((e) => {
-      const { type, ...payload } = e;
-      return { type, payload, processedAt: type === 'user.custom_tool_result' ? now : null };
-    });
+    const newEvents = events.map((e) => toNewEvent(e, now));
     const stored = await this.deps.log.append(tenantId, sessionId, newEvents);
     this.deps.lifecycle.wake(sessionId, { interrupt: events.some((e) => e.type === 'user.interrupt') });
     return { data: stored.map(toWireEvent) };
@@ -103,6 +100,32 @@ export class SessionEventsService {
     const page = rows.slice(0, q.limit);
     const last = page[page.length - 1];
     return { data: page.map(toWireEvent), next_page: rows.length > q.limit && last ? encodeSeqCursor(last, q.order) : null };
+  }
+}
+
+/** A client's event as stored: its fields become the payload; a tool result needs no queueing. */
+function toNewEvent(event: EventParam, now: number): NewEvent {
+  switch (event.type) {
+    case 'user.message': {
+      const { type, ...payload } = event;
+      return newEvent(type, payload, null);
+    }
+    case 'user.interrupt': {
+      const { type, ...payload } = event;
+      return newEvent(type, payload, null);
+    }
+    case 'user.tool_confirmation': {
+      const { type, ...payload } = event;
+      return newEvent(type, payload, null);
+    }
+    case 'user.custom_tool_result': {
+      const { type, ...payload } = event;
+      return newEvent(type, payload, now);
+    }
+    default: {
+      const unreachable: never = event;
+      throw new Error(`unhandled client event ${JSON.stringify(unreachable)}`);
+    }
   }
 }
 

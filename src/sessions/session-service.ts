@@ -14,6 +14,8 @@ import type { VaultService } from '../vault/vault-service.ts';
 import type { Session, SessionCreate, SessionUpdate } from '../api/schemas/sessions.ts';
 import { resolveModel, resolveSkills, resolveTools, validateAgentConfig } from '../agents/resolve-config.ts';
 import type { EventLog } from '../events/log.ts';
+import { newEvent } from '../events/types.ts';
+import { SPEC_PAYLOAD_SCHEMAS } from '../events/event-schemas.ts';
 import type { SessionListQuery } from '../store/sessions-repository.ts';
 import { EMPTY_USAGE, toSession } from './session-mapper.ts';
 import { resolveSessionResources } from '../memory/session-memory.ts';
@@ -78,7 +80,7 @@ export class SessionService {
       await tx.memoryStores.linkSession(tenantId, row.id, resources.map((r) => r.memory_store_id));
     });
     if (input.initial_events?.length) {
-      await this.deps.log.append(tenantId, row.id, input.initial_events.map((e) => ({ type: e.type, payload: { content: e.content }, processedAt: null })));
+      await this.deps.log.append(tenantId, row.id, input.initial_events.map((e) => newEvent('user.message', SPEC_PAYLOAD_SCHEMAS['user.message'].parse({ content: e.content }), null)));
       this.deps.lifecycle.wake(row.id);
     }
     return this.get(tenantId, row.id);

@@ -16,7 +16,7 @@ const KILLS = 30;
 describe('crash test: kill -9 at random moments loses nothing and duplicates nothing', () => {
   it.concurrent.each(BACKENDS)(`%s: ${KILLS} kills, zero invariant violations`, async (backend) => {
     const seed = Number(process.env.CRASH_TEST_SEED ?? Math.floor(Math.random() * 2 ** 31));
-    const report = await runCrashTest({ backend, seed, iterations: KILLS / 3, minKills: KILLS, killsPerIteration: [3, 3], sessionsPerIteration: [2, 3], workload: 'light' });
+    const report = await runCrashTest({ backend, seed, iterations: KILLS / 3, minKills: KILLS, killsPerIteration: [3, 3], sessionsPerIteration: [2, 3], workload: 'light', recordEventLogs: process.env.OMA_RECORD_EVENT_LOGS });
     const table = formatReports([report]);
     expect(report.violations, table).toEqual([]);
     expect(report.kills).toBeGreaterThanOrEqual(KILLS);

@@ -201,7 +201,7 @@ describe.each(BACKENDS)('events stream (%s)', (backend) => {
     const ext = await stream(sessionId, '?include_extensions=true');
     const log = t.server.services.log;
     await log.append(TENANT, sessionId, [message('one')]);
-    await log.append(TENANT, sessionId, [{ type: 'oma.turn_recovered', payload: {}, processedAt: Date.now() }]);
+    await log.append(TENANT, sessionId, [{ type: 'oma.turn_recovered', payload: { reason: 'test' }, processedAt: Date.now() }]);
     await log.append(TENANT, sessionId, [message('three')]);
     await ext.waitForEvents(3);
     await plain.waitForEvents(2);

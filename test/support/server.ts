@@ -8,7 +8,10 @@ import { loadConfig } from '../../src/config/load.ts';
 import type { Config } from '../../src/config/schema.ts';
 import { startServer, type RunningServer } from '../../src/server.ts';
 import { createApiKey } from '../../src/auth/api-keys.ts';
+import { basename } from 'node:path';
+import { expect } from 'vitest';
 import { createTestDatabase, type Backend, type TestDatabase } from './backends.ts';
+import { recordEventLogs } from './event-log-corpus.ts';
 
 export interface TestServer {
   baseURL: string;
@@ -60,6 +63,8 @@ export async function startTestServer(backend: Backend, options: TestServerOptio
   const stopServer = async () => {
     if (stopped) return;
     stopped = true;
+    const recordTo = process.env.OMA_RECORD_EVENT_LOGS;
+    if (recordTo) await recordEventLogs(server.services.store, recordTo, `${basename(expect.getState().testPath ?? 'suite', '.test.ts')}-${backend}-${Date.now()}`);
     await server.close();
   };
   return {
