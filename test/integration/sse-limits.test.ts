@@ -25,7 +25,7 @@ async function newSession(t: TestServer): Promise<string> {
 async function appendMessages(t: TestServer, sessionId: string, count: number, bytes: number): Promise<void> {
   const text = 'y'.repeat(bytes);
   for (let i = 0; i < count; i += 10) {
-    const batch = Array.from({ length: Math.min(10, count - i) }, () => ({ type: 'agent.message', payload: { content: [{ type: 'text', text }] }, processedAt: Date.now() }));
+    const batch = Array.from({ length: Math.min(10, count - i) }, () => ({ type: 'agent.message' as const, payload: { content: [{ type: 'text' as const, text }] }, processedAt: Date.now() }));
     await t.server.services.log.append('tenant_test', sessionId, batch);
   }
 }
