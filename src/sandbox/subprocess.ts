@@ -12,6 +12,7 @@ import { ProcessLedger } from './shared/process-ledger.ts';
 import path from 'node:path';
 import { egressEnvironment, type SandboxOpenOptions } from './sandbox.ts';
 import { STATE_DIRECTORY_NAME } from './shared/shell-script.ts';
+import { DescendantTracker } from './shared/descendants.ts';
 
 export interface SubprocessSandboxOptions {
   /** Host directory holding one directory per session. */
@@ -23,6 +24,8 @@ export interface SubprocessSandboxOptions {
    * after a crash kills the ones the crash left running (see ProcessLedger).
    */
   instanceId?: string;
+  /** False: find descendants by the process scan even where cgroups are available (tests). */
+  useCgroups?: boolean;
 }
 
 /** Commands use the host's network whatever the session's networking says: nothing is isolated. */
@@ -30,9 +33,12 @@ export class SubprocessSandboxProvider extends DirectorySandboxProvider {
   readonly name = 'subprocess';
 
   private readonly ledger: ProcessLedger | undefined;
+  /** Every command's descendants, also those that leave its process group (setsid). */
+  private readonly descendants: DescendantTracker;
 
   constructor(private readonly options: SubprocessSandboxOptions) {
     super(options.workdirRoot);
+    this.descendants = new DescendantTracker({ useCgroups: options.useCgroups });
     this.ledger = options.instanceId === undefined ? undefined : new ProcessLedger(this.workdirRoot, options.instanceId);
   }
 
@@ -60,6 +66,7 @@ export class SubprocessSandboxProvider extends DirectorySandboxProvider {
         // The proxy is the configured way out, not an enforced one: a process here can ignore it.
         env: createSandboxEnvironment({ home: directory, tmpdir, path: this.options.path, extra: { ...egressEnv, ...env } }),
         cwd: directory,
+        descendants: this.descendants.forCommand(),
       }),
     };
     return new CommandSandbox({ sessionId, launcher });

@@ -9,6 +9,7 @@ import type { Duplex, Readable } from 'node:stream';
 import { OutputCollector, TailCollector } from './output-collector.ts';
 import type { ProcessSet, RunningProcess } from './process-set.ts';
 import type { ProcessLedger } from './process-ledger.ts';
+import type { CommandDescendants } from './descendants.ts';
 
 /** How to start the process; built by a provider. */
 export interface LaunchSpec {
@@ -42,6 +43,12 @@ export interface LaunchSpec {
    * has them, also when it does not start.
    */
   passedFiles?: FileHandle[];
+  /**
+   * Finds the command's descendants again (a cgroup, else a scan): they are killed when the command
+   * ends or is killed, even those that left its process group (setsid). Providers without a pid
+   * namespace of their own (subprocess) set it.
+   */
+  descendants?: CommandDescendants;
 }
 
 /** Where the launcher finds bwrap's info pipe (`infoFd`). */
@@ -105,7 +112,7 @@ export function runProcess(spec: LaunchSpec, options: RunOptions): Promise<RawRe
   }
   return new Promise((resolve, reject) => {
     const child = spawnChild(spec, options);
-    const tree = new ProcessTree(child);
+    const tree = new ProcessTree(child, spec.descendants);
     const collector = new OutputCollector(options.maxOutputBytes);
     child.stdout!.on('data', (chunk: Buffer) => collector.add('stdout', chunk));
     child.stderr!.on('data', (chunk: Buffer) => collector.add('stderr', chunk));
@@ -233,7 +240,9 @@ function spawnChild(spec: LaunchSpec, options: RunOptions): ChildProcess {
   try {
     // libuv calls setgroups(0, NULL) before setgid/setuid when either is set, so the launcher
     // keeps no supplementary group of the server.
-    return spawn(spec.file, spec.args, { cwd: spec.cwd, env: spec.env, detached: true, stdio, uid: spec.uid, gid: spec.gid });
+    const launch = spec.descendants ? spec.descendants.wrap(spec.file, spec.args) : { file: spec.file, args: spec.args };
+    const env = spec.descendants ? { ...spec.env, ...spec.descendants.env } : spec.env;
+    return spawn(launch.file, launch.args, { cwd: spec.cwd, env, detached: true, stdio, uid: spec.uid, gid: spec.gid });
   } finally {
     closePassedFiles(spec);
   }
@@ -263,7 +272,7 @@ class ProcessTree implements RunningProcess {
   private readonly finished: Promise<void>;
   private markFinished!: () => void;
 
-  constructor(private readonly child: ChildProcess) {
+  constructor(private readonly child: ChildProcess, private readonly descendants?: CommandDescendants) {
     this.finished = new Promise((resolve) => (this.markFinished = resolve));
   }
 
@@ -298,6 +307,7 @@ class ProcessTree implements RunningProcess {
   kill(): void {
     this.killed = true;
     for (const helper of this.helpers) helper.kill();
+    this.descendants?.killAll();
     if (this.exited) return;
     // Killing bwrap's namespace init (not bwrap itself) lets bwrap reap it and exit normally, so no
     // zombie is left for a container's pid 1 to collect; without that pid we kill the group.
@@ -311,6 +321,7 @@ class ProcessTree implements RunningProcess {
     // Background children of a finished command die with it, as they do under bwrap's pid namespace.
     // The group id cannot be reused while any member of the group is still alive.
     killQuietly(-this.child.pid!);
+    this.descendants?.killAll();
     this.graceTimer = setTimeout(() => {
       for (const stream of this.child.stdio) (stream as { destroy?: () => void } | null)?.destroy?.();
     }, PIPE_CLOSE_GRACE_MS);
@@ -320,6 +331,7 @@ class ProcessTree implements RunningProcess {
   async settle(): Promise<void> {
     clearTimeout(this.graceTimer);
     for (const helper of this.helpers) helper.kill();
+    this.descendants?.dispose();
     await Promise.all(this.helpers.map((helper) => helper.done));
     this.markFinished();
   }

@@ -1,0 +1,105 @@
+/**
+ * Issue #24, findings 6 and 11, from their reproductions: the root server followed a symlink the
+ * agent planted at `/workspace/.oma` and ran `mkdir -p` through it at the next sandbox creation; a
+ * `setsid` child outlived its command and the session's deletion under subprocess.
+ */
+import { mkdtemp, mkdir, readFile, readdir, rm, stat, symlink, lstat, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureSessionDirectory } from '../../src/sandbox/shared/session-directory.ts';
+import { SubprocessSandboxProvider } from '../../src/sandbox/subprocess.ts';
+import { DescendantTracker } from '../../src/sandbox/shared/descendants.ts';
+import { waitFor } from '../support/wait-for.ts';
+
+const isAlive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+describe('session directories refuse planted symlinks', () => {
+  let base: string;
+  beforeAll(async () => {
+    base = await mkdtemp(path.join(os.tmpdir(), 'oma-symlink-'));
+  });
+  afterAll(() => rm(base, { recursive: true, force: true }));
+
+  it('replaces a symlinked .oma (and .oma/tmp) with real directories and touches nothing behind them', async () => {
+    const workdirRoot = path.join(base, 'sandboxes');
+    const outside = path.join(base, 'outside');
+    await mkdir(outside);
+    await writeFile(path.join(outside, 'precious'), 'keep');
+    const directory = await ensureSessionDirectory({ workdirRoot, sessionId: 'sesn_a' });
+    await rm(path.join(directory, '.oma'), { recursive: true });
+    await symlink(outside, path.join(directory, '.oma'));
+    const owner = process.getuid?.() === 0 ? { uid: 54321, gid: 54321 } : undefined;
+    await ensureSessionDirectory({ workdirRoot, sessionId: 'sesn_a', owner });
+    expect((await lstat(path.join(directory, '.oma'))).isDirectory()).toBe(true);
+    expect(await readdir(outside)).toEqual(['precious']);
+    if (owner) expect((await stat(path.join(outside, 'precious'))).uid).toBe(process.getuid!());
+    // One level down too: .oma is real, its tmp is a planted link.
+    await rm(path.join(directory, '.oma', 'tmp'), { recursive: true });
+    await symlink(outside, path.join(directory, '.oma', 'tmp'));
+    await ensureSessionDirectory({ workdirRoot, sessionId: 'sesn_a', owner });
+    expect((await lstat(path.join(directory, '.oma', 'tmp'))).isDirectory()).toBe(true);
+    expect(await readdir(outside)).toEqual(['precious']);
+  });
+
+  it('a sandbox opened after the agent planted the link does not write through it', async () => {
+    const workdirRoot = path.join(base, 'provider');
+    const outside = path.join(base, 'outside-2');
+    await mkdir(outside);
+    const provider = new SubprocessSandboxProvider({ workdirRoot });
+    const sandbox = await provider.open('sesn_plant');
+    const planted = await sandbox.exec(`rm -rf .oma && ln -s ${outside} .oma && echo planted`);
+    expect(planted.stdout.trim()).toBe('planted');
+    await provider.stop('sesn_plant');
+    // The next sandbox creation for the session: a restarted server's provider.
+    const restarted = new SubprocessSandboxProvider({ workdirRoot });
+    const again = await restarted.open('sesn_plant');
+    expect((await again.exec('echo ok')).stdout.trim()).toBe('ok');
+    expect(await readdir(outside)).toEqual([]);
+    expect((await lstat(path.join(workdirRoot, 'sesn_plant', '.oma'))).isSymbolicLink()).toBe(false);
+    await restarted.destroy('sesn_plant');
+  });
+});
+
+const mechanisms = new DescendantTracker().mechanism === 'cgroup' ? [true, false] : [false];
+
+describe.each(mechanisms)('subprocess kills every descendant (cgroups: %s)', (useCgroups) => {
+  let workdirRoot: string;
+  let provider: SubprocessSandboxProvider;
+  beforeAll(async () => {
+    workdirRoot = await mkdtemp(path.join(os.tmpdir(), 'oma-descendants-'));
+    provider = new SubprocessSandboxProvider({ workdirRoot, useCgroups });
+  });
+  afterAll(() => rm(workdirRoot, { recursive: true, force: true }));
+
+  const startDetached = (pidFile: string) =>
+    `setsid sh -c 'echo $$ > ${pidFile}; exec sleep 300' </dev/null >/dev/null 2>&1 & while [ ! -s ${pidFile} ]; do sleep 0.05; done`;
+
+  it('a setsid child dies when its command ends', async () => {
+    const sandbox = await provider.open('sesn_setsid');
+    const result = await sandbox.exec(`${startDetached('child.pid')}; ps -o sid= -p $(cat child.pid)`);
+    expect(result.exitCode).toBe(0);
+    const pid = Number(await readFile(path.join(workdirRoot, 'sesn_setsid', 'child.pid'), 'utf8'));
+    // It did leave the command's session (the reproduction): its session id is its own pid.
+    expect(Number(result.stdout.trim())).toBe(pid);
+    await waitFor(() => !isAlive(pid), { message: `setsid child ${pid} to be killed` });
+  });
+
+  it('a setsid child of a running command dies when the session is deleted', async () => {
+    const sandbox = await provider.open('sesn_delete');
+    const running = sandbox.exec(`${startDetached('held.pid')}; sleep 300`, { timeoutMs: 120_000 });
+    const pidFile = path.join(workdirRoot, 'sesn_delete', 'held.pid');
+    const pid = await waitFor(async () => Number(await readFile(pidFile, 'utf8').catch(() => '0')) || undefined, { message: 'the child pid' });
+    expect(isAlive(pid)).toBe(true);
+    await provider.destroy('sesn_delete');
+    await running.catch(() => undefined);
+    await waitFor(() => !isAlive(pid), { message: `setsid child ${pid} to be killed at delete` });
+  });
+});
