@@ -24,7 +24,11 @@ function shownValue(name: string, value: string): string {
   return JSON.stringify(value.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@]*):[^@/]*@/i, '$1:***@'));
 }
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+/**
+ * `generateSecrets: false` (restore, doctor) leaves a missing secret empty instead of generating it:
+ * a restore brings the backup's secret files, and doctor reports a missing one.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { generateSecrets?: boolean } = {}): Config {
   const e = parseEnv(env);
   const dataDir = resolve(e.DATA_DIR);
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
@@ -33,6 +37,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     if (value) return value;
     const file = join(dataDir, `.${name.toLowerCase().replace(/_/g, '-')}`);
     if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+    if (options.generateSecrets === false) return '';
     const generated = make();
     writeFileSync(file, `${generated}\n`, { mode: 0o600, flag: 'wx' });
     chmodSync(file, 0o600);

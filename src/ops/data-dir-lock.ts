@@ -6,7 +6,7 @@
  */
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { tryLockFile } from '../store/sqlite/sqlite-file-lock.ts';
+import { tryLockFile } from '../store/file-lock.ts';
 
 /** Another live process holds the DATA_DIR. */
 export class DataDirInUseError extends Error {

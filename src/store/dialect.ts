@@ -4,6 +4,7 @@
  */
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from './schema.ts';
+import type { TableInfo } from './catalog.ts';
 
 export interface DialectCapabilities {
   /** Postgres LISTEN/NOTIFY is available for cross-instance wake-ups. */
@@ -46,6 +47,8 @@ export interface StoreDialect {
   readonly origin?: string;
   /** Listens on a channel on a dedicated connection that reconnects; only with supportsListenNotify. */
   listen?(channel: string, handlers: NotificationHandlers): Promise<NotificationListener>;
+  /** Every table of the database with its columns, primary key and foreign-key parents (catalog.ts). */
+  listTables(): Promise<TableInfo[]>;
   /** Resolves when the database answers a trivial query. */
   ping(): Promise<void>;
   close(): Promise<void>;

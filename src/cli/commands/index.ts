@@ -2,5 +2,7 @@
 import type { Command } from '../command.ts';
 import { apiKeysCreate, apiKeysList, apiKeysRevoke } from './api-keys.ts';
 import { rotateRootSecretCommand } from './rotate-root-secret.ts';
+import { backupCommand, restoreCommand } from './backup.ts';
+import { migrateToPostgresCommand } from './migrate-to-postgres.ts';
 
-export const COMMANDS: Command[] = [apiKeysCreate, apiKeysList, apiKeysRevoke, rotateRootSecretCommand];
+export const COMMANDS: Command[] = [apiKeysCreate, apiKeysList, apiKeysRevoke, backupCommand, restoreCommand, migrateToPostgresCommand, rotateRootSecretCommand];

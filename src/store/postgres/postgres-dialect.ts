@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import type { Database } from '../schema.ts';
 import type { StoreDialect } from '../dialect.ts';
+import { listPostgresTables } from '../catalog.ts';
 import { listenPostgres } from './pg-listener.ts';
 
 const INT8_OID = 20;
@@ -74,6 +75,7 @@ export function createPostgresDialect(options: PostgresOptions): StoreDialect {
     isUniqueViolation(err) {
       return (err as { code?: string } | null)?.code === '23505';
     },
+    listTables: () => listPostgresTables(db),
     async ping() {
       await sql`SELECT 1`.execute(db);
     },

@@ -9,6 +9,7 @@ import { preparePrivateDatabaseFile } from '../../lib/private-files.ts';
 import { Kysely, SqliteDialect, sql, type SqliteDatabase } from 'kysely';
 import type { Database } from '../schema.ts';
 import type { StoreDialect } from '../dialect.ts';
+import { listSqliteTables } from '../catalog.ts';
 
 export interface SqliteOptions {
   path: string;
@@ -80,6 +81,7 @@ export function createSqliteDialect(options: SqliteOptions): StoreDialect {
       const code = (err as { code?: string } | null)?.code;
       return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
     },
+    listTables: () => listSqliteTables(db),
     async ping() {
       await sql`SELECT 1`.execute(db);
     },
