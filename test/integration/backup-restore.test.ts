@@ -24,6 +24,24 @@ import type { Manifest } from '../../src/ops/backup-layout.ts';
 
 const AUTH_ON = { AUTH_DISABLED: '' };
 
+/** A vault with a credential and a memory store with a memory (its content lives in MEMORY_BLOB_DIR). */
+async function populateExtras(client: Anthropic) {
+  const vault = await client.beta.vaults.create({ display_name: 'kept' });
+  const credential = await client.beta.vaults.credentials.create(vault.id, { display_name: 'pat', auth: { type: 'static_bearer', token: 'ghp_backup_secret_0123', mcp_server_url: 'https://api.github.com' } });
+  const store = await client.beta.memoryStores.create({ name: 'kept-memories' });
+  const memory = await client.beta.memoryStores.memories.create(store.id, { path: '/notes.md', content: 'remember the backup' });
+  return { vault: vault.id, credential: credential.id, store: store.id, memory: memory.id };
+}
+
+async function readExtras(client: Anthropic, ids: Awaited<ReturnType<typeof populateExtras>>) {
+  return {
+    vault: await client.beta.vaults.retrieve(ids.vault),
+    credential: await client.beta.vaults.credentials.retrieve(ids.credential, { vault_id: ids.vault }),
+    store: await client.beta.memoryStores.retrieve(ids.store),
+    memory: await client.beta.memoryStores.memories.retrieve(ids.memory, { memory_store_id: ids.store }),
+  };
+}
+
 async function everything(client: Anthropic, sessionId: string) {
   const events = [];
   for await (const e of client.beta.sessions.events.list(sessionId, { limit: 1000 })) events.push(e);
@@ -64,6 +82,9 @@ describe.each(BACKENDS)('backup while a turn runs, restore on a new machine (%s)
     expect(minted.code, minted.stderr).toBe(0);
     const key = (JSON.parse(minted.stdout) as { key: string }).key;
     const clientA = new Anthropic({ apiKey: key, baseURL: server.baseURL, maxRetries: 0 });
+    const extras = await populateExtras(clientA);
+    const extrasBefore = await readExtras(clientA, extras);
+    expect(extrasBefore.memory.content).toBe('remember the backup');
     const agent = await clientA.beta.agents.create({ name: 'keeper', model: 'claude-sonnet-4-6', tools: [{ type: 'agent_toolset_20260401' }] });
     const session = await clientA.beta.sessions.create({ agent: agent.id } as Anthropic.Beta.Sessions.SessionCreateParams);
     const text = encodePlan({ sessionTag: 'bk', messageTag: 'm0', chunkDelayMs: 0, textLength: 20, steps: [{ kind: 'bash', sleepMs: 20_000, failOnce: false }] });
@@ -99,6 +120,7 @@ describe.each(BACKENDS)('backup while a turn runs, restore on a new machine (%s)
       throw new Error(`${(err as Error).message}\n${JSON.stringify(state).slice(-3000)}\n${server!.output().slice(-3000)}`);
     });
     expect(after.agents).toEqual(before.agents);
+    expect(await readExtras(clientB, extras)).toEqual(extrasBefore);
     expect(after.environments).toEqual(before.environments);
     // Everything the snapshot holds is there, identical: the log up to the running tool's call.
     const upToTool = before.events.findIndex((e) => e.type === 'agent.tool_use') + 1;

@@ -21,8 +21,10 @@ import { nonEmptyTables } from '../../src/store/table-copy.ts';
 const MODEL = 'claude-sonnet-4-6';
 const SEED_RECIPE_TABLES = 'agents agent_versions sessions session_events session_streams memories memory_stores memory_versions vaults credentials session_memory_stores tenant membership';
 
-async function snapshot(client: Anthropic, ids: { agent: string; session: string; environment: string }) {
+async function snapshot(client: Anthropic, ids: { agent: string; session: string; environment: string; vault: string; credential: string }) {
   return {
+    vault: await client.beta.vaults.retrieve(ids.vault),
+    credential: await client.beta.vaults.credentials.retrieve(ids.credential, { vault_id: ids.vault }),
     agent: await client.beta.agents.retrieve(ids.agent),
     v1: await client.beta.agents.retrieve(ids.agent, { version: 1 }),
     environment: await client.beta.environments.retrieve(ids.environment),
@@ -46,7 +48,7 @@ describe.runIf(BACKENDS.includes('sqlite') && BACKENDS.includes('postgres'))('om
   let postgres: TestDatabase;
   let server: ChildServer | undefined;
   let key: string;
-  let ids: { agent: string; session: string; environment: string };
+  let ids: { agent: string; session: string; environment: string; vault: string; credential: string };
   let before: Awaited<ReturnType<typeof snapshot>>;
   beforeAll(async () => {
     sqlite = await createTestDatabase('sqlite');
@@ -63,7 +65,9 @@ describe.runIf(BACKENDS.includes('sqlite') && BACKENDS.includes('postgres'))('om
       const r = await fetch(`${server.baseURL}/v1/sessions/${session.id}/_test_emit`, { method: 'POST', headers: { 'x-api-key': key, 'content-type': 'application/json' }, body: JSON.stringify({ text }) });
       expect(r.status).toBe(200);
     }
-    ids = { agent: agent.id, session: session.id, environment: environment.id };
+    const vault = await client.beta.vaults.create({ display_name: 'moved-vault' });
+    const credential = await client.beta.vaults.credentials.create(vault.id, { display_name: 'pat', auth: { type: 'static_bearer', token: 'ghp_moved_secret_0123', mcp_server_url: 'https://api.github.com' } });
+    ids = { agent: agent.id, session: session.id, environment: environment.id, vault: vault.id, credential: credential.id };
     before = await snapshot(client, ids);
     server.child.kill('SIGTERM');
     await server.exited;
