@@ -31,6 +31,7 @@ interface Service {
   depends_on?: Record<string, { condition: string }>;
   stop_grace_period?: string;
   healthcheck?: unknown;
+  command?: string[];
 }
 interface Compose {
   services: Record<string, Service>;
@@ -91,9 +92,23 @@ describe('Docker packaging (static)', () => {
       expect(server.depends_on).toEqual({ 'oma-postgres': { condition: 'service_healthy' } });
       expect(new URL(substitute(server.environment!.DATABASE_URL!)).hostname).toBe('oma-postgres');
     } else {
-      expect(Object.keys(c.services)).toEqual(['oma-server']);
+      expect(Object.keys(c.services)).toEqual(['oma-server', 'oma-vault']);
       expect(server.environment!.DATABASE_URL).toBeUndefined();
     }
+    // oma-vault: the same image, .env, ./data and database as oma-server, started after it (it checks the database identity).
+    const vault = c.services['oma-vault']!;
+    expect(vault.image).toBe(server.image);
+    expect([vault.env_file].flat()).toEqual(['.env']);
+    expect(vault.volumes).toEqual(server.volumes);
+    expect(vault.environment!.DATA_DIR).toBe(server.environment!.DATA_DIR);
+    expect(vault.environment!.DATABASE_URL).toBe(server.environment!.DATABASE_URL);
+    expect(vault.depends_on).toEqual({ 'oma-server': { condition: 'service_healthy' } });
+    expect(vault.ports).toBeUndefined();
+    for (const name of Object.keys(vault.environment ?? {})) expect(KNOWN.has(name), `${file}: ${name} is not a vault variable`).toBe(true);
+    const pkg = JSON.parse(read('package.json')) as { scripts: Record<string, string> };
+    expect(vault.command!.join(' ')).toBe(pkg.scripts.vault);
+    const proxyUrl = new URL(server.environment!.VAULT_PROXY_URL!);
+    expect([proxyUrl.hostname, proxyUrl.port]).toEqual(['oma-vault', vault.environment!.VAULT_PROXY_PORT]);
   });
 
   it('the Dockerfile copies files that exist, runs `npm start`, on Node >= 20, with the sandbox packages .ci/run installs', () => {
@@ -157,6 +172,30 @@ describe.each(BACKENDS)('the compose configuration run without Docker (%s)', (ba
     // No secret was generated: the ones from .env were used.
     expect(existsSync(join(db.dataDir, '.platform-root-secret'))).toBe(false);
     expect(output).not.toContain(env.PLATFORM_ROOT_SECRET);
+
+    // oma-vault with its compose environment on the same data starts (the server identified the database).
+    const vaultService = compose(COMPOSE_FILES[backend]).services['oma-vault']!;
+    const vaultEnv: Record<string, string> = { ...env };
+    for (const [name, value] of Object.entries(vaultService.environment ?? {})) vaultEnv[name] = substitute(value);
+    vaultEnv.DATA_DIR = db.dataDir;
+    if (backend === 'postgres') vaultEnv.DATABASE_URL = (db.database as { url: string }).url;
+    vaultEnv.VAULT_PROXY_HOST = '127.0.0.1';
+    vaultEnv.LOG_LEVEL = 'info';
+    vaultEnv.VAULT_PROXY_PORT = String(await freePort());
+    const [vaultFile, ...vaultArgs] = vaultService.command!;
+    const sidecar = spawn(vaultFile!, vaultArgs, { cwd: ROOT, env: vaultEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+    let vaultOutput = '';
+    sidecar.stdout.on('data', (d: Buffer) => (vaultOutput += d.toString()));
+    sidecar.stderr.on('data', (d: Buffer) => (vaultOutput += d.toString()));
+    const vaultExited = new Promise<number | null>((resolve) => sidecar.once('exit', (code) => resolve(code)));
+    const stopServer = stop;
+    stop = () => {
+      stopServer();
+      sidecar.kill('SIGKILL');
+    };
+    await waitFor(() => vaultOutput.includes('oma-vault listening') || undefined, { timeoutMs: 30_000, message: `oma-vault did not start:\n${vaultOutput}` });
+    sidecar.kill('SIGTERM');
+    expect(await vaultExited, vaultOutput).toBe(0);
 
     // docker stop: tini forwards SIGTERM to the server.
     child.kill('SIGTERM');

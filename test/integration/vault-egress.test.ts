@@ -1,15 +1,19 @@
 import type Anthropic from '@anthropic-ai/sdk';
-import { execFile } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getLocal, generateCACertificate, type Mockttp } from 'mockttp';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { BACKENDS } from '../support/backends.ts';
+import { BACKENDS, createTestDatabase } from '../support/backends.ts';
+import { freePort } from '../support/child-process.ts';
+import { cliEnv } from '../support/oma-cli.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 import { startFakeModel, reply, text, toolUse, type FakeModel } from '../support/fake-model/index.ts';
 import { userMessage, waitForIdle, type WireEvent } from '../support/session-helpers.ts';
 
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const TOKEN = 'ghp_vault_egress_secret_0001';
 const ENV_SECRET = 'sk_env_value_secret_0002';
 
@@ -167,5 +171,101 @@ describe.each(BACKENDS)('oma-vault egress proxy, embedded (%s)', (backend) => {
     const everything = [t.logLines.join('\n'), ...filesUnder(t.config.dataDir).map((f) => readFileSync(f).toString('latin1'))].join('\n');
     expect(everything).not.toContain(TOKEN);
     expect(everything).not.toContain(ENV_SECRET);
+  });
+});
+
+/** Starts `npm run vault` (the sidecar entry) on `env`; resolves once it listens, or with its exit. */
+function startSidecar(env: Record<string, string>): Promise<{ child: ChildProcess; output: () => string; exited: Promise<number | null> }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/vault/sidecar-main.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout!.on('data', (c: Buffer) => (output += c.toString()));
+  child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`sidecar did not start: ${output}`)), 60_000);
+    const check = () => {
+      if (output.includes('oma-vault listening')) {
+        clearTimeout(timer);
+        resolve({ child, output: () => output, exited });
+      }
+    };
+    child.stdout!.on('data', check);
+    void exited.then(() => {
+      clearTimeout(timer);
+      resolve({ child, output: () => output, exited });
+    });
+  });
+}
+
+describe.each(BACKENDS)('oma-vault as a sidecar (%s)', (backend) => {
+  let fake: FakeModel;
+  let t: TestServer;
+  let up: Upstream;
+  let work: string;
+  let sidecarPort: number;
+  let sidecar: Awaited<ReturnType<typeof startSidecar>> | undefined;
+  let vaultEnv: Record<string, string>;
+
+  beforeAll(async () => {
+    work = mkdtempSync(join(tmpdir(), 'oma-sidecar-'));
+    const ca = await generateCACertificate({ subject: { commonName: 'test upstream CA' } });
+    writeFileSync(join(work, 'upstream-ca.pem'), ca.cert);
+    up = await startUpstream(ca);
+    fake = await startFakeModel();
+    sidecarPort = await freePort();
+    vaultEnv = { VAULT_UPSTREAM_CA_FILE: join(work, 'upstream-ca.pem'), VAULT_ALLOWED_PRIVATE_HOSTS: 'localhost' };
+    t = await startTestServer(backend, { env: { ANTHROPIC_BASE_URL: fake.url, VAULT_PROXY_URL: `http://127.0.0.1:${sidecarPort}`, ...vaultEnv } });
+  });
+  afterEach(() => fake.assertDone());
+  afterAll(async () => {
+    sidecar?.child.kill('SIGTERM');
+    await sidecar?.exited;
+    await t?.stop();
+    await fake?.close();
+    await up?.server.stop();
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  it('refuses to start on another database than the server\'s, saying how to fix it', async () => {
+    const elsewhere = await createTestDatabase(backend);
+    try {
+      const env = { ...cliEnv(elsewhere, vaultEnv), DATA_DIR: t.db.dataDir, VAULT_PROXY_PORT: String(sidecarPort) };
+      const wrong = await startSidecar(env);
+      expect(await wrong.exited).toBe(3);
+      expect(wrong.output()).toMatch(/same DATABASE_URL|DATABASE_PATH/);
+      expect(wrong.output()).not.toContain('oma-vault listening');
+    } finally {
+      await elsewhere.drop();
+    }
+  });
+
+  it('falls back to the embedded proxy while the configured sidecar is down', async () => {
+    const agent = await t.client.beta.agents.create({ name: 'fallback', model: 'claude-sonnet-4-6', tools: [{ type: 'agent_toolset_20260401' }] });
+    const vault = await t.client.beta.vaults.create({ display_name: 'fallback' });
+    await t.client.beta.vaults.credentials.create(vault.id, { auth: { type: 'static_bearer', token: TOKEN, mcp_server_url: `https://localhost:${up.port}` } });
+    const session = await t.client.beta.sessions.create({ agent: agent.id, vault_ids: [vault.id] } as Anthropic.Beta.Sessions.SessionCreateParams);
+    fake.script([reply(toolUse('bash', { command: `curl -sS https://localhost:${up.port}/fallback; echo; echo "$HTTPS_PROXY" | sed 's/.*@//'` })), reply(text('done'))]);
+    await t.client.beta.sessions.events.send(session.id, { events: [userMessage('go')] });
+    const out = resultText((await waitForIdle(t.client, session.id, 1, 60_000)).find((e) => e.type === 'agent.tool_result')!);
+    expect(out).toContain('upstream-ok /fallback');
+    expect(out).not.toContain(`127.0.0.1:${sidecarPort}`);
+    expect(up.seen.find((s) => s.path === '/fallback')!.authorization).toBe(`Bearer ${TOKEN}`);
+  });
+
+  it('injects credentials for the server\'s sessions from its own process', async () => {
+    sidecar = await startSidecar({ ...cliEnv(t.db, vaultEnv), VAULT_PROXY_PORT: String(sidecarPort), LOG_LEVEL: 'info' });
+    expect(sidecar.output()).toContain('oma-vault listening');
+    const agent = await t.client.beta.agents.create({ name: 'sidecar', model: 'claude-sonnet-4-6', tools: [{ type: 'agent_toolset_20260401' }] });
+    const vault = await t.client.beta.vaults.create({ display_name: 'sidecar' });
+    await t.client.beta.vaults.credentials.create(vault.id, { auth: { type: 'static_bearer', token: TOKEN, mcp_server_url: `https://localhost:${up.port}` } });
+    const session = await t.client.beta.sessions.create({ agent: agent.id, vault_ids: [vault.id] } as Anthropic.Beta.Sessions.SessionCreateParams);
+    fake.script([reply(toolUse('bash', { command: `curl -sS https://localhost:${up.port}/via-sidecar; echo; echo "$HTTPS_PROXY" | sed 's/.*@//'` })), reply(text('done'))]);
+    await t.client.beta.sessions.events.send(session.id, { events: [userMessage('go')] });
+    const events = await waitForIdle(t.client, session.id, 1, 60_000);
+    const out = resultText(events.find((e) => e.type === 'agent.tool_result')!);
+    expect(out).toContain('upstream-ok /via-sidecar');
+    expect(out).toContain(`127.0.0.1:${sidecarPort}`);
+    expect(up.seen.find((s) => s.path === '/via-sidecar')!.authorization).toBe(`Bearer ${TOKEN}`);
+    expect(sidecar.output()).not.toContain(TOKEN);
   });
 });

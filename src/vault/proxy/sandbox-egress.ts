@@ -11,11 +11,13 @@ import { placeholderFor } from './injection.ts';
 import type { ProxyTokens } from './proxy-token.ts';
 
 export class SandboxEgressPlanner {
-  constructor(private readonly options: { store: Store; tokens: ProxyTokens; endpoint: { host: string; port: number }; caCertPath: string }) {}
+  /** `endpoint` may change between sessions (sidecar reachable or not); it is asked at each sandbox open. */
+  constructor(private readonly options: { store: Store; tokens: ProxyTokens; endpoint: () => Promise<{ host: string; port: number }>; caCertPath: string }) {}
 
   /** The egress of one session (placeholders as of now; credentials added later get none until the sandbox reopens). */
   async forSession(sessionId: string): Promise<SandboxEgress> {
-    const { store, tokens, endpoint, caCertPath } = this.options;
+    const { store, tokens, caCertPath } = this.options;
+    const endpoint = await this.options.endpoint();
     const placeholders: Record<string, string> = {};
     for (const row of (await store.vaults.credentialsForSession(sessionId))?.credentials ?? []) {
       const auth = parseJson<CredentialAuth>(row.auth, 'vault_credentials.auth');

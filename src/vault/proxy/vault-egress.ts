@@ -12,7 +12,7 @@ import type { Config } from '../../config/schema.ts';
 import type { Store } from '../../store/store.ts';
 import type { SecretBox } from '../secret-box.ts';
 import { EgressProxy } from './egress-proxy.ts';
-import { loadOrCreateProxyCa } from './proxy-ca.ts';
+import net from 'node:net';
 import { ProxyTokens } from './proxy-token.ts';
 import { SandboxEgressPlanner } from './sandbox-egress.ts';
 
@@ -38,16 +38,36 @@ export async function startVaultEgress(options: { config: Config; store: Store; 
   const { config, store, logger } = options;
   await recordDatabaseIdentity(store, config.dataDir);
   const tokens = new ProxyTokens(config.secrets.platformRootSecret);
-  if (config.vault.proxyUrl) {
-    const url = new URL(config.vault.proxyUrl);
-    const ca = await loadOrCreateProxyCa(config.vault.caDir);
-    const endpoint = { host: url.hostname.replace(/^\[|\]$/g, ''), port: Number(url.port || 80) };
-    const planner = new SandboxEgressPlanner({ store, tokens, endpoint, caCertPath: ca.certPath });
-    return { planner, description: `sidecar ${url.origin}`, close: async () => undefined };
-  }
-  const proxy = await EgressProxy.start({ store, secretBox: options.secretBox, rootSecret: config.secrets.platformRootSecret, config: config.vault, logger });
-  const host = ['0.0.0.0', '::'].includes(config.vault.listenHost) ? '127.0.0.1' : config.vault.listenHost;
-  const planner = new SandboxEgressPlanner({ store, tokens, endpoint: { host, port: proxy.port }, caCertPath: proxy.caCertPath });
+  // The embedded proxy always runs: it is the way out when no sidecar is configured, and the
+  // fallback when the configured one is not running (`docker compose up oma-server` alone).
+  const embeddedConfig = config.vault.proxyUrl ? { ...config.vault, listenHost: '127.0.0.1', listenPort: 0 } : config.vault;
+  const proxy = await EgressProxy.start({ store, secretBox: options.secretBox, rootSecret: config.secrets.platformRootSecret, config: embeddedConfig, logger });
+  const host = ['0.0.0.0', '::'].includes(embeddedConfig.listenHost) ? '127.0.0.1' : embeddedConfig.listenHost;
+  const embedded = { host, port: proxy.port };
   logger.info({ port: proxy.port }, `vault egress proxy embedded on ${host}:${proxy.port}`);
-  return { planner, description: `embedded ${host}:${proxy.port}`, close: () => proxy.stop() };
+  const sidecar = config.vault.proxyUrl ? new URL(config.vault.proxyUrl) : undefined;
+  const sidecarEndpoint = sidecar && { host: sidecar.hostname.replace(/^\[|\]$/g, ''), port: Number(sidecar.port || 80) };
+  let warned = false;
+  const endpoint = async () => {
+    if (!sidecarEndpoint || (await isReachable(sidecarEndpoint))) return sidecarEndpoint ?? embedded;
+    if (!warned) logger.warn(`VAULT_PROXY_URL ${sidecar!.origin} does not answer; sandboxes use the embedded proxy until it does`);
+    warned = true;
+    return embedded;
+  };
+  const planner = new SandboxEgressPlanner({ store, tokens, endpoint, caCertPath: proxy.caCertPath });
+  return { planner, description: sidecar ? `sidecar ${sidecar.origin} (embedded fallback ${host}:${proxy.port})` : `embedded ${host}:${proxy.port}`, close: () => proxy.stop() };
+}
+
+/** Whether something accepts TCP connections at `endpoint` within a second. */
+function isReachable(endpoint: { host: string; port: number }): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: endpoint.host, port: endpoint.port, timeout: 1000 });
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.once('connect', () => done(true));
+    socket.once('timeout', () => done(false));
+    socket.once('error', () => done(false));
+  });
 }
