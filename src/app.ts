@@ -21,6 +21,8 @@ import { mountMemoryStoreRoutes } from './api/routes/memory-stores.ts';
 import { mountSessionResourceRoutes } from './api/routes/session-resources.ts';
 import { mountMemoryRoutes } from './api/routes/memories.ts';
 import { mountMemoryVersionRoutes } from './api/routes/memory-versions.ts';
+import { mountFileRoutes } from './api/routes/files.ts';
+import { isStreamedUpload } from './api/routes/upload-helpers.ts';
 import { mountAuthRoutes, mountPublicAuthRoutes } from './api/routes/auth.ts';
 import { mountConsoleRoutes } from './api/routes/console.ts';
 import type { ConsoleAuth } from './auth/console-auth.ts';
@@ -51,7 +53,7 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
   app.use('*', requestId);
   app.use('*', requestLog(logger));
   app.use('*', hostCheck({ publicUrl: options.auth.publicUrl, allowedHosts: options.security.allowedHosts }));
-  app.use('*', bodyLimit(options.maxBodyBytes));
+  app.use('*', bodyLimit(options.maxBodyBytes, isStreamedUpload));
   mountHealthRoute(app, { store: services.store, backends: options.backends });
   app.get('/openapi.json', (c) => c.json(app.getOpenAPI31Document({ openapi: '3.1.0', info: { title: 'open managed agents', version: VERSION } })));
   mountPublicAuthRoutes(app, { store: services.store, consoleAuth: options.consoleAuth });
@@ -67,6 +69,7 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
   mountMemoryVersionRoutes(app, services);
   mountModelCardRoutes(app, services);
   mountVaultRoutes(app, services);
+  mountFileRoutes(app, services);
   mountSessionEventRoutes(app, { events: services.sessionEvents, testEmit: options.testEmit, maxEventBytes: options.security.maxEventBytes, sse: { log: services.log, sessions: services.sessions, logger, limiter: new StreamLimiter(options.security.streams), maxEventBytes: options.security.maxEventBytes } });
   if (options.consoleDir) mountConsoleRoutes(app, { dir: options.consoleDir });
   return app;

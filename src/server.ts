@@ -21,7 +21,8 @@ import { createApp } from './app.ts';
 import { createRuntime, type Runtime } from './harness/runtime.ts';
 import { createConsoleAuth, type ConsoleAuth } from './auth/console-auth.ts';
 import { createEmailSender } from './auth/email.ts';
-import { createMemoryBlobStore } from './blobs/create-blob-store.ts';
+import { createFileBlobStore, createMemoryBlobStore } from './blobs/create-blob-store.ts';
+import { prepareUploadDir } from './files/upload-dir.ts';
 
 export interface RunningServer {
   url: string;
@@ -59,9 +60,10 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   let relay: NotificationListener | undefined;
   let egress: VaultEgress | undefined;
   try {
+    await prepareUploadDir(config.files.uploadDir);
     const hub = new InProcessEventHub();
     const runtime = await createRuntime({ config, store, hub, logger });
-    const services = createServices({ store, hub, lifecycle: runtime.lifecycle, secretBox: new AesGcmSecretBox(config.secrets.platformRootSecret), vault: config.vault, modelFallback: Boolean(config.model.apiKey), blobs: { memory: createMemoryBlobStore(config) } });
+    const services = createServices({ store, hub, lifecycle: runtime.lifecycle, secretBox: new AesGcmSecretBox(config.secrets.platformRootSecret), vault: config.vault, modelFallback: Boolean(config.model.apiKey), blobs: { memory: createMemoryBlobStore(config), files: createFileBlobStore(config) }, files: config.files });
     egress = await startVaultEgress({ config, store, secretBox: services.secretBox, logger });
     runtime.attach(services, { egress: egress.planner });
     consoleAuth = await createConsoleAuth({ config, store, logger, sendEmail: createEmailSender(config.auth.smtp, logger) });
@@ -74,7 +76,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       security: config.security,
       consoleAuth,
       consoleDir: config.consoleDir,
-      backends: () => ({ db: store.description, agents: store.dialect.kind, events: store.dialect.kind, sandbox: runtime.sandboxName, memory_blobs: services.memoryBlobs.description, vault_proxy: egress?.description ?? 'none', hub: relay ? 'postgres-notify' : 'in-process' }),
+      backends: () => ({ db: store.description, agents: store.dialect.kind, events: store.dialect.kind, sandbox: runtime.sandboxName, memory_blobs: services.memoryBlobs.description, file_blobs: services.fileBlobs.description, vault_proxy: egress?.description ?? 'none', hub: relay ? 'postgres-notify' : 'in-process' }),
     });
     httpServer = await new Promise<ServerType>((resolve, reject) => {
       const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s));

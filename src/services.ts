@@ -19,6 +19,8 @@ import { SessionResourceService } from './sessions/session-resource-service.ts';
 import { MemoryStoreService } from './memory/memory-store-service.ts';
 import { MemoryService } from './memory/memory-service.ts';
 import { MemoryVersionService } from './memory/memory-version-service.ts';
+import { FileService } from './files/file-service.ts';
+import type { Config } from './config/schema.ts';
 
 export interface Services {
   store: Store;
@@ -39,6 +41,9 @@ export interface Services {
   memoryVersions: MemoryVersionService;
   /** Where memory content lives (MEMORY_BLOB_DIR or MEMORY_S3_*). */
   memoryBlobs: BlobStore;
+  files: FileService;
+  /** Where file and skill bytes live (FILES_BLOB_DIR or MEMORY_S3_* under files/). */
+  fileBlobs: BlobStore;
 }
 
 export interface ServiceDependencies {
@@ -49,10 +54,11 @@ export interface ServiceDependencies {
   vault: Pick<VaultConfig, 'allowedPrivateHosts' | 'upstreamCaFile'>;
   /** Whether the server has ANTHROPIC_API_KEY: agents may then name model ids no card serves. */
   modelFallback: boolean;
-  blobs: { memory: BlobStore };
+  blobs: { memory: BlobStore; files: BlobStore };
+  files: Config['files'];
 }
 
-export function createServices({ store, hub, lifecycle, secretBox, vault, modelFallback, blobs }: ServiceDependencies): Services {
+export function createServices({ store, hub, lifecycle, secretBox, vault, modelFallback, blobs, files: filesConfig }: ServiceDependencies): Services {
   const log = new EventLog(store, hub);
   const modelCards = new ModelCardService({ store, secretBox });
   const agents = new AgentService(store, { checkModel: (tenantId, model) => modelCards.assertServable(tenantId, model, modelFallback) });
@@ -66,8 +72,9 @@ export function createServices({ store, hub, lifecycle, secretBox, vault, modelF
   const memoryStores = new MemoryStoreService({ store, blobs: blobs.memory });
   const memories = new MemoryService({ store, blobs: blobs.memory });
   const memoryVersions = new MemoryVersionService({ store, blobs: blobs.memory });
+  const files = new FileService({ store, blobs: blobs.files, uploads: { dir: filesConfig.uploadDir, maxBytes: filesConfig.maxBytes } });
   return {
     store, log, agents, environments, sessions, sessionEvents, secretBox, modelCards, vaults, oauthRefresher, credentialValidator,
-    sessionResources: new SessionResourceService({ sessions }), memoryStores, memories, memoryVersions, memoryBlobs: blobs.memory,
+    sessionResources: new SessionResourceService({ sessions }), memoryStores, memories, memoryVersions, memoryBlobs: blobs.memory, files, fileBlobs: blobs.files,
   };
 }

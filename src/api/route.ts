@@ -15,6 +15,8 @@ export interface RouteSpec {
   summary: string;
   tag: string;
   body?: z.ZodTypeAny;
+  /** Content type of the request body (multipart uploads); default application/json. */
+  bodyType?: string;
   query?: z.ZodObject<z.ZodRawShape>;
   response?: z.ZodTypeAny;
   /** Content type of the success response (SSE streams). */
@@ -29,7 +31,7 @@ export function route(app: App, spec: RouteSpec, handler: (c: Context<AppEnv>) =
     summary: spec.summary,
     tags: [spec.tag],
     request: {
-      ...(spec.body ? { body: { content: { 'application/json': { schema: spec.body } } } } : {}),
+      ...(spec.body ? { body: { content: { [spec.bodyType ?? 'application/json']: { schema: spec.body } } } } : {}),
       ...(spec.query ? { query: spec.query } : {}),
       ...(params.length ? { params: z.object(Object.fromEntries(params.map((p) => [p, z.string()]))) } : {}),
     },

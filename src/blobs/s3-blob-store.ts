@@ -2,11 +2,18 @@
  * Blobs as objects in an S3-compatible bucket (AWS, R2, OSS, MinIO…), key `<prefix><hash>`, through
  * `@aws-sdk/client-s3`. The credentials stay in this object: they never reach a sandbox, a
  * response, an event or a log line (`description` names only the endpoint and bucket).
- * Trade-off: a put reads its input into memory to check the hash before uploading, which suits
- * memories (≤ 100 kB); large inputs (Files) will want a multipart upload here.
+ * A buffer is checked and sent as is; a stream (Files, up to FILES_MAX_BYTES) is first spooled to
+ * a temporary file while it is hashed, so its hash is checked before anything is uploaded and it is
+ * never held in memory whole. Trade-off: one extra local copy per streamed put.
  */
 import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import type { Readable } from 'node:stream';
+import { Transform, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { assertHash, chunksOf, sha256Hex, type BlobInput, type BlobStore } from './blob-store.ts';
 
 export interface S3BlobStoreOptions {
@@ -53,12 +60,21 @@ export class S3BlobStore implements BlobStore {
 
   async put(hash: string, data: BlobInput): Promise<void> {
     const key = this.key(hash);
-    const chunks: Buffer[] = [];
-    for await (const chunk of chunksOf(data)) chunks.push(chunk);
-    const body = Buffer.concat(chunks);
-    const digest = sha256Hex(body);
-    if (digest !== hash) throw new Error(`blob content hashes to ${digest}, not to the key ${hash}`);
-    await this.client.send(new PutObjectCommand({ Bucket: this.options.bucket, Key: key, Body: body, ContentLength: body.length, ContentType: 'application/octet-stream' }));
+    if (Buffer.isBuffer(data)) {
+      const digest = sha256Hex(data);
+      if (digest !== hash) throw new Error(`blob content hashes to ${digest}, not to the key ${hash}`);
+      await this.client.send(new PutObjectCommand({ Bucket: this.options.bucket, Key: key, Body: data, ContentLength: data.length, ContentType: 'application/octet-stream' }));
+      return;
+    }
+    const dir = await mkdtemp(path.join(tmpdir(), 'oma-s3-put-'));
+    try {
+      const file = path.join(dir, 'blob');
+      const { digest, size } = await spoolHashed(file, data);
+      if (digest !== hash) throw new Error(`blob content hashes to ${digest}, not to the key ${hash}`);
+      await this.client.send(new PutObjectCommand({ Bucket: this.options.bucket, Key: key, Body: createReadStream(file), ContentLength: size, ContentType: 'application/octet-stream' }));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   }
 
   async get(hash: string): Promise<Readable | undefined> {
@@ -83,4 +99,19 @@ export class S3BlobStore implements BlobStore {
 function isNotFound(err: unknown): boolean {
   const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
   return e?.name === 'NoSuchKey' || e?.name === 'NotFound' || e?.$metadata?.httpStatusCode === 404;
+}
+
+/** Writes the stream to `file` (0600), returning its SHA-256 and length. */
+async function spoolHashed(file: string, data: BlobInput): Promise<{ digest: string; size: number }> {
+  const hasher = createHash('sha256');
+  let size = 0;
+  const tap = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      hasher.update(chunk);
+      size += chunk.length;
+      callback(null, chunk);
+    },
+  });
+  await pipeline(chunksOf(data), tap, createWriteStream(file, { mode: 0o600 }));
+  return { digest: hasher.digest('hex'), size };
 }

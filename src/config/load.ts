@@ -55,6 +55,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { gene
     sandbox: { provider: e.SANDBOX_PROVIDER, workdir: resolve(e.SANDBOX_WORKDIR ?? join(dataDir, 'sandboxes')) },
     memoryBlobDir: resolve(e.MEMORY_BLOB_DIR ?? join(dataDir, 'memory-blobs')),
     memoryS3: memoryS3Config(e),
+    files: { blobDir: resolve(e.FILES_BLOB_DIR ?? join(dataDir, 'file-blobs')), uploadDir: join(dataDir, 'uploads'), maxBytes: e.FILES_MAX_BYTES },
     consoleDir: e.CONSOLE_DIR ? resolve(e.CONSOLE_DIR) : fileURLToPath(new URL('../../console/dist', import.meta.url)),
     secrets: {
       betterAuthSecret: secret('BETTER_AUTH_SECRET', e.BETTER_AUTH_SECRET, () => randomBytes(32).toString('hex')),

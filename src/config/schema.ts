@@ -25,6 +25,8 @@ export const envSchema = z.object({
   SANDBOX_PROVIDER: z.string().min(1).default('subprocess'),
   SANDBOX_WORKDIR: z.string().min(1).optional(),
   MEMORY_BLOB_DIR: z.string().min(1).optional(),
+  FILES_BLOB_DIR: z.string().min(1).optional(),
+  FILES_MAX_BYTES: z.coerce.number().int().positive().default(500 * 1024 * 1024),
   MEMORY_S3_ENDPOINT: z.string().url('must be a URL such as https://s3.eu-west-1.amazonaws.com or http://127.0.0.1:9000').optional(),
   MEMORY_S3_BUCKET: z.string().min(1).optional(),
   MEMORY_S3_ACCESS_KEY: z.string().min(1).optional(),
@@ -82,6 +84,8 @@ export interface Config {
   memoryBlobDir: string;
   /** Memory blobs in an S3-compatible bucket instead of memoryBlobDir (all of MEMORY_S3_* set). */
   memoryS3?: { endpoint?: string; bucket: string; region: string; accessKeyId: string; secretAccessKey: string; forcePathStyle: boolean };
+  /** Files and skills: blobs in `blobDir` (or the MEMORY_S3_* bucket under `files/`), uploads spooled in `uploadDir`. */
+  files: { blobDir: string; uploadDir: string; maxBytes: number };
   secrets: {
     betterAuthSecret: string;
     platformRootSecret: string;

@@ -8,6 +8,7 @@ import { sql, type Kysely } from 'kysely';
 import type { Database } from './schema.ts';
 import type { DialectCapabilities } from './dialect.ts';
 import { NOTIFY_TRIGGERS } from './postgres/notify-triggers.ts';
+import { FILES_SCHEMA } from './files-schema.ts';
 
 export interface MigrationContext {
   db: Kysely<Database>;
@@ -202,6 +203,13 @@ export const MIGRATIONS: Migration[] = [
     name: 'model cards',
     async up({ db }) {
       for (const statement of MODEL_CARDS_SCHEMA) await sql.raw(statement).execute(db);
+    },
+  },
+  {
+    version: 31,
+    name: 'files',
+    async up({ db }) {
+      for (const statement of FILES_SCHEMA) await sql.raw(statement).execute(db);
     },
   },
 ];

@@ -83,6 +83,13 @@ export interface MemoryVersionTable {
 
 export interface SessionMemoryStoreTable { session_id: string; memory_store_id: string; tenant_id: string; created_at: number }
 
+/** An uploaded or agent-produced file; its bytes are the blob `sha256` in the files blob store. */
+export interface FileTable {
+  id: string; tenant_id: string; filename: string; mime_type: string; size_bytes: number; sha256: string;
+  /** 1 or 0 (an integer on both backends). */
+  downloadable: number; scope_type: string | null; scope_id: string | null; created_at: number; expires_at: number | null;
+}
+
 export interface Database {
   tenant: TenantTable;
   membership: MembershipTable;
@@ -103,6 +110,7 @@ export interface Database {
   memories: MemoryTable;
   memory_versions: MemoryVersionTable;
   session_memory_stores: SessionMemoryStoreTable;
+  files: FileTable;
   schema_migrations: SchemaMigrationTable;
 }
 

@@ -19,6 +19,7 @@ import { VaultsRepository } from './vaults-repository.ts';
 import { MemoryStoresRepository } from './memory-stores-repository.ts';
 import { MemoriesRepository } from './memories-repository.ts';
 import { MemoryVersionsRepository } from './memory-versions-repository.ts';
+import { FilesRepository } from './files-repository.ts';
 
 export class Store {
   readonly agents: AgentsRepository;
@@ -34,6 +35,7 @@ export class Store {
   readonly memoryStores: MemoryStoresRepository;
   readonly memories: MemoriesRepository;
   readonly memoryVersions: MemoryVersionsRepository;
+  readonly files: FilesRepository;
 
   constructor(readonly dialect: StoreDialect, readonly db: Kysely<Database> = dialect.db) {
     this.agents = new AgentsRepository(db);
@@ -49,6 +51,7 @@ export class Store {
     this.memoryStores = new MemoryStoresRepository(db);
     this.memories = new MemoriesRepository(db);
     this.memoryVersions = new MemoryVersionsRepository(db);
+    this.files = new FilesRepository(db);
   }
 
   /** Runs fn in one transaction; commit when it resolves, roll back when it throws. */
