@@ -111,7 +111,17 @@ const KNOWN_ROUTES = [
   'GET /v1/memory_stores/{memory_store_id}/memory_versions', 'GET /v1/memory_stores/{memory_store_id}/memory_versions/{memory_version_id}',
   'POST /v1/memory_stores/{memory_store_id}/memory_versions/{memory_version_id}/redact', 'GET /v1/memory_stores',
   'GET /v1/sessions/{session_id}/resources', 'GET /v1/sessions/{session_id}/resources/{resource_id}', 'POST /v1/sessions/{session_id}/resources',
+  'GET /v1/files/{file_id}', 'GET /v1/files/{file_id}/content', 'DELETE /v1/files/{file_id}', 'GET /v1/files',
 ];
+
+/** Uploads a small file as the key's tenant (multipart, so not through `send`). */
+async function uploadFile(baseURL: string, apiKey: string, content: string): Promise<string> {
+  const form = new FormData();
+  form.append('file', new Blob([content], { type: 'text/plain' }), 'owned.txt');
+  const res = await fetch(`${baseURL}/v1/files`, { method: 'POST', headers: { 'x-api-key': apiKey }, body: form });
+  expect(res.status).toBe(200);
+  return ((await res.json()) as { id: string }).id;
+}
 
 /**
  * Valid bodies (see src/api/schemas) that the owner could send with success. A POST route missing
@@ -290,6 +300,7 @@ describe.each(BACKENDS)('cross-tenant matrix (%s)', (backend) => {
     `/v1/memory_stores/${resA.memory_store_id}`, `/v1/memory_stores/${resA.memory_store_id}/memories?view=full`,
     `/v1/memory_stores/${resA.memory_store_id}/memory_versions?view=full`, '/v1/memory_stores?include_archived=true&limit=1000',
     `/v1/sessions/${resA.session_id}/resources`, `/v1/sessions?memory_store_id=${resA.memory_store_id}`,
+    `/v1/files/${idsA.file_id}`, '/v1/files?limit=1000',
   ];
   const snapshotA = async () => {
     const out = new Map<string, unknown>();
@@ -316,7 +327,8 @@ describe.each(BACKENDS)('cross-tenant matrix (%s)', (backend) => {
     await asA({ method: 'POST', path: `/v1/sessions/${archivedSession.id}/archive` });
     archivedA = { agent_id: archivedAgent.id, environment_id: archivedEnv.id, session_id: archivedSession.id };
     const invitation = await createInvitation(t.server.services.store, { tenantId: a.id, email: 'invitee-of-a@example.com', role: 'member', memberEmails: [] });
-    idsA = { model_card_id: resA.model_card_id, agent_id: resA.agent_id, environment_id: resA.environment_id, session_id: resA.session_id, api_key_id: a.keyId, invitation_id: invitation.id, vault_id: resA.vault_id, credential_id: resA.credential_id,
+    const fileA = await uploadFile(t.baseURL, a.key, 'file content of tenant a');
+    idsA = { file_id: fileA, model_card_id: resA.model_card_id, agent_id: resA.agent_id, environment_id: resA.environment_id, session_id: resA.session_id, api_key_id: a.keyId, invitation_id: invitation.id, vault_id: resA.vault_id, credential_id: resA.credential_id,
       memory_store_id: resA.memory_store_id, memory_id: resA.memory_id, memory_version_id: resA.memory_version_id, resource_id: resA.resource_id };
     secretsA = [...Object.values(idsA), ...Object.values(archivedA), ...resA.event_ids, ...resA.names, a.id, a.keyPrefix];
     before = await snapshotA();
@@ -440,6 +452,7 @@ describe.each(BACKENDS)('cross-tenant matrix (%s)', (backend) => {
     const control = await createResources(asA, 'control', { sessionUsesEnvironment: false });
     const controlKey = await createApiKey(t.server.services.store, { tenantId: a.id, name: 'control key' });
     const ids: Record<string, string> = {
+      file_id: await uploadFile(t.baseURL, a.key, 'control file'),
       model_card_id: control.model_card_id, agent_id: control.agent_id, environment_id: control.environment_id, session_id: control.session_id, api_key_id: controlKey.id,
       memory_store_id: control.memory_store_id, memory_id: control.memory_id, memory_version_id: control.memory_version_id, resource_id: control.resource_id,
     };
