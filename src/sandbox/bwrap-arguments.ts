@@ -10,6 +10,8 @@
  *   a private /proc, /dev and /tmp, and the session directory at /workspace. Nothing else of the
  *   host, in particular not the workdir root or the server's data directory, exists inside. The
  *   root itself is remounted read-only once set up.
+ * - `--disable-userns` and a seccomp filter (bwrap-seccomp.ts): no nested user namespaces, no mounts,
+ *   keyring, eBPF, io_uring, module loading and the like, whatever the process inside tries.
  * - `--unshare-all` without `--share-net`: a fresh network namespace with only its own loopback.
  *   A networked command first runs a gate (NETWORK_GATE_SCRIPT) that waits until bwrap-network.ts
  *   has attached user-mode networking to that namespace, and sees a resolv.conf naming slirp's DNS.
@@ -69,6 +71,10 @@ export interface BwrapCommandOptions {
   etc: Omit<EtcSetup, 'copies'> & { copies: { target: string }[] };
   /** Set for a command that gets user-mode networking (its gate on fd GATE_FD). */
   network?: boolean;
+  /** What this bwrap supports beyond the basics (bwrap --help): nested user namespaces off, and the seccomp filter. */
+  hardening?: { disableUserns: boolean; seccomp: boolean };
+  /** The fd carrying the seccomp filter (bwrap-seccomp.ts), passed after the /etc copies. */
+  seccompFd?: number;
 }
 
 /**
@@ -108,6 +114,10 @@ function createBwrapArguments(options: BwrapCommandOptions): string[] {
   // as a zombie when the outer bwrap exits, and a container's pid 1 often never reaps it; each
   // zombie would also count against the session's process limit.
   const args = ['--unshare-all', '--die-with-parent', '--new-session', '--as-pid-1', '--info-fd', String(INFO_FD), '--hostname', 'sandbox'];
+  // No nested user namespaces inside (`unshare -Ur` gave uid 0 over the sandbox's own mounts); bwrap
+  // 0.8+ sets user.max_user_namespaces=0 in the sandbox's namespace. It needs an explicit user namespace.
+  if (options.hardening?.disableUserns) args.push('--unshare-user', '--disable-userns');
+  if (options.seccompFd !== undefined) args.push('--seccomp', String(options.seccompFd));
   args.push('--ro-bind', '/usr', '/usr');
   for (const [name, target] of Object.entries(options.layout.symlinks)) args.push('--symlink', target, `/${name}`);
   for (const name of options.layout.directories) args.push('--ro-bind', `/${name}`, `/${name}`);

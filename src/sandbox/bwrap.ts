@@ -5,8 +5,10 @@
  * when the session's environment allows unrestricted outbound traffic (bwrap-network.ts). It does
  * not limit total memory or disk use of a session.
  */
-import { stat } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { mkdir, open, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { SandboxError, type SandboxOpenOptions } from './sandbox.ts';
 import { BWRAP_WORKDIR, createBwrapCommand, DEFAULT_BWRAP_LIMITS, type BwrapCommandOptions, type BwrapResourceLimits } from './bwrap-arguments.ts';
 import { openEtcSetup, readEtcEntries, withResolvConf, type EtcEntry } from './bwrap-etc.ts';
@@ -17,6 +19,8 @@ import { createSandboxEnvironment } from './shared/environment.ts';
 import { runProcess, type LaunchSpec } from './shared/run-process.ts';
 import { ensureSessionDirectory, removeSessionDirectory } from './shared/session-directory.ts';
 import { DirectorySandboxProvider } from './shared/directory-provider.ts';
+import { createSeccompFilter, seccompArch } from './bwrap-seccomp.ts';
+import { FIRST_PASSED_FILE_FD } from './shared/run-process.ts';
 
 export interface BwrapSandboxOptions {
   /** Host directory holding one directory per session. Its parents must be searchable by others (o+x). */
@@ -41,6 +45,10 @@ interface BwrapBase {
   command: Omit<BwrapCommandOptions, 'sessionDirectory' | 'network' | 'etc'>;
   etcEntries: EtcEntry[];
   networkSetup: NetworkSetup;
+  /** The seccomp filter file (opened per command and handed to bwrap), when bwrap and the arch allow one. */
+  seccompFile: string | undefined;
+  /** What the installed bwrap cannot do (for check()'s warnings). */
+  missingHardening: string[];
 }
 
 /** What one launch needs besides the base: who runs it, where, and with which network. */
@@ -87,7 +95,7 @@ export class BwrapSandboxProvider extends DirectorySandboxProvider {
       throw this.error('check', `bwrap cannot start a sandbox on this machine (${stderr}). ${INSTALL_HINT}`);
     }
     await this.checkWorkdirReachable(base, uid);
-    return this.checkNetwork(base, uid);
+    return [...base.missingHardening, ...(await this.checkNetwork(base, uid))];
   }
 
   protected async create(sessionId: string, options: SandboxOpenOptions): Promise<CommandSandbox> {
@@ -123,7 +131,9 @@ export class BwrapSandboxProvider extends DirectorySandboxProvider {
   private async createLaunchSpec(base: BwrapBase, launch: BwrapLaunch, command: { bashArgs: string[]; env: Record<string, string> }): Promise<LaunchSpec> {
     const network = launch.network;
     const etc = await openEtcSetup(network ? withResolvConf(base.etcEntries, network.resolvConf) : base.etcEntries);
-    const options = { ...base.command, sessionDirectory: launch.sessionDirectory, network: network !== undefined, etc };
+    const seccomp = base.seccompFile === undefined ? undefined : await open(base.seccompFile, 'r');
+    const seccompFd = seccomp && FIRST_PASSED_FILE_FD + etc.copies.length;
+    const options = { ...base.command, sessionDirectory: launch.sessionDirectory, network: network !== undefined, etc, seccompFd };
     const [file, ...args] = createBwrapCommand(options, command.bashArgs);
     const beforeStart = network && ((pid: number) => attachNetwork({ binaries: network.binaries, namespacePid: pid, sessionId: launch.sessionId }));
     return {
@@ -135,7 +145,7 @@ export class BwrapSandboxProvider extends DirectorySandboxProvider {
       gid: launch.uid,
       infoFd: true,
       beforeStart: beforeStart || undefined,
-      passedFiles: etc.copies.map((copy) => copy.handle),
+      passedFiles: [...etc.copies.map((copy) => copy.handle), ...(seccomp ? [seccomp] : [])],
     };
   }
 
@@ -158,8 +168,12 @@ export class BwrapSandboxProvider extends DirectorySandboxProvider {
         return { path: resolved, directory: stats?.isDirectory() ?? true };
       }),
     );
+    const { hardening, seccompFile, missingHardening } = await this.resolveHardening(bwrap);
     return {
+      seccompFile,
+      missingHardening,
       command: {
+        hardening,
         binaries: { bwrap, prlimit },
         limits: { ...DEFAULT_BWRAP_LIMITS, ...this.options.limits },
         layout: await readHostLayout(),
@@ -170,6 +184,26 @@ export class BwrapSandboxProvider extends DirectorySandboxProvider {
       etcEntries: await readEtcEntries(),
       networkSetup: await prepareNetwork({ workdirRoot: this.workdirRoot, helpers: this.options.networkHelpers ?? {}, isRoot: this.isolatesUsers }),
     };
+  }
+
+  /**
+   * Reads what this bwrap supports (`bwrap --help`): `--disable-userns` came with 0.8.0, `--seccomp`
+   * long before. The seccomp filter is written once to the workdir root (server-only, 0600).
+   */
+  private async resolveHardening(bwrap: string) {
+    const help = await promisify(execFile)(bwrap, ['--help']).then((r) => r.stdout, (error: { stdout?: string }) => error.stdout ?? '');
+    const hardening = { disableUserns: help.includes('--disable-userns'), seccomp: help.includes('--seccomp') };
+    const arch = seccompArch();
+    const missingHardening: string[] = [];
+    if (!hardening.disableUserns) missingHardening.push('this bwrap has no --disable-userns (bwrap 0.8.0 or later): the seccomp filter alone refuses nested user namespaces');
+    if (!hardening.seccomp || !arch) missingHardening.push(`no seccomp filter (${arch ? 'this bwrap has no --seccomp' : `no filter for ${process.arch}`}): mounts, the keyring, eBPF and io_uring stay reachable from the sandbox`);
+    let seccompFile: string | undefined;
+    if (hardening.seccomp && arch) {
+      seccompFile = path.join(this.workdirRoot, `.seccomp-${arch}.bpf`);
+      await mkdir(this.workdirRoot, { recursive: true, mode: 0o711 });
+      await writeFile(seccompFile, createSeccompFilter(arch), { mode: 0o600 });
+    }
+    return { hardening: { ...hardening, seccomp: seccompFile !== undefined }, seccompFile, missingHardening };
   }
 
   /** Runs a probe script with `bash -c` in a sandbox without a session directory, with or without network. */

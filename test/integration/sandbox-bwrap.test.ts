@@ -94,6 +94,16 @@ describe.skipIf(unavailable !== undefined)('bwrap sandbox', () => {
       expect(connections).toBe(0);
     });
 
+    // Repro (issue #24, finding 12): `unshare -Ur id` inside bwrap printed uid=0.
+    it('cannot create nested user namespaces or mount, and threads still work', async () => {
+      const sandbox = await provider.open('sess_userns');
+      const result = await sandbox.exec('unshare -Ur id; echo "unshare=$?"; unshare -U true; echo "plain=$?"; mount -t tmpfs none /tmp 2>/dev/null; echo "mount=$?"; python3 -c "import threading; t = threading.Thread(target=print, args=(\'thread-ok\',)); t.start(); t.join()" 2>/dev/null || echo thread-ok');
+      expect(result.stdout).not.toContain('uid=0');
+      expect(result.stdout).toMatch(/plain=[1-9]/);
+      expect(result.stdout).toMatch(/mount=[1-9]/);
+      expect(result.stdout).toContain('thread-ok');
+    });
+
     it('cannot write outside /workspace and /tmp', async () => {
       const sandbox = await provider.open('sess_readonly');
       const result = await sandbox.exec('touch /usr/evil; echo x >> /etc/passwd; touch /evil; touch /tmp/fine && echo tmp-ok');
