@@ -67,7 +67,7 @@ export function createServices({ store, hub, lifecycle, secretBox, vault, modelF
   const http = new VaultHttp({ policy: new EgressPolicy(vault.allowedPrivateHosts), upstreamCaFile: vault.upstreamCaFile });
   const oauthRefresher = new OAuthRefresher({ store, secretBox, http });
   const credentialValidator = new CredentialValidator({ vaults, refresher: oauthRefresher, http });
-  const sessions = new SessionService({ store, agents, environments, vaults, log, lifecycle });
+  const sessions = new SessionService({ store, agents, environments, vaults, log, lifecycle, prices: (tenantId, model) => modelCards.priceFor(tenantId, model) });
   const sessionEvents = new SessionEventsService({ store, log, sessions, lifecycle });
   const memoryStores = new MemoryStoreService({ store, blobs: blobs.memory });
   const memories = new MemoryService({ store, blobs: blobs.memory });

@@ -90,6 +90,8 @@ export const SPEC_PAYLOAD_SCHEMAS = {
     error: z.looseObject({ type: z.string(), message: z.string(), retry_status: z.looseObject({ type: z.string() }).optional() }),
   }),
   'session.updated': empty,
+  /** A usage snapshot; the harness writes one right before a budget_reached idle. */
+  'session.usage': z.looseObject({ usage: z.looseObject({}), budget: z.unknown().optional() }),
   'span.model_request_start': empty,
   'span.model_request_end': z.looseObject({
     model_request_start_id: z.string(),

@@ -8,6 +8,7 @@ import type { NewEvent } from '../events/types.ts';
 import { EXTENSION_TYPES } from '../events/types.ts';
 import { blockingTools, nextRunnableTool, USER_EVENTS_PROCESSED, type SessionState } from './session-state.ts';
 import { runModelRequest } from './model-step.ts';
+import { pauseAtBudget, resumeAfterBudget } from './budget-step.ts';
 import { runToolStep } from './tool-step.ts';
 import { append, zeroUsage, type StepContext, type StepOutcome } from './step-context.ts';
 
@@ -57,7 +58,7 @@ export async function advance(ctx: StepContext): Promise<StepOutcome> {
     await append(ctx, [idle(reason)], { sessionPatch: { status: 'idle', turn_id: null } });
     return state.queuedMessages.length > 0 ? 'continue' : 'stop';
   }
-  return runModelRequest(ctx, state);
+  return (await pauseAtBudget(ctx)) ?? runModelRequest(ctx, state);
 }
 
 function processedConfirmations(state: SessionState): string[] {
@@ -65,6 +66,7 @@ function processedConfirmations(state: SessionState): string[] {
 }
 
 async function fromIdle(ctx: StepContext, state: SessionState): Promise<StepOutcome> {
+  if (state.lastIdleReason?.type === 'budget_reached' && !state.turnEnded) return resumeAfterBudget(ctx);
   if (state.lastIdleReason?.type === 'requires_action' && !state.turnEnded) {
     const blocking = blockingTools(state);
     const previous = state.lastIdleReason.event_ids ?? [];

@@ -22,6 +22,7 @@ import { parseJson } from '../store/json.ts';
 import { withMemoryPrompt } from '../memory/memory-prompt.ts';
 import { memoryResourcesOf } from '../memory/session-memory.ts';
 import type { AgentSnapshot } from './request-builder.ts';
+import type { PriceLookup } from '../lib/model-prices.ts';
 
 export interface HarnessOptions {
   store: Store;
@@ -36,6 +37,8 @@ export interface HarnessOptions {
   sweepIntervalMs?: number;
   /** The vault egress proxy's settings for a session's sandbox; absent: sandboxes get no proxy. */
   egress?: { forSession(sessionId: string): Promise<SandboxEgress> };
+  /** List prices per model id for session budgets. */
+  prices?: PriceLookup;
 }
 
 /** How long a session woken by another instance's input is left to that instance before this one tries. */
@@ -182,6 +185,7 @@ export class Harness implements SessionLifecycle {
             retry: this.options.retry,
             logger,
             failures,
+            prices: this.options.prices,
           };
           if ((await advance(ctx)) === 'stop') break;
         }

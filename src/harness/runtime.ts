@@ -64,6 +64,7 @@ export async function createRuntime(options: { config: Config; store: Store; hub
         leaseTtlMs: config.leaseTtlMs,
         retry: { maxRetries: config.model.maxRetries, baseMs: config.model.retryBaseMs },
         egress: extras?.egress,
+        prices: (tenantId, modelId) => services.modelCards.priceFor(tenantId, modelId),
       });
     },
     async start() {

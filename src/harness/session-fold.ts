@@ -190,6 +190,7 @@ export function foldEvent(state: FoldState, event: LogEvent): void {
     case 'agent.thinking':
     case 'session.error':
     case 'session.updated':
+    case 'session.usage':
     case 'oma.turn_recovered':
     case 'oma.step_failed':
       return;

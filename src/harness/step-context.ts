@@ -11,6 +11,7 @@ import type { Sandbox } from '../sandbox/sandbox.ts';
 import type { ModelClient } from './model/model-client.ts';
 import type { AgentSnapshot } from './request-builder.ts';
 import type { HeldSession } from './held-session.ts';
+import type { PriceLookup } from '../lib/model-prices.ts';
 
 export interface StepContext {
   tenantId: string;
@@ -32,6 +33,8 @@ export interface StepContext {
   logger: Logger;
   /** Consecutive failed model requests in this run. */
   failures: { count: number };
+  /** List prices per model id, for budgets (absent: nothing is priced, so budgeted sessions pause). */
+  prices?: PriceLookup;
 }
 
 export type StepOutcome = 'continue' | 'stop';

@@ -11,7 +11,8 @@ import type { ModelCardTable } from '../store/schema.ts';
 import type { ModelCardPatch } from '../store/model-cards-repository.ts';
 import type { Page } from '../store/pagination.ts';
 import type { SecretBox } from '../vault/secret-box.ts';
-import { toJson } from '../store/json.ts';
+import { parseJson, toJson } from '../store/json.ts';
+import { listPrice, type ModelPrice } from '../lib/model-prices.ts';
 import type { ModelCard, ModelCardCreate, ModelCardUpdate } from '../api/schemas/model-cards.ts';
 import { apiKeyHint, openModelCard, sealApiKey, sealHeaders, toModelCard, type OpenedModelCard } from './model-card-mapper.ts';
 
@@ -87,6 +88,14 @@ export class ModelCardService {
     const { store, secretBox } = this.deps;
     const row = (await store.modelCards.findByModel(tenantId, model)) ?? (await store.modelCards.findDefault(tenantId));
     return row ? openModelCard(secretBox, row) : undefined;
+  }
+
+  /** The list price of `model` for the tenant: the serving card's `prices`, else the built-in table. */
+  async priceFor(tenantId: string, model: string): Promise<ModelPrice | undefined> {
+    const { store } = this.deps;
+    const row = (await store.modelCards.findByModel(tenantId, model)) ?? (await store.modelCards.findDefault(tenantId));
+    const prices = row ? parseJson<ModelPrice | null>(row.prices, 'model_cards.prices') : null;
+    return prices ?? listPrice(model);
   }
 
   /** Whether some card of the tenant would serve `model` (one lists it, or a default card exists). */

@@ -10,6 +10,7 @@ import {
   UNSUPPORTED_SEND_TYPES, SPEC_EVENT_TYPES, userCustomToolResultSchema, userInterruptSchema, userMessageSchema, userToolConfirmationSchema, type EventParam,
 } from '../api/schemas/events.ts';
 import type { Store } from '../store/store.ts';
+import type { SessionTable } from '../store/schema.ts';
 import type { SessionService, SessionLifecycle } from './session-service.ts';
 import { zodMessage } from '../api/validation.ts';
 
@@ -25,6 +26,20 @@ const SENDABLE_SCHEMAS: Record<string, typeof userMessageSchema | typeof userInt
   'user.tool_confirmation': userToolConfirmationSchema,
 };
 
+/** What a session paused at its budget accepts (reference §4.8); interrupts among them are dropped. */
+const SETTLE_TYPES = ['user.tool_confirmation', 'user.tool_result', 'user.custom_tool_result', 'user.interrupt'];
+
+function settleEventsOnly(sessionId: string, events: EventParam[]): EventParam[] {
+  const refused = events.findIndex((e) => !SETTLE_TYPES.includes(e.type));
+  if (refused >= 0) {
+    throw new InvalidRequestError(
+      `events[${refused}]: session ${sessionId} is paused at its budget and accepts only ${SETTLE_TYPES.join(', ')}; raise the budget (or remove it with "budget": null) to continue`,
+      { details: { error_code: 'budget_reached' } },
+    );
+  }
+  return events.filter((e) => e.type !== 'user.interrupt');
+}
+
 export class SessionEventsService {
   constructor(private readonly deps: { store: Store; log: EventLog; sessions: SessionService; lifecycle: SessionLifecycle }) {}
 
@@ -38,11 +53,21 @@ export class SessionEventsService {
       throw new InvalidRequestError(`session ${sessionId} was created without an agent, so nothing can answer ${events[0]!.type}; create a session with "agent": "<agent id>"`);
     }
     await this.checkAnswers(tenantId, sessionId, events);
+    const accepted = (await this.isBudgetPaused(session)) ? settleEventsOnly(sessionId, events) : events;
+    // An interrupt sent while budget-paused is accepted but neither stored nor echoed (reference §4.6).
+    if (accepted.length === 0) return { data: [] };
     const now = Date.now();
-    const newEvents = events.map((e) => toNewEvent(e, now));
+    const newEvents = accepted.map((e) => toNewEvent(e, now));
     const stored = await this.deps.log.append(tenantId, sessionId, newEvents);
-    this.deps.lifecycle.wake(sessionId, { interrupt: events.some((e) => e.type === 'user.interrupt') });
+    this.deps.lifecycle.wake(sessionId, { interrupt: accepted.some((e) => e.type === 'user.interrupt') });
     return { data: stored.map(toWireEvent) };
+  }
+
+  /** Whether the session is paused at its budget: idle, and its last idle was budget_reached. */
+  private async isBudgetPaused(session: SessionTable): Promise<boolean> {
+    if (session.status !== 'idle' || !session.budget) return false;
+    const [last] = await this.deps.store.events.list(session.tenant_id, session.id, { order: 'desc', types: ['session.status_idle'], limit: 1 });
+    return (last?.payload.stop_reason as { type?: string } | undefined)?.type === 'budget_reached';
   }
 
   private parse(raw: { type: string }, index: number): EventParam {

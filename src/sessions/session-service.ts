@@ -19,6 +19,13 @@ import { SPEC_PAYLOAD_SCHEMAS } from '../events/event-schemas.ts';
 import type { SessionListQuery } from '../store/sessions-repository.ts';
 import { EMPTY_USAGE, toSession } from './session-mapper.ts';
 import { resolveSessionResources } from '../memory/session-memory.ts';
+import { budgetAtCreate, budgetAtUpdate, type PriceLookup } from './session-budget.ts';
+
+/** The model id of an agent snapshot, if any. */
+function modelOf(snapshot: Record<string, unknown> | null): string | undefined {
+  const model = snapshot?.model as { id?: unknown } | undefined;
+  return typeof model?.id === 'string' ? model.id : undefined;
+}
 
 export interface WakeOptions {
   /** Abort the step in flight (a user.interrupt arrived). */
@@ -39,12 +46,12 @@ export interface SessionLifecycle {
 
 export class SessionService {
   constructor(
-    private readonly deps: { store: Store; agents: AgentService; environments: EnvironmentService; vaults: VaultService; log: EventLog; lifecycle: SessionLifecycle },
+    private readonly deps: { store: Store; agents: AgentService; environments: EnvironmentService; vaults: VaultService; log: EventLog; lifecycle: SessionLifecycle; prices: PriceLookup },
   ) {}
 
   async create(tenantId: string, input: SessionCreate): Promise<Session> {
-    if (input.budget !== undefined && input.budget !== null) throw new InvalidRequestError('budget: session budgets are not supported by this server yet');
     const snapshot = input.agent === undefined ? null : await this.resolveAgent(tenantId, input.agent);
+    const budget = await budgetAtCreate({ tenantId, model: modelOf(snapshot), budget: input.budget, prices: this.deps.prices });
     if (input.initial_events?.length && !snapshot) throw new InvalidRequestError('initial_events: a session without an agent cannot run; pass "agent"');
     const env = input.environment_id
       ? await this.deps.environments.getRow(tenantId, input.environment_id)
@@ -74,6 +81,7 @@ export class SessionService {
       updated_at: now,
       archived_at: null,
       turn_id: null,
+      budget,
     };
     await this.deps.store.transaction(async (tx) => {
       await tx.sessions.insert(row);
@@ -123,11 +131,17 @@ export class SessionService {
 
   async update(tenantId: string, id: string, input: SessionUpdate): Promise<Session> {
     if (input.vault_ids !== undefined) throw new InvalidRequestError('vault_ids can only be set when the session is created');
-    if (input.budget !== undefined) throw new InvalidRequestError('budget: session budgets are not supported by this server yet', { details: { error_code: 'budget_create_only' } });
     const row = await this.getRow(tenantId, id);
     if (row.archived_at !== null) throw new ConflictError(`session ${id} is archived and read-only`);
     const changed: Record<string, unknown> = {};
     const patch: Partial<SessionTable> = {};
+    if (input.budget !== undefined) {
+      const budget = await budgetAtUpdate({ row, model: modelOf(row.agent ? parseJson(row.agent, 'sessions.agent') : null), budget: input.budget, prices: this.deps.prices });
+      if (budget !== undefined) {
+        patch.budget = budget;
+        changed.budget = input.budget;
+      }
+    }
     if (input.title !== undefined && input.title !== row.title) {
       patch.title = input.title;
       changed.title = input.title;
@@ -157,6 +171,8 @@ export class SessionService {
     }
     if (Object.keys(changed).length > 0 || patch.metadata !== undefined) {
       await this.deps.log.append(tenantId, id, [{ type: 'session.updated', payload: changed, processedAt: Date.now() }], { sessionPatch: patch });
+      // A raised or removed budget resumes a session paused at its budget.
+      if (patch.budget !== undefined) this.deps.lifecycle.wake(id);
     }
     return this.get(tenantId, id);
   }

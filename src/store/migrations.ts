@@ -206,6 +206,14 @@ export const MIGRATIONS: Migration[] = [
     },
   },
   {
+    version: 23,
+    name: 'session budgets',
+    async up(ctx) {
+      // JSON budget; SQL NULL = never had one, JSON null = removed (it cannot be added again).
+      await ctx.addColumn('sessions', 'budget', 'TEXT');
+    },
+  },
+  {
     version: 31,
     name: 'files',
     async up({ db }) {

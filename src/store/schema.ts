@@ -32,6 +32,12 @@ export interface SessionTable {
   created_at: number; updated_at: number; archived_at: number | null; turn_id: string | null;
   /** JSON: the environment's config at session create; null on sessions created before migration 5. */
   environment_config: string | null;
+  /**
+   * JSON: the session's budget (`{type:"limit", max_list_cost}`), the JSON `null` once removed
+   * (it cannot be added again), SQL NULL when it never had one (migration 23). Optional here so
+   * rows written without it (older code paths, fixtures) mean "never had one".
+   */
+  budget?: string | null;
 }
 export interface SessionEventTable {
   session_id: string; seq: number; id: string; tenant_id: string; type: string; payload: string;

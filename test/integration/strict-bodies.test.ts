@@ -130,7 +130,7 @@ describe.each(BACKENDS)('strict request bodies (%s)', (backend) => {
     expect((await t.client.beta.sessions.retrieve(id)).title).toBeNull();
   });
 
-  it('sessions: every SDK field is accepted on create and update (budget is refused with a reason)', async () => {
+  it('sessions: every SDK field is accepted on create and update (a budget amount must be integer cents)', async () => {
     fake.script([reply(text('hello'))]);
     const session = await t.client.beta.sessions.create({
       agent: { type: 'agent_with_overrides', id: agentId, version: 1, model: { id: MODEL, effort: 'low' }, system: 'override', tools: [FULL_AGENT.tools![0]!, FULL_AGENT.tools![2]!], mcp_servers: [], skills: [] },
@@ -145,7 +145,9 @@ describe.each(BACKENDS)('strict request bodies (%s)', (backend) => {
     const updated = await t.client.beta.sessions.update(session.id, { title: 'full2', metadata: { k: null }, agent: { tools: [], mcp_servers: [] } });
     expect([updated.title, updated.metadata]).toEqual(['full2', {}]);
     const budget = { type: 'limit', max_list_cost: { amount: '1.00', currency: 'USD' } };
-    expectError(await post('/v1/sessions', { agent: agentId, budget }), 400, 'invalid_request_error', /^budget: session budgets are not supported/);
+    expectError(await post('/v1/sessions', { agent: agentId, budget }), 400, 'invalid_request_error', /^body\.budget\.max_list_cost\.amount: must be an amount in cents/);
+    const budgeted = await t.client.beta.sessions.create({ agent: agentId, environment_id: envId, budget: { type: 'limit', max_list_cost: { amount: '100', currency: 'USD' } } });
+    expect(budgeted.budget).toEqual({ type: 'limit', max_list_cost: { amount: '100', currency: 'USD' } });
   });
 
   it('events: an unknown field on any event type is 400 naming the event, and no event of the batch is appended', async () => {

@@ -22,6 +22,17 @@ export const agentRefSchema = z.union([
   ]),
 ]);
 
+/** A hard spend ceiling: `amount` in cents (minor units) as an integer string, USD only. */
+export const budgetSchema = z
+  .strictObject({
+    type: z.literal('limit'),
+    max_list_cost: z.strictObject({
+      amount: z.string().regex(/^(0|[1-9][0-9]{0,14})$/, { message: 'must be an amount in cents as an integer string without leading zeros, e.g. "2500" for $25.00' }),
+      currency: z.literal('USD', { message: 'only "USD" is supported' }),
+    }),
+  })
+  .openapi('BudgetLimit');
+
 export const sessionCreateSchema = z
   .strictObject({
     agent: agentRefSchema.optional(),
@@ -32,8 +43,7 @@ export const sessionCreateSchema = z
     resources: z.array(sessionResourceParamSchema).max(999).optional(),
     vault_ids: z.array(z.string().min(1)).max(64).optional(),
     initial_events: z.array(initialEventSchema).max(50).optional(),
-    // Any value but null is refused by the session service as not supported yet.
-    budget: z.unknown().optional(),
+    budget: budgetSchema.nullable().optional(),
   })
   .openapi('SessionCreate');
 
@@ -42,9 +52,9 @@ export const sessionUpdateSchema = z
     title: z.string().max(1024).nullable().optional(),
     metadata: metadataPatchSchema.nullable().optional(),
     agent: z.strictObject({ tools: z.array(toolParamSchema).max(256).nullable().optional(), mcp_servers: z.array(mcpServerSchema).max(20).nullable().optional() }).optional(),
-    // Both are refused by the session service with their reason (create-only / not supported yet).
+    // Refused by the session service with its reason (create-only).
     vault_ids: z.unknown().optional(),
-    budget: z.unknown().optional(),
+    budget: budgetSchema.nullable().optional(),
   })
   .openapi('SessionUpdate');
 
@@ -59,7 +69,7 @@ export const sessionSchema = z
     resources: z.array(z.unknown()),
     vault_ids: z.array(z.string()),
     metadata: z.record(z.string(), z.string()),
-    budget: z.null(),
+    budget: budgetSchema.nullable(),
     outcome_evaluations: z.array(z.unknown()),
     stats: z.object({ active_seconds: z.number(), duration_seconds: z.number() }),
     usage: z.record(z.string(), z.unknown()),
@@ -73,3 +83,4 @@ export type SessionCreate = z.infer<typeof sessionCreateSchema>;
 export type SessionUpdate = z.infer<typeof sessionUpdateSchema>;
 export type Session = z.infer<typeof sessionSchema>;
 export type SessionStatus = Session['status'];
+export type Budget = z.infer<typeof budgetSchema>;
