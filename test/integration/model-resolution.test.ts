@@ -7,6 +7,9 @@ import { describe, it, expect, afterAll, beforeAll } from 'vitest';
 import { BACKENDS } from '../support/backends.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 import { expectError, raw } from '../support/http.ts';
+import { startFakeModel, reply, text, type FakeModel } from '../support/fake-model/index.ts';
+import { startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai/fake-openai.ts';
+import { userMessage, waitForIdle } from '../support/session-helpers.ts';
 
 const card = (extra: Record<string, unknown>) => ({ provider: 'openai', base_url: 'http://127.0.0.1:9/v1', api_key: 'sk-unused', ...extra });
 
@@ -44,5 +47,46 @@ describe.each(BACKENDS)('model ids agents may name (%s)', (backend) => {
     const third = await t.clientForTenant('tenant_resolution_none');
     const err = await third.beta.agents.create({ name: 'x', model: 'llama3.1:8b' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(Anthropic.BadRequestError);
+  });
+});
+
+describe.each(BACKENDS)('resolution order of a model request (%s)', (backend) => {
+  let t: TestServer;
+  let envModel: FakeModel;
+  let defaultCard: FakeModel;
+  let listingCard: FakeOpenAI;
+  beforeAll(async () => {
+    [envModel, defaultCard, listingCard] = await Promise.all([startFakeModel(), startFakeModel(), startFakeOpenAI()]);
+    t = await startTestServer(backend, { env: { ANTHROPIC_API_KEY: 'sk-env-fallback', ANTHROPIC_BASE_URL: envModel.url } });
+  });
+  afterAll(async () => {
+    await t?.stop();
+    await Promise.all([envModel?.close(), defaultCard?.close(), listingCard?.close()]);
+  });
+
+  const runTurn = async (client: Anthropic, model: string) => {
+    const agent = await client.beta.agents.create({ name: `agent-${model}`, model });
+    const session = await client.beta.sessions.create({ agent: agent.id } as Anthropic.Beta.Sessions.SessionCreateParams);
+    await client.beta.sessions.events.send(session.id, { events: [userMessage('hi')] });
+    return waitForIdle(client, session.id);
+  };
+
+  it('uses the card listing the model, else the default card, else ANTHROPIC_API_KEY', async () => {
+    await t.client.post('/v1/model_cards', { body: card({ name: 'listing', base_url: listingCard.url, api_key: 'sk-listing', models: ['qwen2.5'] }) });
+    await t.client.post('/v1/model_cards', { body: { name: 'default', provider: 'anthropic', base_url: defaultCard.url, api_key: 'sk-default', models: ['claude-opus-4-6'], is_default: true } });
+    listingCard.script([{ kind: 'reply', text: 'from the listing card' }]);
+    defaultCard.script([reply(text('from the default card'))]);
+    envModel.script([reply(text('from the server key'))]);
+
+    await runTurn(t.client, 'qwen2.5');
+    expect(listingCard.requests.map((r) => [r.body.model, r.headers.authorization])).toEqual([['qwen2.5', 'Bearer sk-listing']]);
+    await runTurn(t.client, 'claude-sonnet-4-6');
+    expect(defaultCard.requests.map((r) => [r.body.model, r.headers.authorization])).toEqual([['claude-sonnet-4-6', 'Bearer sk-default']]);
+    // Another tenant has no cards: the server's key serves it.
+    await runTurn(await t.clientForTenant('tenant_resolution_env'), 'claude-sonnet-4-6');
+    expect(envModel.requests.map((r) => [r.body.model, r.headers.authorization])).toEqual([['claude-sonnet-4-6', 'Bearer sk-env-fallback']]);
+    listingCard.assertDone();
+    defaultCard.assertDone();
+    envModel.assertDone();
   });
 });

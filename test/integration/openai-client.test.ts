@@ -7,6 +7,7 @@ import { OpenAIModelClient } from '../../src/harness/model/openai-client.ts';
 import { ModelAbortedError, ModelError, type ModelRequest, type ModelStreamEvent } from '../../src/harness/model/model-client.ts';
 import { collectResponse } from '../../src/harness/model/collect-response.ts';
 import { startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai/fake-openai.ts';
+import { maxTokensFieldFor, toChatCompletionRequest } from '../../src/harness/model/openai-request.ts';
 
 const request = (extra: Partial<ModelRequest> = {}): ModelRequest => ({
   model: 'llama3.1:8b',
@@ -130,6 +131,15 @@ describe('OpenAI-compatible model client', () => {
     await stall.closed;
     expect(seen.some((e) => e.type === 'stop')).toBe(false);
     fake.assertDone();
+  });
+
+  it("names the output cap max_completion_tokens for OpenAI's own hosts and max_tokens elsewhere", () => {
+    expect(maxTokensFieldFor('https://api.openai.com/v1')).toBe('max_completion_tokens');
+    expect(maxTokensFieldFor('https://acme.openai.azure.com/openai/v1')).toBe('max_completion_tokens');
+    expect(maxTokensFieldFor('http://127.0.0.1:11434/v1')).toBe('max_tokens');
+    const { params } = toChatCompletionRequest(request(), 'max_completion_tokens');
+    expect(params).toMatchObject({ max_completion_tokens: 1000 });
+    expect(params).not.toHaveProperty('max_tokens');
   });
 
   it('reports a connection failure as a retryable connection error', async () => {

@@ -7,7 +7,7 @@
  */
 import OpenAI from 'openai';
 import { ModelAbortedError, ModelError, type ModelClient, type ModelRequest, type ModelStreamEvent } from './model-client.ts';
-import { toChatCompletionRequest } from './openai-request.ts';
+import { maxTokensFieldFor, toChatCompletionRequest } from './openai-request.ts';
 import { ChatCompletionStreamTranslator } from './openai-events.ts';
 import { toOpenAIModelError } from './openai-errors.ts';
 
@@ -55,7 +55,7 @@ export class OpenAIModelClient implements ModelClient {
 
   async *#run(request: ModelRequest, signal: AbortSignal): AsyncGenerator<ModelStreamEvent> {
     if (signal.aborted) throw new ModelAbortedError();
-    const { params, dropped } = toChatCompletionRequest(request);
+    const { params, dropped } = toChatCompletionRequest(request, maxTokensFieldFor(this.#options.baseURL));
     if (dropped.length > 0) this.#options.onNote?.(`not sent to ${request.model} (no Chat Completions form): ${dropped.join('; ')}`);
     const cancel = new AbortController();
     const onAbort = (): void => cancel.abort();

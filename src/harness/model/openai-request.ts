@@ -97,8 +97,17 @@ function translateAssistant(message: ModelMessage, where: string, dropped: strin
   return assistant;
 }
 
+/** How the output cap is named: OpenAI's own API wants the newer name (its reasoning models refuse `max_tokens`). */
+export type MaxTokensField = 'max_tokens' | 'max_completion_tokens';
+
+/** `max_completion_tokens` for OpenAI's own hosts; `max_tokens`, which every compatible server knows, elsewhere. */
+export function maxTokensFieldFor(baseURL: string): MaxTokensField {
+  const host = new URL(baseURL).hostname;
+  return host === 'api.openai.com' || host.endsWith('.openai.azure.com') ? 'max_completion_tokens' : 'max_tokens';
+}
+
 /** Translates `request`; `dropped` lists what had no Chat Completions form. */
-export function toChatCompletionRequest(request: ModelRequest): TranslatedRequest {
+export function toChatCompletionRequest(request: ModelRequest, maxTokensField: MaxTokensField = 'max_tokens'): TranslatedRequest {
   const dropped: string[] = [];
   const messages: ChatMessage[] = [];
   if (request.system) messages.push({ role: 'system', content: request.system });
@@ -113,7 +122,7 @@ export function toChatCompletionRequest(request: ModelRequest): TranslatedReques
   const params: ChatCompletionRequest = {
     model: request.model,
     messages,
-    max_tokens: request.maxTokens,
+    [maxTokensField]: request.maxTokens,
     stream: true,
     // Usage arrives in a last chunk with no choices; servers that ignore this send none.
     stream_options: { include_usage: true },
