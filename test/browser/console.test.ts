@@ -50,6 +50,10 @@ describe.each(BACKENDS)('the Console in Chromium (%s)', (backend) => {
   let sessionUrl = '';
   let agentUrl = '';
 
+  let apiKey = '';
+  /** Chromium logs each refused reconnect attempt while the server was down; that is the outage, not a bug. */
+  const forgiveOutage = () =>
+    watched.errors.splice(0, watched.errors.length, ...watched.errors.filter((e) => !/net::ERR_(CONNECTION_REFUSED|EMPTY_RESPONSE|CONNECTION_RESET|INCOMPLETE_CHUNKED_ENCODING)/.test(e)));
   const start = (port?: number) =>
     startChildServer(db, { port, env: { AUTH_DISABLED: '0', ANTHROPIC_BASE_URL: fake.url, MODEL_RETRY_BASE_MS: '10', LOG_LEVEL: 'warn' } });
 
@@ -142,8 +146,7 @@ describe.each(BACKENDS)('the Console in Chromium (%s)', (backend) => {
     await page.locator('.conn', { hasText: 'Reconnecting…' }).waitFor();
     server = await start(port);
     await page.locator('.conn', { hasText: 'Live' }).waitFor({ timeout: 30_000 });
-    // Chromium logs each refused reconnect attempt while the server was down; that is the outage, not a bug.
-    watched.errors.splice(0, watched.errors.length, ...watched.errors.filter((e) => !/net::ERR_(CONNECTION_REFUSED|EMPTY_RESPONSE|CONNECTION_RESET|INCOMPLETE_CHUNKED_ENCODING)/.test(e)));
+    forgiveOutage();
     fake.script([reply(text('Still here after the restart.'))]);
     await send(page, 'Are you still there?');
     await page.getByText('Still here after the restart.', { exact: true }).waitFor();
@@ -188,18 +191,54 @@ describe.each(BACKENDS)('the Console in Chromium (%s)', (backend) => {
     expect(await page.getByRole('button', { name: 'Allow', exact: true }).count()).toBe(0);
   });
 
+  it('a turn cut by a server crash resumes after the restart and is marked as recovered', async () => {
+    fake.script([stall(), reply(text('Picked up where I left off.'))]);
+    await send(page, 'Start a long task');
+    await fake.waitForStall();
+    const port = server.port;
+    await server.kill();
+    server = await start(port);
+    await page.getByText('Recovered after a restart', { exact: true }).waitFor({ timeout: 30_000 });
+    await page.getByText('Picked up where I left off.', { exact: true }).waitFor();
+    await statusIs(page, 'idle');
+    forgiveOutage();
+    await screenshot(page, backend, 'session-recovered');
+  });
+
   it('creates an API key shown once, which works with the SDK', async () => {
     await nav(page, 'API keys').click();
     await page.getByLabel('Name', { exact: true }).fill('sdk');
     await page.getByRole('button', { name: 'Create key', exact: true }).click();
     const key = (await page.getByLabel('New API key').innerText()).trim();
     expect(key).toMatch(/^oma_/);
+    apiKey = key;
     await screenshot(page, backend, 'api-keys');
     const sdk = new Anthropic({ apiKey: key, baseURL: server.baseURL, maxRetries: 0 });
     expect((await sdk.beta.agents.list()).data.map((a) => a.name)).toEqual(['Echo agent']);
     await page.reload();
     await page.getByRole('cell', { name: 'sdk', exact: true }).waitFor();
     expect(await page.content()).not.toContain(key);
+  });
+
+  it('a custom tool call is answered from the page', async () => {
+    const sdk = new Anthropic({ apiKey, baseURL: server.baseURL, maxRetries: 0 });
+    const agent = await sdk.beta.agents.create({
+      name: 'Weather agent',
+      model: 'claude-sonnet-4-6',
+      tools: [{ type: 'custom', name: 'get_weather', description: 'The weather in a city', input_schema: { type: 'object', properties: { city: { type: 'string' } } } }],
+    });
+    fake.script([reply(toolUse('get_weather', { city: 'Paris' })), reply(text('It is sunny in Paris.'))]);
+    await page.goto(`${server.baseURL}/agents/${agent.id}`);
+    await page.getByRole('button', { name: 'New session', exact: true }).click();
+    await page.waitForURL(/\/sessions\/sesn_/);
+    await send(page, 'What is the weather in Paris?');
+    const call = page.getByRole('article', { name: 'Custom tool call get_weather', exact: true });
+    await call.getByLabel('Result for get_weather', { exact: true }).fill('sunny, 21 °C');
+    await screenshot(page, backend, 'session-custom-tool');
+    await call.getByRole('button', { name: 'Send result', exact: true }).click();
+    await page.getByText('It is sunny in Paris.', { exact: true }).waitFor();
+    await call.getByText('sunny, 21 °C', { exact: true }).waitFor();
+    expect(await call.getByRole('button', { name: 'Send result' }).count()).toBe(0);
   });
 
   it('a vault credential is write-only: saved, listed, and its secret never shown again', async () => {

@@ -1,4 +1,4 @@
-/** The shell: brand, navigation, the signed-in user and Sign out, then the page. */
+/** The shell: brand, navigation, the signed-in user (workspace switcher, Sign out), then the page. */
 import { NavLink, Outlet, useNavigate } from 'react-router';
 import { useQueryClient } from '@tanstack/react-query';
 import { signOut } from '../api/auth.ts';
@@ -17,6 +17,34 @@ const NAV = [
 ];
 
 export function Layout({ me }: { me: Me }) {
+  return (
+    <div className="shell">
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
+      <header className="topbar">
+        <div className="brand">
+          <span className="brand-mark" aria-hidden="true" /> <span>open managed agents</span>
+        </div>
+        <Account me={me} />
+      </header>
+      <nav className="mainnav" aria-label="Main">
+        <ul>
+          {NAV.map((n) => (
+            <li key={n.to}>
+              <NavLink to={n.to}>{n.label}</NavLink>
+            </li>
+          ))}
+        </ul>
+      </nav>
+      <main id="main" className="content">
+        <Outlet />
+      </main>
+    </div>
+  );
+}
+
+function Account({ me }: { me: Me }) {
   const queryClient = useQueryClient();
   const navigate = useNavigate();
   async function onSignOut() {
@@ -33,51 +61,29 @@ export function Layout({ me }: { me: Me }) {
     void queryClient.resetQueries();
   }
   return (
-    <div className="shell">
-      <a className="skip-link" href="#main">
-        Skip to content
-      </a>
-      <header className="topbar">
-        <div className="brand">
-          <span className="brand-mark" aria-hidden="true" /> <span>open managed agents</span>
-        </div>
-        <div className="account">
-          {me.tenants.length > 1 ? (
-            <>
-              <label htmlFor="workspace" className="visually-hidden">
-                Workspace
-              </label>
-              <select id="workspace" className="workspace" value={me.tenant.id} onChange={(e) => switchTenant(e.target.value)}>
-                {me.tenants.map((t) => (
-                  <option key={t.id} value={t.id}>
-                    {t.name}
-                  </option>
-                ))}
-              </select>
-            </>
-          ) : null}
-          <span className="tenant" title={me.tenant.id}>
-            {me.user ? me.user.email : me.tenant.name}
-          </span>
-          {me.via === 'session' ? (
-            <button type="button" onClick={() => void onSignOut()}>
-              Sign out
-            </button>
-          ) : null}
-        </div>
-      </header>
-      <nav className="mainnav" aria-label="Main">
-        <ul>
-          {NAV.map((n) => (
-            <li key={n.to}>
-              <NavLink to={n.to}>{n.label}</NavLink>
-            </li>
-          ))}
-        </ul>
-      </nav>
-      <main id="main" className="content">
-        <Outlet />
-      </main>
+    <div className="account">
+      {me.tenants.length > 1 ? (
+        <>
+          <label htmlFor="workspace" className="visually-hidden">
+            Workspace
+          </label>
+          <select id="workspace" className="workspace" value={me.tenant.id} onChange={(e) => switchTenant(e.target.value)}>
+            {me.tenants.map((t) => (
+              <option key={t.id} value={t.id}>
+                {t.name}
+              </option>
+            ))}
+          </select>
+        </>
+      ) : null}
+      <span className="tenant" title={me.tenant.id}>
+        {me.user ? me.user.email : me.tenant.name}
+      </span>
+      {me.via === 'session' ? (
+        <button type="button" onClick={() => void onSignOut()}>
+          Sign out
+        </button>
+      ) : null}
     </div>
   );
 }

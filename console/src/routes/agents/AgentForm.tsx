@@ -63,14 +63,7 @@ export function AgentForm({ initial, keepTools, submitLabel, onSubmit }: Props) 
 
   return (
     <form onSubmit={submit} className="stack agent-form">
-      <div className="segmented" role="group" aria-label="Editor">
-        <button type="button" aria-pressed={view === 'form'} onClick={() => (view === 'json' ? showForm() : undefined)}>
-          Form
-        </button>
-        <button type="button" aria-pressed={view === 'json'} onClick={() => (view === 'form' ? showJson() : undefined)}>
-          JSON
-        </button>
-      </div>
+      <EditorSwitch view={view} onForm={showForm} onJson={showJson} />
       {view === 'json' ? (
         <Field label="Agent JSON" hint="The exact body sent to the API.">
           {(id) => <textarea id={id} className="code" rows={24} spellCheck={false} value={json} onChange={(e) => setJson(e.target.value)} />}
@@ -85,6 +78,19 @@ export function AgentForm({ initial, keepTools, submitLabel, onSubmit }: Props) 
         </button>
       </div>
     </form>
+  );
+}
+
+function EditorSwitch({ view, onForm, onJson }: { view: 'form' | 'json'; onForm: () => void; onJson: () => void }) {
+  return (
+    <div className="segmented" role="group" aria-label="Editor">
+      <button type="button" aria-pressed={view === 'form'} onClick={() => (view === 'json' ? onForm() : undefined)}>
+        Form
+      </button>
+      <button type="button" aria-pressed={view === 'json'} onClick={() => (view === 'form' ? onJson() : undefined)}>
+        JSON
+      </button>
+    </div>
   );
 }
 

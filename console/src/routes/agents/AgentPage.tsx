@@ -22,74 +22,12 @@ function toolSummary(agent: Agent): string[] {
 export function AgentPage() {
   const { agentId = '' } = useParams();
   const agent = useAgent(agentId);
-  const navigate = useNavigate();
-  const queryClient = useQueryClient();
-  const [error, setError] = useState<unknown>(null);
-  const [confirmArchive, setConfirmArchive] = useState(false);
-
   if (agent.error) return <ErrorNote error={agent.error} />;
   if (!agent.data) return <p>Loading…</p>;
   const a = agent.data;
-
-  async function newSession() {
-    setError(null);
-    try {
-      const session = await createSession({ agent: a.id });
-      await queryClient.invalidateQueries({ queryKey: keys.sessions });
-      navigate(`/sessions/${session.id}`);
-    } catch (err) {
-      setError(err);
-    }
-  }
-  async function archive() {
-    setError(null);
-    try {
-      await post(`/v1/agents/${a.id}/archive`);
-      setConfirmArchive(false);
-      await queryClient.invalidateQueries({ queryKey: keys.agents });
-    } catch (err) {
-      setError(err);
-    }
-  }
-
   return (
     <section className="page">
-      <div className="page-head">
-        <div>
-          <h1>{a.name}</h1>
-          <p className="mono muted">
-            {a.id} · v{a.version} · {a.model.id}
-            {a.archived_at ? <span className="badge muted">archived</span> : null}
-          </p>
-        </div>
-        <div className="actions">
-          {!a.archived_at ? (
-            <>
-              <button type="button" className="primary" onClick={() => void newSession()}>
-                New session
-              </button>
-              <button type="button" onClick={() => navigate(`/agents/${a.id}/edit`)}>
-                Edit
-              </button>
-              <button type="button" className="danger-outline" onClick={() => setConfirmArchive(true)}>
-                Archive
-              </button>
-            </>
-          ) : null}
-        </div>
-      </div>
-      {confirmArchive ? (
-        <div className="confirm" role="alertdialog" aria-labelledby="archive-q">
-          <p id="archive-q">Archive {a.name}? It can no longer be edited or used for new sessions; its sessions and history stay.</p>
-          <button type="button" className="danger" onClick={() => void archive()}>
-            Confirm archive
-          </button>
-          <button type="button" onClick={() => setConfirmArchive(false)}>
-            Cancel
-          </button>
-        </div>
-      ) : null}
-      <ErrorNote error={error} />
+      <AgentHeader agent={a} />
       {a.description ? <p className="lede">{a.description}</p> : null}
       <section className="panel" aria-labelledby="config-heading">
         <h2 id="config-heading">Configuration</h2>
@@ -108,5 +46,65 @@ export function AgentPage() {
         <SessionsTable agentId={a.id} empty="No sessions yet. “New session” starts one and opens its live view." />
       </section>
     </section>
+  );
+}
+
+/** Name, id and version, and the actions: New session, Edit, Archive (confirmed inline). */
+function AgentHeader({ agent: a }: { agent: Agent }) {
+  const navigate = useNavigate();
+  const queryClient = useQueryClient();
+  const [error, setError] = useState<unknown>(null);
+  const [confirmArchive, setConfirmArchive] = useState(false);
+  const run = (action: () => Promise<void>) => {
+    setError(null);
+    action().catch(setError);
+  };
+  const newSession = async () => {
+    const session = await createSession({ agent: a.id });
+    await queryClient.invalidateQueries({ queryKey: keys.sessions });
+    navigate(`/sessions/${session.id}`);
+  };
+  const archive = async () => {
+    await post(`/v1/agents/${a.id}/archive`);
+    setConfirmArchive(false);
+    await queryClient.invalidateQueries({ queryKey: keys.agents });
+  };
+  return (
+    <>
+      <div className="page-head">
+        <div>
+          <h1>{a.name}</h1>
+          <p className="mono muted">
+            {a.id} · v{a.version} · {a.model.id}
+            {a.archived_at ? <span className="badge muted">archived</span> : null}
+          </p>
+        </div>
+        {!a.archived_at ? (
+          <div className="actions">
+            <button type="button" className="primary" onClick={() => run(newSession)}>
+              New session
+            </button>
+            <button type="button" onClick={() => navigate(`/agents/${a.id}/edit`)}>
+              Edit
+            </button>
+            <button type="button" className="danger-outline" onClick={() => setConfirmArchive(true)}>
+              Archive
+            </button>
+          </div>
+        ) : null}
+      </div>
+      {confirmArchive ? (
+        <div className="confirm" role="alertdialog" aria-labelledby="archive-q">
+          <p id="archive-q">Archive {a.name}? It can no longer be edited or used for new sessions; its sessions and history stay.</p>
+          <button type="button" className="danger" onClick={() => run(archive)}>
+            Confirm archive
+          </button>
+          <button type="button" onClick={() => setConfirmArchive(false)}>
+            Cancel
+          </button>
+        </div>
+      ) : null}
+      <ErrorNote error={error} />
+    </>
   );
 }

@@ -15,65 +15,17 @@ function networking(env: Environment): string {
   return n.type;
 }
 
+const words = (s: string) => s.split(/[\s,]+/).filter(Boolean);
+
 export function EnvironmentsPage() {
   const envs = useEnvironments();
-  const [name, setName] = useState('');
-  const [network, setNetwork] = useState<'unrestricted' | 'limited'>('unrestricted');
-  const [hosts, setHosts] = useState('');
-  const [apt, setApt] = useState('');
-  const create = useApiMutation(
-    () => {
-      const packages = apt.split(/[\s,]+/).filter(Boolean);
-      const allowed = hosts.split(/[\s,]+/).filter(Boolean);
-      return post<Environment>('/v1/environments', {
-        name: name.trim(),
-        config: {
-          type: 'cloud',
-          networking: network === 'limited' ? { type: 'limited', allowed_hosts: allowed } : { type: 'unrestricted' },
-          ...(packages.length ? { packages: { apt: packages } } : {}),
-        },
-      });
-    },
-    [keys.environments],
-  );
   const archive = useApiMutation((id: string) => post(`/v1/environments/${id}/archive`), [keys.environments]);
-
-  function submit(e: FormEvent) {
-    e.preventDefault();
-    create.mutate(undefined, { onSuccess: () => { setName(''); setHosts(''); setApt(''); } });
-  }
-
   const list = (envs.data?.data ?? []).filter((e) => !e.archived_at);
   return (
     <section className="page">
       <h1>Environments</h1>
       <p className="lede">An environment is the sandbox template a session runs in: its network access and packages. Sessions without one use the default.</p>
-      <form className="panel stack" onSubmit={submit}>
-        <h2>New environment</h2>
-        <div className="grid-2">
-          <Field label="Name">{(id) => <input id={id} required value={name} onChange={(e) => setName(e.target.value)} />}</Field>
-          <Field label="Networking">
-            {(id) => (
-              <select id={id} value={network} onChange={(e) => setNetwork(e.target.value as 'unrestricted' | 'limited')}>
-                <option value="unrestricted">Unrestricted</option>
-                <option value="limited">Limited to listed hosts</option>
-              </select>
-            )}
-          </Field>
-        </div>
-        {network === 'limited' ? (
-          <Field label="Allowed hosts" hint="Separated by spaces or commas, e.g. api.github.com pypi.org">
-            {(id) => <input id={id} value={hosts} onChange={(e) => setHosts(e.target.value)} />}
-          </Field>
-        ) : null}
-        <Field label="Apt packages" hint="Optional, separated by spaces.">{(id) => <input id={id} value={apt} onChange={(e) => setApt(e.target.value)} />}</Field>
-        <div className="actions">
-          <button type="submit" className="primary" disabled={create.isPending}>
-            Create environment
-          </button>
-        </div>
-        <ErrorNote error={create.error} />
-      </form>
+      <NewEnvironmentForm />
       <ErrorNote error={envs.error ?? archive.error} />
       {envs.data && list.length === 0 ? (
         <EmptyState title="No environments yet">
@@ -112,5 +64,56 @@ export function EnvironmentsPage() {
         </div>
       ) : null}
     </section>
+  );
+}
+
+function NewEnvironmentForm() {
+  const [name, setName] = useState('');
+  const [network, setNetwork] = useState<'unrestricted' | 'limited'>('unrestricted');
+  const [hosts, setHosts] = useState('');
+  const [apt, setApt] = useState('');
+  const create = useApiMutation(
+    () =>
+      post<Environment>('/v1/environments', {
+        name: name.trim(),
+        config: {
+          type: 'cloud',
+          networking: network === 'limited' ? { type: 'limited', allowed_hosts: words(hosts) } : { type: 'unrestricted' },
+          ...(words(apt).length ? { packages: { apt: words(apt) } } : {}),
+        },
+      }),
+    [keys.environments],
+  );
+  function submit(e: FormEvent) {
+    e.preventDefault();
+    create.mutate(undefined, { onSuccess: () => { setName(''); setHosts(''); setApt(''); } });
+  }
+  return (
+    <form className="panel stack" onSubmit={submit}>
+      <h2>New environment</h2>
+      <div className="grid-2">
+        <Field label="Name">{(id) => <input id={id} required value={name} onChange={(e) => setName(e.target.value)} />}</Field>
+        <Field label="Networking">
+          {(id) => (
+            <select id={id} value={network} onChange={(e) => setNetwork(e.target.value as 'unrestricted' | 'limited')}>
+              <option value="unrestricted">Unrestricted</option>
+              <option value="limited">Limited to listed hosts</option>
+            </select>
+          )}
+        </Field>
+      </div>
+      {network === 'limited' ? (
+        <Field label="Allowed hosts" hint="Separated by spaces or commas, e.g. api.github.com pypi.org">
+          {(id) => <input id={id} value={hosts} onChange={(e) => setHosts(e.target.value)} />}
+        </Field>
+      ) : null}
+      <Field label="Apt packages" hint="Optional, separated by spaces.">{(id) => <input id={id} value={apt} onChange={(e) => setApt(e.target.value)} />}</Field>
+      <div className="actions">
+        <button type="submit" className="primary" disabled={create.isPending}>
+          Create environment
+        </button>
+      </div>
+      <ErrorNote error={create.error} />
+    </form>
   );
 }

@@ -12,6 +12,8 @@ import { UsagePanel } from './UsagePanel.tsx';
 import { sendInterrupt } from './send-events.ts';
 import { buildView } from './timeline.ts';
 import { useSessionStream } from './use-session-stream.ts';
+import type { Session, SessionStatus } from '../../api/types.ts';
+import type { Connection } from '../../lib/event-stream.ts';
 
 const CONNECTION_LABEL = { connecting: 'Connecting…', live: 'Live', reconnecting: 'Reconnecting…', closed: 'Disconnected' } as const;
 
@@ -43,37 +45,9 @@ export function SessionPage() {
 
   if (session.error) return <ErrorNote error={session.error} />;
   const s = session.data;
-  const agentName = s?.agent?.name ?? 'agent';
   return (
     <section className="page session-page">
-      <div className="page-head">
-        <div>
-          <p className="crumbs">
-            <Link to="/sessions">Sessions</Link> /
-          </p>
-          <h1>{s?.title || `Session with ${agentName}`}</h1>
-          <p className="muted mono">
-            {sessionId}
-            {s?.agent?.id ? (
-              <>
-                {' · '}
-                <Link to={`/agents/${s.agent.id}`}>{agentName}</Link> v{s.agent.version}
-              </>
-            ) : null}
-          </p>
-        </div>
-        <div className="actions">
-          {status ? <StatusBadge status={status} /> : null}
-          <span className={`conn conn-${live.connection}`} role="status">
-            {CONNECTION_LABEL[live.connection]}
-          </span>
-          {busy ? (
-            <button type="button" className="danger-outline" onClick={() => void interrupt()}>
-              Interrupt
-            </button>
-          ) : null}
-        </div>
-      </div>
+      <SessionHeader sessionId={sessionId} session={s} status={status} connection={live.connection} onInterrupt={busy ? () => void interrupt() : undefined} />
       {live.detail && live.connection === 'closed' ? <p className="error-note" role="alert">{live.detail}</p> : null}
       <ErrorNote error={error} />
       <UsagePanel requests={view.requests} card={cardFor(cards, session.data?.agent?.model?.id)} />
@@ -86,5 +60,48 @@ export function SessionPage() {
       <div ref={bottom} />
       <Composer sessionId={sessionId} disabled={status === 'terminated'} />
     </section>
+  );
+}
+
+interface HeaderProps {
+  sessionId: string;
+  session: Session | undefined;
+  status: SessionStatus | undefined;
+  connection: Connection;
+  /** Set while a turn runs. */
+  onInterrupt?: () => void;
+}
+
+function SessionHeader({ sessionId, session: s, status, connection, onInterrupt }: HeaderProps) {
+  const agentName = s?.agent?.name ?? 'agent';
+  return (
+    <div className="page-head">
+      <div>
+        <p className="crumbs">
+          <Link to="/sessions">Sessions</Link> /
+        </p>
+        <h1>{s?.title || `Session with ${agentName}`}</h1>
+        <p className="muted mono">
+          {sessionId}
+          {s?.agent?.id ? (
+            <>
+              {' · '}
+              <Link to={`/agents/${s.agent.id}`}>{agentName}</Link> v{s.agent.version}
+            </>
+          ) : null}
+        </p>
+      </div>
+      <div className="actions">
+        {status ? <StatusBadge status={status} /> : null}
+        <span className={`conn conn-${connection}`} role="status">
+          {CONNECTION_LABEL[connection]}
+        </span>
+        {onInterrupt ? (
+          <button type="button" className="danger-outline" onClick={onInterrupt}>
+            Interrupt
+          </button>
+        ) : null}
+      </div>
+    </div>
   );
 }

@@ -5,10 +5,8 @@ import type { ModelRequest } from './timeline.ts';
 
 const dollars = (n: number | undefined) => (n === undefined ? '—' : `$${n < 0.01 && n > 0 ? n.toFixed(4) : n.toFixed(2)}`);
 
-/** `card`: the model card serving the session's model, whose prices give the cost; none: tokens only. */
-export function UsagePanel({ requests, card }: { requests: ModelRequest[]; card?: ModelCard }) {
-  const priced = Boolean(card?.prices);
-  const total = requests.reduce(
+function totals(requests: ModelRequest[]) {
+  return requests.reduce(
     (t, r) => ({
       input: t.input + (r.usage.input_tokens ?? 0),
       output: t.output + (r.usage.output_tokens ?? 0),
@@ -17,6 +15,12 @@ export function UsagePanel({ requests, card }: { requests: ModelRequest[]; card?
     }),
     { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 },
   );
+}
+
+/** `card`: the model card serving the session's model, whose prices give the cost; none: tokens only. */
+export function UsagePanel({ requests, card }: { requests: ModelRequest[]; card?: ModelCard }) {
+  const priced = Boolean(card?.prices);
+  const total = totals(requests);
   return (
     <details className="usage panel">
       <summary>

@@ -58,10 +58,27 @@ function marker(e: SessionEvent): TimelineItem | undefined {
   }
 }
 
+type CallItem = Extract<TimelineItem, { kind: 'tool' | 'custom-tool' }>;
+
+/** A result, confirmation or answer joins the call it belongs to and settles what the call waits for. */
+function attachToCall(tools: Map<string, CallItem>, e: SessionEvent): void {
+  if (e.type === 'user.tool_confirmation') {
+    const t = tools.get(String(e.tool_use_id));
+    if (t?.kind === 'tool') Object.assign(t, { confirmation: e, needsConfirmation: false });
+  } else if (e.type === 'user.custom_tool_result') {
+    const t = tools.get(String(e.custom_tool_use_id));
+    if (t?.kind === 'custom-tool') Object.assign(t, { answer: e, awaitingAnswer: false });
+  } else {
+    const t = tools.get(String(e.tool_use_id ?? e.mcp_tool_use_id));
+    if (t?.kind === 'tool') Object.assign(t, { result: e, needsConfirmation: false });
+    else if (t) Object.assign(t, { result: e, awaitingAnswer: false });
+  }
+}
+
 export function buildView(events: SessionEvent[]): SessionView {
   const items: TimelineItem[] = [];
   const requests: ModelRequest[] = [];
-  const tools = new Map<string, Extract<TimelineItem, { kind: 'tool' | 'custom-tool' }>>();
+  const tools = new Map<string, CallItem>();
   const users = new Map<string, Extract<TimelineItem, { kind: 'user' }>>();
   let status: SessionStatus | undefined;
   for (const e of events) {
@@ -100,31 +117,11 @@ export function buildView(events: SessionEvent[]): SessionView {
         break;
       }
       case 'agent.tool_result':
-      case 'agent.mcp_tool_result': {
-        const t = tools.get(String(e.tool_use_id ?? e.mcp_tool_use_id));
-        if (t) {
-          t.result = e;
-          if (t.kind === 'tool') t.needsConfirmation = false;
-          else t.awaitingAnswer = false;
-        }
+      case 'agent.mcp_tool_result':
+      case 'user.tool_confirmation':
+      case 'user.custom_tool_result':
+        attachToCall(tools, e);
         break;
-      }
-      case 'user.tool_confirmation': {
-        const t = tools.get(String(e.tool_use_id));
-        if (t?.kind === 'tool') {
-          t.confirmation = e;
-          t.needsConfirmation = false;
-        }
-        break;
-      }
-      case 'user.custom_tool_result': {
-        const t = tools.get(String(e.custom_tool_use_id));
-        if (t?.kind === 'custom-tool') {
-          t.answer = e;
-          t.awaitingAnswer = false;
-        }
-        break;
-      }
       case 'span.model_request_end':
         requests.push({ id: e.id, at: e.processed_at, usage: (e.model_usage ?? {}) as Usage, isError: e.is_error === true });
         break;
