@@ -96,6 +96,7 @@ function vaultConfig(e: Env, dataDir: string): Config['vault'] {
     upstreamCaFile: e.VAULT_UPSTREAM_CA_FILE ? resolve(e.VAULT_UPSTREAM_CA_FILE) : undefined,
     caDir: join(dataDir, 'vault-ca'),
     auditLogPath: resolve(e.VAULT_AUDIT_LOG ?? join(dataDir, 'vault-audit.jsonl')),
+    socketPath: join(dataDir, 'vault-proxy.sock'),
   };
 }
 

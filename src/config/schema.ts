@@ -137,4 +137,6 @@ export interface VaultConfig {
   caDir: string;
   /** JSON-lines audit log of every proxy decision. */
   auditLogPath: string;
+  /** The proxy's unix socket (bwrap sandboxes reach the proxy only through it). */
+  socketPath: string;
 }

@@ -9,9 +9,10 @@ import { execFile } from 'node:child_process';
 import { mkdir, open, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { SandboxError, type SandboxOpenOptions } from './sandbox.ts';
+import { SandboxError, egressEnvironment, type SandboxOpenOptions } from './sandbox.ts';
 import { BWRAP_WORKDIR, createBwrapCommand, DEFAULT_BWRAP_LIMITS, type BwrapCommandOptions, type BwrapResourceLimits } from './bwrap-arguments.ts';
 import { openEtcSetup, readEtcEntries, withResolvConf, type EtcEntry } from './bwrap-etc.ts';
+import { attachProxyForwarder, SANDBOX_CA_PATH, SANDBOX_PROXY_PORT } from './bwrap-proxy-forwarder.ts';
 import { allowsOutbound, attachNetwork, prepareNetwork, SANDBOX_INTERFACE, type NetworkBinaries, type NetworkSetup } from './bwrap-network.ts';
 import { DEFAULT_UID_RANGE, findExecutable, readHostLayout, sessionUid, type UidRange } from './bwrap-host.ts';
 import { CommandSandbox } from './shared/command-sandbox.ts';
@@ -59,6 +60,8 @@ interface BwrapLaunch {
   sessionDirectory: string | undefined;
   /** Set when this command gets user-mode networking. */
   network: (NetworkSetup & { available: true }) | undefined;
+  /** Set instead of `network` when the vault proxy is the command's only way out. */
+  egress?: { nsenter: string; socketPath: string; caCertPath: string };
   sessionId: string;
 }
 
@@ -105,7 +108,12 @@ export class BwrapSandboxProvider extends DirectorySandboxProvider {
       const message = `This session's environment allows outbound network traffic, but the bwrap sandbox cannot provide it: ${base.networkSetup.problem}`;
       throw new SandboxError({ provider: this.name, operation: 'open', sandboxId: sessionId, message });
     }
-    const network = outbound && base.networkSetup.available ? base.networkSetup : undefined;
+    const available = outbound && base.networkSetup.available ? base.networkSetup : undefined;
+    // With the vault proxy, it is the only way out: no user-mode network, a forwarder to the proxy instead.
+    const proxy = available && options.egress?.proxy.socketPath ? options.egress : undefined;
+    const network = proxy ? undefined : available;
+    const egress = proxy && available ? { nsenter: available.binaries.nsenter, socketPath: proxy.proxy.socketPath!, caCertPath: proxy.caCertPath } : undefined;
+    const egressEnv = proxy ? egressEnvironment(proxy, { endpoint: { host: '127.0.0.1', port: SANDBOX_PROXY_PORT }, caCertPath: SANDBOX_CA_PATH }) : {};
     const uid = this.isolatesUsers ? sessionUid(sessionId, this.options.uidRange ?? DEFAULT_UID_RANGE) : undefined;
     const sessionDirectory = await ensureSessionDirectory({
       workdirRoot: this.workdirRoot,
@@ -117,10 +125,10 @@ export class BwrapSandboxProvider extends DirectorySandboxProvider {
       provider: this.name,
       workdir: BWRAP_WORKDIR,
       createLaunchSpec: (bashArgs: string[], env: Record<string, string>, launch: { network: boolean }) => {
-        const launchOptions = { uid, sessionDirectory, network: launch.network ? network : undefined, sessionId };
+        const launchOptions = { uid, sessionDirectory, network: launch.network ? network : undefined, egress: launch.network ? egress : undefined, sessionId };
         // The environment is handed to bwrap itself, not set with --setenv: bwrap's argv is
         // visible to every host user in `ps`, and bwrap (pid 1 inside) holds no secret either.
-        const childEnv = createSandboxEnvironment({ home: BWRAP_WORKDIR, tmpdir: '/tmp', path: this.options.path, extra: env });
+        const childEnv = createSandboxEnvironment({ home: BWRAP_WORKDIR, tmpdir: '/tmp', path: this.options.path, extra: { ...egressEnv, ...env } });
         return this.createLaunchSpec(base, launchOptions, { bashArgs, env: childEnv });
       },
     };
@@ -129,13 +137,16 @@ export class BwrapSandboxProvider extends DirectorySandboxProvider {
 
   /** Opens the command's /etc copies and builds its launch; the launcher closes the copies. */
   private async createLaunchSpec(base: BwrapBase, launch: BwrapLaunch, command: { bashArgs: string[]; env: Record<string, string> }): Promise<LaunchSpec> {
-    const network = launch.network;
-    const etc = await openEtcSetup(network ? withResolvConf(base.etcEntries, network.resolvConf) : base.etcEntries);
+    const { network, egress } = launch;
+    const entries = network ? withResolvConf(base.etcEntries, network.resolvConf) : base.etcEntries;
+    const etc = await openEtcSetup(egress ? [...entries, { source: egress.caCertPath, target: SANDBOX_CA_PATH, directory: false, required: true }] : entries);
     const seccomp = base.seccompFile === undefined ? undefined : await open(base.seccompFile, 'r');
     const seccompFd = seccomp && FIRST_PASSED_FILE_FD + etc.copies.length;
-    const options = { ...base.command, sessionDirectory: launch.sessionDirectory, network: network !== undefined, etc, seccompFd };
+    const options = { ...base.command, sessionDirectory: launch.sessionDirectory, network: network !== undefined || egress !== undefined, etc, seccompFd };
     const [file, ...args] = createBwrapCommand(options, command.bashArgs);
-    const beforeStart = network && ((pid: number) => attachNetwork({ binaries: network.binaries, namespacePid: pid, sessionId: launch.sessionId }));
+    const beforeStart = network
+      ? (pid: number) => attachNetwork({ binaries: network.binaries, namespacePid: pid, sessionId: launch.sessionId })
+      : egress && ((pid: number) => attachProxyForwarder({ nsenter: egress.nsenter, namespacePid: pid, socketPath: egress.socketPath, sessionId: launch.sessionId }));
     return {
       file,
       args,

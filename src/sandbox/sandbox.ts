@@ -99,7 +99,7 @@ export interface SandboxOpenOptions {
  */
 export interface SandboxEgress {
   /** The proxy's host and port as the server reaches it, and the session's token in its credentials. */
-  proxy: { host: string; port: number; url: (endpoint: { host: string; port: number }) => string };
+  proxy: { host: string; port: number; url: (endpoint: { host: string; port: number }) => string; socketPath?: string };
   /** The proxy CA certificate (PEM) on the host. */
   caCertPath: string;
   /** Placeholder variables (name → placeholder value). */

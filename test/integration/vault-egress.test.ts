@@ -9,6 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { BACKENDS, createTestDatabase } from '../support/backends.ts';
 import { freePort } from '../support/child-process.ts';
 import { cliEnv } from '../support/oma-cli.ts';
+import { BWRAP_UNAVAILABLE, startSandboxTestServer } from '../support/sandbox-providers.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 import { startFakeModel, reply, text, toolUse, type FakeModel } from '../support/fake-model/index.ts';
 import { userMessage, waitForIdle, type WireEvent } from '../support/session-helpers.ts';
@@ -36,7 +37,10 @@ async function startUpstream(ca: { key: string; cert: string }): Promise<Upstrea
 }
 
 function filesUnder(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => (statSync(join(dir, name)).isDirectory() ? filesUnder(join(dir, name)) : [join(dir, name)]));
+  return readdirSync(dir).flatMap((name) => {
+    const stat = statSync(join(dir, name));
+    return stat.isDirectory() ? filesUnder(join(dir, name)) : stat.isFile() ? [join(dir, name)] : [];
+  });
 }
 
 function curl(args: string[]): Promise<string> {
@@ -267,5 +271,52 @@ describe.each(BACKENDS)('oma-vault as a sidecar (%s)', (backend) => {
     expect(out).toContain(`127.0.0.1:${sidecarPort}`);
     expect(up.seen.find((s) => s.path === '/via-sidecar')!.authorization).toBe(`Bearer ${TOKEN}`);
     expect(sidecar.output()).not.toContain(TOKEN);
+  });
+});
+
+describe.skipIf(BWRAP_UNAVAILABLE !== undefined).each(BACKENDS)('oma-vault under bwrap: the proxy is the only way out (%s)', (backend) => {
+  let fake: FakeModel;
+  let t: TestServer;
+  let up: Upstream;
+  let work: string;
+
+  beforeAll(async () => {
+    work = mkdtempSync(join(tmpdir(), 'oma-bwrap-egress-'));
+    const ca = await generateCACertificate({ subject: { commonName: 'test upstream CA' } });
+    writeFileSync(join(work, 'upstream-ca.pem'), ca.cert);
+    up = await startUpstream(ca);
+    fake = await startFakeModel();
+    t = await startSandboxTestServer(backend, 'bwrap', {
+      env: { ANTHROPIC_BASE_URL: fake.url, VAULT_UPSTREAM_CA_FILE: join(work, 'upstream-ca.pem'), VAULT_ALLOWED_PRIVATE_HOSTS: 'localhost' },
+    });
+  });
+  afterEach(() => fake.assertDone());
+  afterAll(async () => {
+    await t?.stop();
+    await fake?.close();
+    await up?.server.stop();
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  it('reaches the upstream with the injected header through the proxy, and nothing directly', async () => {
+    const agent = await t.client.beta.agents.create({ name: 'bwrap-egress', model: 'claude-sonnet-4-6', tools: [{ type: 'agent_toolset_20260401' }] });
+    const vault = await t.client.beta.vaults.create({ display_name: 'bwrap' });
+    await t.client.beta.vaults.credentials.create(vault.id, { auth: { type: 'static_bearer', token: TOKEN, mcp_server_url: `https://localhost:${up.port}` } });
+    const session = await t.client.beta.sessions.create({ agent: agent.id, vault_ids: [vault.id] } as Anthropic.Beta.Sessions.SessionCreateParams);
+    const command = [
+      `curl -sS https://localhost:${up.port}/bwrap; echo`,
+      `curl -sS --noproxy '*' --max-time 5 https://localhost:${up.port}/direct >/dev/null 2>&1; echo "direct=$?"`,
+      `curl -sS --noproxy '*' --max-time 5 http://10.0.2.2/ >/dev/null 2>&1; echo "gateway=$?"`,
+      'env | grep -c ghp_ || true',
+    ].join('; ');
+    fake.script([reply(toolUse('bash', { command })), reply(text('done'))]);
+    await t.client.beta.sessions.events.send(session.id, { events: [userMessage('go')] });
+    const out = resultText((await waitForIdle(t.client, session.id, 1, 60_000)).find((e) => e.type === 'agent.tool_result')!);
+    expect(out).toContain('upstream-ok /bwrap');
+    expect(up.seen.find((s) => s.path === '/bwrap')!.authorization).toBe(`Bearer ${TOKEN}`);
+    expect(out).toMatch(/direct=[1-9]/);
+    expect(out).toMatch(/gateway=[1-9]/);
+    expect(up.seen.some((s) => s.path === '/direct')).toBe(false);
+    expect(out).not.toContain(TOKEN);
   });
 });

@@ -14,7 +14,8 @@ const SECRETS = ['ghp_bearer_secret_0001', 'oauth_access_secret_0002', 'oauth_re
 function filesUnder(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
     const path = join(dir, name);
-    return statSync(path).isDirectory() ? filesUnder(path) : [path];
+    const stat = statSync(path);
+    return stat.isDirectory() ? filesUnder(path) : stat.isFile() ? [path] : [];
   });
 }
 

@@ -6,6 +6,7 @@
  * address). Nothing is cached: a revoked, archived or deleted credential, vault or session stops
  * being used on the next request. Secrets never reach a log line, an audit entry or an error body.
  */
+import { chmodSync, rmSync } from 'node:fs';
 import { getLocal, type CompletedRequest, type Mockttp } from 'mockttp';
 import type { Logger } from 'pino';
 import type { Store } from '../../store/store.ts';
@@ -51,6 +52,7 @@ export class EgressProxy {
   private readonly audit: AuditLog;
 
   private front: ProxyFront | undefined;
+  private socketFront: ProxyFront | undefined;
   private listenPort = 0;
 
   private constructor(
@@ -74,7 +76,17 @@ export class EgressProxy {
     await server.start();
     proxy.front = new ProxyFront({ innerPort: server.port, decide: (auth, target) => proxy.decideConnect(auth, target) });
     proxy.listenPort = await proxy.front.listen({ host: options.config.listenHost, port: options.config.listenPort });
+    // A socket left by a process that died is in the way; only root (the bwrap forwarders) connects.
+    rmSync(options.config.socketPath, { force: true });
+    proxy.socketFront = new ProxyFront({ innerPort: server.port, decide: (auth, target) => proxy.decideConnect(auth, target) });
+    await proxy.socketFront.listen({ path: options.config.socketPath });
+    chmodSync(options.config.socketPath, 0o600);
     return proxy;
+  }
+
+  /** The unix socket bwrap sandboxes reach the proxy through. */
+  get socketPath(): string {
+    return this.options.config.socketPath;
   }
 
   /** The public (front) port sandboxes connect to. */
@@ -84,6 +96,7 @@ export class EgressProxy {
 
   async stop(): Promise<void> {
     await this.front?.close();
+    await this.socketFront?.close();
     await this.server.stop();
   }
 

@@ -12,7 +12,7 @@ import type { ProxyTokens } from './proxy-token.ts';
 
 export class SandboxEgressPlanner {
   /** `endpoint` may change between sessions (sidecar reachable or not); it is asked at each sandbox open. */
-  constructor(private readonly options: { store: Store; tokens: ProxyTokens; endpoint: () => Promise<{ host: string; port: number }>; caCertPath: string }) {}
+  constructor(private readonly options: { store: Store; tokens: ProxyTokens; endpoint: () => Promise<{ host: string; port: number; socketPath?: string }>; caCertPath: string }) {}
 
   /** The egress of one session (placeholders as of now; credentials added later get none until the sandbox reopens). */
   async forSession(sessionId: string): Promise<SandboxEgress> {
@@ -23,6 +23,6 @@ export class SandboxEgressPlanner {
       const auth = parseJson<CredentialAuth>(row.auth, 'vault_credentials.auth');
       if (auth.type === 'environment_variable' && auth.secret_name && !(auth.secret_name in placeholders)) placeholders[auth.secret_name] = placeholderFor(row.id);
     }
-    return { proxy: { host: endpoint.host, port: endpoint.port, url: (seen) => tokens.proxyUrl(sessionId, seen) }, caCertPath, placeholders };
+    return { proxy: { host: endpoint.host, port: endpoint.port, socketPath: endpoint.socketPath, url: (seen) => tokens.proxyUrl(sessionId, seen) }, caCertPath, placeholders };
   }
 }

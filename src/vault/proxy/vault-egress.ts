@@ -40,13 +40,16 @@ export async function startVaultEgress(options: { config: Config; store: Store; 
   const tokens = new ProxyTokens(config.secrets.platformRootSecret);
   // The embedded proxy always runs: it is the way out when no sidecar is configured, and the
   // fallback when the configured one is not running (`docker compose up oma-server` alone).
-  const embeddedConfig = config.vault.proxyUrl ? { ...config.vault, listenHost: '127.0.0.1', listenPort: 0 } : config.vault;
+  const embeddedConfig = config.vault.proxyUrl
+    ? { ...config.vault, listenHost: '127.0.0.1', listenPort: 0, socketPath: join(config.dataDir, 'vault-proxy-embedded.sock') }
+    : config.vault;
   const proxy = await EgressProxy.start({ store, secretBox: options.secretBox, rootSecret: config.secrets.platformRootSecret, config: embeddedConfig, logger });
   const host = ['0.0.0.0', '::'].includes(embeddedConfig.listenHost) ? '127.0.0.1' : embeddedConfig.listenHost;
-  const embedded = { host, port: proxy.port };
+  const embedded = { host, port: proxy.port, socketPath: proxy.socketPath };
   logger.info({ port: proxy.port }, `vault egress proxy embedded on ${host}:${proxy.port}`);
   const sidecar = config.vault.proxyUrl ? new URL(config.vault.proxyUrl) : undefined;
-  const sidecarEndpoint = sidecar && { host: sidecar.hostname.replace(/^\[|\]$/g, ''), port: Number(sidecar.port || 80) };
+  // The sidecar's socket is in the shared DATA_DIR (compose mounts ./data into both containers).
+  const sidecarEndpoint = sidecar && { host: sidecar.hostname.replace(/^\[|\]$/g, ''), port: Number(sidecar.port || 80), socketPath: config.vault.socketPath };
   let warned = false;
   const endpoint = async () => {
     if (!sidecarEndpoint || (await isReachable(sidecarEndpoint))) return sidecarEndpoint ?? embedded;
