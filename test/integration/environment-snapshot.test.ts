@@ -2,7 +2,7 @@
  * A session keeps the environment config it was created with (sessions.environment_config,
  * migration 5): environment updates apply only to new sessions, also across a restart. Sessions
  * from before migration 5 have no snapshot and read their environment as it is now. The bwrap
- * sandbox shows which networking a session got (a tap0 route or none).
+ * sandbox shows which networking a session got (the proxy forwarder answering or not).
  */
 import Anthropic from '@anthropic-ai/sdk';
 import { chmod } from 'node:fs/promises';
@@ -19,10 +19,13 @@ import type { Store } from '../../src/store/store.ts';
 
 const UNRESTRICTED = { type: 'cloud', networking: { type: 'unrestricted' } };
 const LIMITED = { type: 'cloud', networking: { type: 'limited', allowed_hosts: ['example.com'] } };
-/** Prints the number of routes through slirp4netns's tap0: 2 with a network, none without. */
-const PROBE = 'grep -c tap0 /proc/net/route';
-const NETWORK = '2';
-const NO_NETWORK = '0\nexit code: 1';
+/**
+ * Whether the sandbox has a way out. With the vault egress proxy (the server always has one) a
+ * networked bwrap command's only way out is the proxy forwarder on 127.0.0.1:3128 in its namespace.
+ */
+const PROBE = '(exec 3<>/dev/tcp/127.0.0.1/3128) 2>/dev/null && echo up || echo down';
+const NETWORK = 'up';
+const NO_NETWORK = 'down';
 const CAN_OBSERVE_NETWORK = !BWRAP_UNAVAILABLE && process.getuid?.() === 0;
 
 async function createEnvironment(client: Anthropic, config: object) {
