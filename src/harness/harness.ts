@@ -20,6 +20,7 @@ import type { StepContext } from './step-context.ts';
 import { HeldSession } from './held-session.ts';
 import { parseJson } from '../store/json.ts';
 import { withMemoryPrompt } from '../memory/memory-prompt.ts';
+import type { SessionMemoryMounts } from '../memory/session-memory-mounts.ts';
 import { memoryResourcesOf } from '../memory/session-memory.ts';
 import type { AgentSnapshot } from './request-builder.ts';
 import type { PriceLookup } from '../lib/model-prices.ts';
@@ -39,6 +40,8 @@ export interface HarnessOptions {
   egress?: { forSession(sessionId: string): Promise<SandboxEgress> };
   /** List prices per model id for session budgets. */
   prices?: PriceLookup;
+  /** The session's mounted memory stores (directories, sync into versions). */
+  memory?: SessionMemoryMounts;
 }
 
 /** How long a session woken by another instance's input is left to that instance before this one tries. */
@@ -106,6 +109,7 @@ export class Harness implements SessionLifecycle {
   async destroy(sessionId: string): Promise<void> {
     await this.stop(sessionId);
     await this.options.sandboxes.destroy(sessionId);
+    await this.options.memory?.remove(sessionId);
   }
 
   /** Stops every worker (their steps commit what they must) and every sandbox process. */
@@ -136,12 +140,13 @@ export class Harness implements SessionLifecycle {
    * Sessions from before that snapshot existed (migration 5) read their environment as it is now
    * (no network if it is gone).
    */
-  private async openSandbox(session: Pick<SessionTable, 'id' | 'tenant_id' | 'environment_id' | 'environment_config'>): Promise<Sandbox> {
+  private async openSandbox(session: Pick<SessionTable, 'id' | 'tenant_id' | 'environment_id' | 'environment_config' | 'resources'>): Promise<Sandbox> {
     const environment = session.environment_config !== null
       ? { config: session.environment_config }
       : await this.options.store.environments.find(session.tenant_id, session.environment_id);
     const egress = await this.options.egress?.forSession(session.id);
-    return this.options.sandboxes.open(session.id, { networking: sandboxNetworkingFor(environment), egress });
+    const memory = await this.options.memory?.prepare(session);
+    return this.options.sandboxes.open(session.id, { networking: sandboxNetworkingFor(environment), egress, memory });
   }
 
   private async run(sessionId: string, worker: Worker): Promise<void> {
@@ -186,6 +191,7 @@ export class Harness implements SessionLifecycle {
             logger,
             failures,
             prices: this.options.prices,
+            syncMemory: this.options.memory && (() => this.options.memory!.sync(session)),
           };
           if ((await advance(ctx)) === 'stop') break;
         }

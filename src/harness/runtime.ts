@@ -12,6 +12,8 @@ import { createSandboxProvider } from '../sandbox/registry.ts';
 import { createBuiltinTools } from '../tools/registry.ts';
 import { ModelRouter } from './model/model-router.ts';
 import { Harness, type HarnessOptions } from './harness.ts';
+import { join } from 'node:path';
+import { SessionMemoryMounts } from '../memory/session-memory-mounts.ts';
 import type { ModelClient } from './model/model-client.ts';
 
 export interface Runtime {
@@ -65,6 +67,7 @@ export async function createRuntime(options: { config: Config; store: Store; hub
         retry: { maxRetries: config.model.maxRetries, baseMs: config.model.retryBaseMs },
         egress: extras?.egress,
         prices: (tenantId, modelId) => services.modelCards.priceFor(tenantId, modelId),
+        memory: new SessionMemoryMounts({ store, blobs: services.memoryBlobs, root: join(config.sandbox.workdir, '.memory') }),
       });
     },
     async start() {

@@ -35,6 +35,11 @@ export interface StepContext {
   failures: { count: number };
   /** List prices per model id, for budgets (absent: nothing is priced, so budgeted sessions pause). */
   prices?: PriceLookup;
+  /**
+   * Commits what a mutating tool changed in the session's mounted memory stores (memory versions),
+   * before the tool's result is committed; returns notices for the result. Absent without stores.
+   */
+  syncMemory?: () => Promise<string[]>;
 }
 
 export type StepOutcome = 'continue' | 'stop';

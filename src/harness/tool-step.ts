@@ -21,11 +21,14 @@ export async function runToolStep(ctx: StepContext, use: ToolUseState): Promise<
   }
   if (use.started) {
     if (tool.mutating) {
+      // A crash cut the tool off after it ran (or while): its memory changes are committed first.
+      await ctx.sandbox();
+      const notices = (await ctx.syncMemory?.()) ?? [];
       // One commit, so the result never exists without the marker that shows the turn was recovered.
       await append(ctx, [
         resultEvent({
           isError: true,
-          content: [{ type: 'text', text: `The server restarted while "${use.name}" was running. It may or may not have completed; check its effects before retrying.` }],
+          content: [{ type: 'text', text: `The server restarted while "${use.name}" was running. It may or may not have completed; check its effects before retrying.` }, ...noticeBlocks(notices)],
         }),
         { type: EXTENSION_TYPES.turnRecovered, payload: { reason: 'tool interrupted by a server restart', tool_use_id: use.eventId, rerun: false }, processedAt: now() },
       ]);
@@ -47,6 +50,13 @@ export async function runToolStep(ctx: StepContext, use: ToolUseState): Promise<
   // as possibly done, exactly as after a crash, instead of blaming a user interrupt.
   if (ctx.signal.aborted && ctx.stopping()) return 'stop';
   if (ctx.signal.aborted) outcome = { isError: true, content: [{ type: 'text', text: `Tool "${use.name}" was stopped: the user interrupted the turn.` }] };
+  // Memory versions before the result: a crash in between leaves a started tool without result,
+  // and recovery syncs again (idempotent) before committing its own.
+  if (tool.mutating) outcome = { ...outcome, content: [...outcome.content, ...noticeBlocks((await ctx.syncMemory?.()) ?? [])] };
   await result(outcome);
   return 'continue';
+}
+
+function noticeBlocks(notices: string[]): { type: 'text'; text: string }[] {
+  return notices.length > 0 ? [{ type: 'text', text: `Memory: ${notices.join('\n')}` }] : [];
 }

@@ -64,6 +64,8 @@ export interface BwrapCommandOptions {
   sessionDirectory: string | undefined;
   /** Extra host paths bound read-only at the same place. */
   readOnlyPaths: string[];
+  /** Memory store directories: host source → target under /mnt/memory, read-only or not. */
+  memoryBinds?: { source: string; target: string; readOnly: boolean }[];
   /** Host paths to hide if any bound tree contains them, with whether each is a directory. */
   masks: { path: string; directory: boolean }[];
   tmpfsBytes: number;
@@ -128,6 +130,8 @@ function createBwrapArguments(options: BwrapCommandOptions): string[] {
   if (options.sessionDirectory !== undefined) {
     args.push('--bind', options.sessionDirectory, BWRAP_WORKDIR, '--chdir', BWRAP_WORKDIR);
   }
+  // Their own mounts, so they keep their modes after the root is remounted read-only below.
+  for (const bind of options.memoryBinds ?? []) args.push(bind.readOnly ? '--ro-bind' : '--bind', bind.source, bind.target);
   args.push(...createMaskArguments(options));
   // Last: the root tmpfs (and the /etc copies on it) becomes read-only; /tmp, /workspace, /dev and
   // /proc are mounts of their own and keep their modes.

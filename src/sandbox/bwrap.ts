@@ -9,7 +9,7 @@ import { execFile } from 'node:child_process';
 import { mkdir, open, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { SandboxError, egressEnvironment, type SandboxOpenOptions } from './sandbox.ts';
+import { MEMORY_SANDBOX_ROOT, SandboxError, egressEnvironment, type SandboxMemory, type SandboxOpenOptions } from './sandbox.ts';
 import { BWRAP_WORKDIR, createBwrapCommand, DEFAULT_BWRAP_LIMITS, type BwrapCommandOptions, type BwrapResourceLimits } from './bwrap-arguments.ts';
 import { openEtcSetup, readEtcEntries, withResolvConf, type EtcEntry } from './bwrap-etc.ts';
 import { attachProxyForwarder, SANDBOX_CA_PATH, SANDBOX_PROXY_PORT } from './bwrap-proxy-forwarder.ts';
@@ -18,7 +18,7 @@ import { DEFAULT_UID_RANGE, findExecutable, readHostLayout, sessionUid, type Uid
 import { CommandSandbox } from './shared/command-sandbox.ts';
 import { createSandboxEnvironment } from './shared/environment.ts';
 import { runProcess, type LaunchSpec } from './shared/run-process.ts';
-import { ensureSessionDirectory, removeSessionDirectory } from './shared/session-directory.ts';
+import { chownTree, ensureSessionDirectory, removeSessionDirectory } from './shared/session-directory.ts';
 import { DirectorySandboxProvider } from './shared/directory-provider.ts';
 import { createSeccompFilter, seccompArch } from './bwrap-seccomp.ts';
 import { FIRST_PASSED_FILE_FD } from './shared/run-process.ts';
@@ -43,7 +43,7 @@ export interface BwrapSandboxOptions {
 
 /** What the provider works out once: the command line's fixed part, /etc and networking. */
 interface BwrapBase {
-  command: Omit<BwrapCommandOptions, 'sessionDirectory' | 'network' | 'etc'>;
+  command: Omit<BwrapCommandOptions, 'sessionDirectory' | 'network' | 'etc' | 'memoryBinds'>;
   etcEntries: EtcEntry[];
   networkSetup: NetworkSetup;
   /** The seccomp filter file (opened per command and handed to bwrap), when bwrap and the arch allow one. */
@@ -63,6 +63,8 @@ interface BwrapLaunch {
   /** Set instead of `network` when the vault proxy is the command's only way out. */
   egress?: { nsenter: string; socketPath: string; caCertPath: string };
   sessionId: string;
+  /** The session's memory store directories, bound under /mnt/memory. */
+  memoryBinds?: BwrapCommandOptions['memoryBinds'];
 }
 
 const INSTALL_HINT =
@@ -121,14 +123,16 @@ export class BwrapSandboxProvider extends DirectorySandboxProvider {
       owner: uid === undefined ? undefined : { uid, gid: uid },
       rootMode: 0o711,
     });
+    const memoryBinds = await prepareMemoryBinds(options.memory, uid);
+    const memoryEnv: Record<string, string> = options.memory ? { OMA_MEMORY_DIR: MEMORY_SANDBOX_ROOT } : {};
     const launcher = {
       provider: this.name,
       workdir: BWRAP_WORKDIR,
       createLaunchSpec: (bashArgs: string[], env: Record<string, string>, launch: { network: boolean }) => {
-        const launchOptions = { uid, sessionDirectory, network: launch.network ? network : undefined, egress: launch.network ? egress : undefined, sessionId };
+        const launchOptions = { uid, sessionDirectory, network: launch.network ? network : undefined, egress: launch.network ? egress : undefined, sessionId, memoryBinds };
         // The environment is handed to bwrap itself, not set with --setenv: bwrap's argv is
         // visible to every host user in `ps`, and bwrap (pid 1 inside) holds no secret either.
-        const childEnv = createSandboxEnvironment({ home: BWRAP_WORKDIR, tmpdir: '/tmp', path: this.options.path, extra: { ...egressEnv, ...env } });
+        const childEnv = createSandboxEnvironment({ home: BWRAP_WORKDIR, tmpdir: '/tmp', path: this.options.path, extra: { ...egressEnv, ...env, ...memoryEnv } });
         return this.createLaunchSpec(base, launchOptions, { bashArgs, env: childEnv });
       },
     };
@@ -142,7 +146,7 @@ export class BwrapSandboxProvider extends DirectorySandboxProvider {
     const etc = await openEtcSetup(egress ? [...entries, { source: egress.caCertPath, target: SANDBOX_CA_PATH, directory: false, required: true }] : entries);
     const seccomp = base.seccompFile === undefined ? undefined : await open(base.seccompFile, 'r');
     const seccompFd = seccomp && FIRST_PASSED_FILE_FD + etc.copies.length;
-    const options = { ...base.command, sessionDirectory: launch.sessionDirectory, network: network !== undefined || egress !== undefined, etc, seccompFd };
+    const options = { ...base.command, sessionDirectory: launch.sessionDirectory, network: network !== undefined || egress !== undefined, etc, seccompFd, memoryBinds: launch.memoryBinds };
     const [file, ...args] = createBwrapCommand(options, command.bashArgs);
     const beforeStart = network
       ? (pid: number) => attachNetwork({ binaries: network.binaries, namespacePid: pid, sessionId: launch.sessionId })
@@ -256,4 +260,12 @@ export class BwrapSandboxProvider extends DirectorySandboxProvider {
   private error(operation: string, message: string, cause?: unknown): SandboxError {
     return new SandboxError({ provider: this.name, operation, message, cause });
   }
+}
+
+/** The bind list of a session's memory directories, each given to the session's uid (they are its to write). */
+async function prepareMemoryBinds(memory: SandboxMemory | undefined, uid: number | undefined): Promise<BwrapCommandOptions['memoryBinds']> {
+  if (!memory) return undefined;
+  const binds = memory.mounts.map((m) => ({ source: path.join(memory.hostRoot, m.name), target: `${MEMORY_SANDBOX_ROOT}/${m.name}`, readOnly: m.readOnly }));
+  if (uid !== undefined) for (const bind of binds) await chownTree(bind.source, { uid, gid: uid });
+  return binds;
 }

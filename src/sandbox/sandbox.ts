@@ -82,7 +82,22 @@ export type SandboxNetworking =
   | { type: 'unrestricted' }
   | { type: 'limited'; allowed_hosts: string[]; allow_package_managers: boolean; allow_mcp_servers: boolean };
 
+/** Where memory stores appear inside every sandbox: `/mnt/memory/<name>`. */
+export const MEMORY_SANDBOX_ROOT = '/mnt/memory';
+
+/**
+ * The session's memory store directories: `<hostRoot>/<name>` on the host, prepared by the memory
+ * module, shown at `/mnt/memory/<name>` (bwrap: a bind mount, read-only ones read-only; subprocess:
+ * the file tools translate the path) and to bash through `$OMA_MEMORY_DIR`.
+ */
+export interface SandboxMemory {
+  hostRoot: string;
+  mounts: { name: string; readOnly: boolean }[];
+}
+
 export interface SandboxOpenOptions {
+  /** Memory store directories to show inside (fixed when the sandbox is first opened). */
+  memory?: SandboxMemory;
   /**
    * The session environment's networking. Omitted: no network at all. It is fixed when the
    * sandbox is first opened in this process; later calls get the sandbox already open.

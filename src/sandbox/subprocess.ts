@@ -5,6 +5,8 @@
  * the server can (its database, its secrets). Use bwrap or a remote provider for untrusted agents.
  */
 import { CommandSandbox } from './shared/command-sandbox.ts';
+import { MemoryAliasSandbox } from './shared/memory-alias-sandbox.ts';
+import type { Sandbox } from './sandbox.ts';
 import { createSandboxEnvironment } from './shared/environment.ts';
 import { ensureSessionDirectory } from './shared/session-directory.ts';
 import { DirectorySandboxProvider } from './shared/directory-provider.ts';
@@ -51,7 +53,7 @@ export class SubprocessSandboxProvider extends DirectorySandboxProvider {
     return killed > 0 ? [`killed ${killed} sandbox command(s) that the previous run of this server left running when it stopped without a shutdown`] : [];
   }
 
-  protected async create(sessionId: string, options: SandboxOpenOptions = {}): Promise<CommandSandbox> {
+  protected async create(sessionId: string, options: SandboxOpenOptions = {}): Promise<Sandbox> {
     const directory = await ensureSessionDirectory({ workdirRoot: this.workdirRoot, sessionId });
     const tmpdir = path.join(directory, STATE_DIRECTORY_NAME, 'tmp');
     const egress = options.egress;
@@ -69,6 +71,7 @@ export class SubprocessSandboxProvider extends DirectorySandboxProvider {
         descendants: this.descendants.forCommand(),
       }),
     };
-    return new CommandSandbox({ sessionId, launcher });
+    const sandbox = new CommandSandbox({ sessionId, launcher });
+    return options.memory ? new MemoryAliasSandbox(sandbox, options.memory) : sandbox;
   }
 }

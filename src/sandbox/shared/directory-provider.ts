@@ -5,7 +5,6 @@
  */
 import path from 'node:path';
 import type { Sandbox, SandboxOpenOptions, SandboxProvider } from '../sandbox.ts';
-import type { CommandSandbox } from './command-sandbox.ts';
 import { assertSessionId } from './session-id.ts';
 import { removeSessionDirectory } from './session-directory.ts';
 import { SessionSandboxes } from './session-sandboxes.ts';
@@ -23,7 +22,7 @@ export abstract class DirectorySandboxProvider implements SandboxProvider {
   abstract check(): Promise<string[]>;
 
   /** Creates the session's sandbox; called once per session until it is stopped or destroyed. */
-  protected abstract create(sessionId: string, options: SandboxOpenOptions): Promise<CommandSandbox>;
+  protected abstract create(sessionId: string, options: SandboxOpenOptions): Promise<Sandbox>;
 
   async open(sessionId: string, options: SandboxOpenOptions = {}): Promise<Sandbox> {
     assertSessionId(this.name, sessionId);

@@ -83,7 +83,8 @@ async function ensureOwner(directory: string, owner: { uid: number; gid: number 
   await chownTree(directory, owner);
 }
 
-async function chownTree(target: string, owner: { uid: number; gid: number }): Promise<void> {
+/** Gives a whole tree to `owner` without following symlinks (bwrap's memory directories). */
+export async function chownTree(target: string, owner: { uid: number; gid: number }): Promise<void> {
   const stats = await lstat(target);
   if (stats.isSymbolicLink()) return;
   await lchown(target, owner.uid, owner.gid);

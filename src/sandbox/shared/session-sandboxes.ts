@@ -1,14 +1,13 @@
 /** The open sandboxes of one provider, by session id: open once, stop, destroy, shut down. */
-import type { SandboxOpenOptions } from '../sandbox.ts';
-import type { CommandSandbox } from './command-sandbox.ts';
+import type { Sandbox, SandboxOpenOptions } from '../sandbox.ts';
 
 export class SessionSandboxes {
-  private readonly sandboxes = new Map<string, Promise<CommandSandbox>>();
+  private readonly sandboxes = new Map<string, Promise<Sandbox>>();
 
-  constructor(private readonly create: (sessionId: string, options: SandboxOpenOptions) => Promise<CommandSandbox>) {}
+  constructor(private readonly create: (sessionId: string, options: SandboxOpenOptions) => Promise<Sandbox>) {}
 
   /** Returns the session's sandbox, creating it once even under concurrent calls (the first call's options win). */
-  open(sessionId: string, options: SandboxOpenOptions = {}): Promise<CommandSandbox> {
+  open(sessionId: string, options: SandboxOpenOptions = {}): Promise<Sandbox> {
     let sandbox = this.sandboxes.get(sessionId);
     if (!sandbox) {
       sandbox = this.create(sessionId, options);
