@@ -30,6 +30,7 @@ async function startUpstream(ca: { key: string; cert: string }): Promise<Upstrea
   const seen: Upstream['seen'] = [];
   await server.forAnyRequest().thenCallback(async (req) => {
     seen.push({ path: req.path, authorization: req.headers.authorization as string | undefined, apiKey: req.headers['x-api-key'] as string | undefined, body: (await req.body.getText()) ?? '', protocol: req.protocol });
+    if (req.path === '/oauth/token') return { statusCode: 200, json: { access_token: 'oauth_fresh_access_0003', refresh_token: 'oauth_rotated_refresh_0004', expires_in: 3600 } };
     return { statusCode: 200, body: `upstream-ok ${req.path}` };
   });
   await server.start();
@@ -152,6 +153,28 @@ describe.each(BACKENDS)('oma-vault egress proxy, embedded (%s)', (backend) => {
     expect(up.seen.find((s) => s.path === '/tenant-b')!.authorization).toBeUndefined();
   });
 
+  it('refreshes an expired mcp_oauth access token before injecting it, and stores the rotated tokens', async () => {
+    const vault = await t.client.beta.vaults.create({ display_name: 'oauth' });
+    const cred = await t.client.beta.vaults.credentials.create(vault.id, {
+      auth: {
+        type: 'mcp_oauth', access_token: 'oauth_stale_access_0001', mcp_server_url: `https://localhost:${up.port}/mcp`,
+        // In the future, but inside the refresh margin: treated as expired.
+        expires_at: new Date(Date.now() + 5_000).toISOString(),
+        refresh: { client_id: 'client-9', refresh_token: 'oauth_refresh_0002', token_endpoint: `https://localhost:${up.port}/oauth/token`, token_endpoint_auth: { type: 'client_secret_post', client_secret: 'oauth_client_secret_0005' } },
+      },
+    });
+    const session = await t.client.beta.sessions.create({ agent: agentId, vault_ids: [vault.id] } as Anthropic.Beta.Sessions.SessionCreateParams);
+    await inSandbox(session.id, `curl -sS https://localhost:${up.port}/mcp/tools`);
+    expect(up.seen.find((s) => s.path === '/mcp/tools')!.authorization).toBe('Bearer oauth_fresh_access_0003');
+    const form = new URLSearchParams(up.seen.find((s) => s.path === '/oauth/token')!.body);
+    expect(Object.fromEntries(form)).toEqual({ grant_type: 'refresh_token', refresh_token: 'oauth_refresh_0002', client_id: 'client-9', client_secret: 'oauth_client_secret_0005' });
+    const after = await t.client.beta.vaults.credentials.retrieve(cred.id, { vault_id: vault.id });
+    expect(Date.parse((after.auth as { expires_at: string }).expires_at)).toBeGreaterThan(Date.now() + 3_000_000);
+    const row = await t.server.services.store.db.selectFrom('vault_credentials').selectAll().where('id', '=', cred.id).executeTakeFirstOrThrow();
+    expect(t.server.services.vaults.openSplit(row).secret).toMatchObject({ access_token: 'oauth_fresh_access_0003', refresh_token: 'oauth_rotated_refresh_0004' });
+    expect(JSON.stringify(after)).not.toMatch(/oauth_(fresh|rotated|stale|refresh|client)/);
+  });
+
   it('answers 407 to a missing or wrong proxy token; audits every decision without secrets', async () => {
     const ca = join(t.config.dataDir, 'vault-ca', 'ca.pem');
     const proxyPort = Number(/vault egress proxy embedded on [^:]+:(\d+)/.exec(t.logLines.join('\n'))![1]);
@@ -173,8 +196,7 @@ describe.each(BACKENDS)('oma-vault egress proxy, embedded (%s)', (backend) => {
     expect((statSync(t.config.vault.auditLogPath).mode & 0o777).toString(8)).toBe('600');
     expect((statSync(join(t.config.dataDir, 'vault-ca', 'ca-key.pem')).mode & 0o777).toString(8)).toBe('600');
     const everything = [t.logLines.join('\n'), ...filesUnder(t.config.dataDir).map((f) => readFileSync(f).toString('latin1'))].join('\n');
-    expect(everything).not.toContain(TOKEN);
-    expect(everything).not.toContain(ENV_SECRET);
+    for (const secret of [TOKEN, ENV_SECRET, 'oauth_fresh_access_0003', 'oauth_rotated_refresh_0004', 'oauth_client_secret_0005']) expect(everything).not.toContain(secret);
   });
 });
 
