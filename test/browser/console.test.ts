@@ -326,6 +326,8 @@ describe.each(BACKENDS)('the Console in Chromium (%s)', (backend) => {
           if (name === 'vaults') await p.getByRole('link', { name: 'Deploy keys' }).waitFor();
           if (name === 'memory') await p.getByRole('link', { name: 'Team notes' }).waitFor();
           if (name === 'session') await p.getByText('Still here after the restart.', { exact: true }).waitFor();
+          // The server's list cost (built-in prices, rounded up to the cent) of each session.
+          if (name === 'sessions') await p.getByRole('cell', { name: '$0.01', exact: true }).first().waitFor();
           await nav(p, 'Sessions').waitFor();
           await screenshot(p, backend, name);
         }

@@ -66,6 +66,8 @@ export interface Usage {
   output_tokens?: number;
   cache_creation_input_tokens?: number;
   cache_read_input_tokens?: number;
+  /** The session's list cost so far (cents, rounded up), when its model has a price. */
+  list_cost?: { amount: string; currency: string };
 }
 
 export interface Session {

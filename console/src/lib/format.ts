@@ -13,3 +13,8 @@ export function formatTokens(n: number | undefined): string {
 export function shortId(id: string): string {
   return id.length > 16 ? `${id.slice(0, 10)}…${id.slice(-4)}` : id;
 }
+
+/** A wire cost in cents (`{amount: "12"}`) as dollars, or a dash. */
+export function formatCents(cost: { amount: string } | undefined): string {
+  return cost ? `$${(Number(cost.amount) / 100).toFixed(2)}` : '—';
+}

@@ -50,7 +50,7 @@ export function SessionPage() {
       <SessionHeader sessionId={sessionId} session={s} status={status} connection={live.connection} onInterrupt={busy ? () => void interrupt() : undefined} />
       {live.detail && live.connection === 'closed' ? <p className="error-note" role="alert">{live.detail}</p> : null}
       <ErrorNote error={error} />
-      <UsagePanel requests={view.requests} card={cardFor(cards, session.data?.agent?.model?.id)} />
+      <UsagePanel requests={view.requests} card={cardFor(cards, session.data?.agent?.model?.id)} listCost={session.data?.usage.list_cost} />
       {view.items.length === 0 && live.previews.length === 0 && live.connection === 'live' ? (
         <EmptyState title="Nothing here yet">
           <p>Send the agent a message below, for example “Run uname -a”. Its replies, tool calls and results appear here as they happen.</p>

@@ -2,7 +2,7 @@
 import { Link } from 'react-router';
 import { useSessions } from '../../api/resources.ts';
 import { ErrorNote } from '../../components/ErrorNote.tsx';
-import { formatDate, formatTokens } from '../../lib/format.ts';
+import { formatCents, formatDate, formatTokens } from '../../lib/format.ts';
 import { StatusBadge } from './StatusBadge.tsx';
 
 export function SessionsTable({ agentId, empty }: { agentId?: string; empty: string }) {
@@ -20,6 +20,7 @@ export function SessionsTable({ agentId, empty }: { agentId?: string; empty: str
             <th scope="col">Agent</th>
             <th scope="col">Created</th>
             <th scope="col">Tokens in / out</th>
+            <th scope="col">Cost</th>
           </tr>
         </thead>
         <tbody>
@@ -36,6 +37,7 @@ export function SessionsTable({ agentId, empty }: { agentId?: string; empty: str
               <td className="num">
                 {formatTokens(s.usage.input_tokens)} / {formatTokens(s.usage.output_tokens)}
               </td>
+              <td className="num">{formatCents(s.usage.list_cost)}</td>
             </tr>
           ))}
         </tbody>

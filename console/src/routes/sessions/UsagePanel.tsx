@@ -1,5 +1,5 @@
 /** Tokens per model request and in total. */
-import { formatTokens } from '../../lib/format.ts';
+import { formatCents, formatTokens } from '../../lib/format.ts';
 import { costOf, type ModelCard } from '../models/model-card-types.ts';
 import type { ModelRequest } from './timeline.ts';
 
@@ -17,15 +17,18 @@ function totals(requests: ModelRequest[]) {
   );
 }
 
-/** `card`: the model card serving the session's model, whose prices give the cost; none: tokens only. */
-export function UsagePanel({ requests, card }: { requests: ModelRequest[]; card?: ModelCard }) {
+/**
+ * `card`: the model card serving the session's model, whose prices give each request's cost;
+ * `listCost`: the server's total for the session (built-in list prices), shown when no card prices it.
+ */
+export function UsagePanel({ requests, card, listCost }: { requests: ModelRequest[]; card?: ModelCard; listCost?: { amount: string } }) {
   const priced = Boolean(card?.prices);
   const total = totals(requests);
   return (
     <details className="usage panel">
       <summary>
         Usage: {formatTokens(total.input)} in · {formatTokens(total.output)} out · {requests.length} model request{requests.length === 1 ? '' : 's'}
-        {priced ? ` · ${dollars(costOf(card, { input_tokens: total.input, output_tokens: total.output }))}` : ''}
+        {priced ? ` · ${dollars(costOf(card, { input_tokens: total.input, output_tokens: total.output }))}` : listCost ? ` · list cost ${formatCents(listCost)}` : ''}
       </summary>
       {requests.length === 0 ? (
         <p className="hint">No model requests yet.</p>

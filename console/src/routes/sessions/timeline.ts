@@ -39,6 +39,15 @@ export function textOf(content: unknown): string {
   return (content as ContentBlock[]).map((b) => (b.type === 'text' ? (b.text ?? '') : `[${b.type}]`)).join('\n');
 }
 
+/** Idle states worth a line: the turn stopped for a reason other than finishing or waiting for you. */
+function idleMarker(e: SessionEvent): TimelineItem | undefined {
+  const reason = (e.stop_reason as { type?: string } | undefined)?.type;
+  if (reason === 'budget_reached') return { kind: 'marker', event: e, tone: 'warn', label: 'Budget reached', detail: "raise or remove the session's budget to continue" };
+  if (reason === 'retries_exhausted') return { kind: 'marker', event: e, tone: 'error', label: 'Model unavailable', detail: 'the model request failed after its retries; send a message to try again' };
+  if (reason === 'refusal') return { kind: 'marker', event: e, tone: 'warn', label: 'The model declined to continue' };
+  return undefined;
+}
+
 function marker(e: SessionEvent): TimelineItem | undefined {
   switch (e.type) {
     case 'user.interrupt':
@@ -51,6 +60,8 @@ function marker(e: SessionEvent): TimelineItem | undefined {
       return { kind: 'marker', event: e, tone: 'error', label: 'Session terminated' };
     case 'session.status_rescheduled':
       return { kind: 'marker', event: e, tone: 'warn', label: 'Retrying the model request' };
+    case 'session.status_idle':
+      return idleMarker(e);
     case 'oma.turn_recovered':
       return { kind: 'marker', event: e, tone: 'info', label: 'Recovered after a restart', detail: String(e.reason ?? '') };
     default:
