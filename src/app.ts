@@ -22,6 +22,7 @@ import { mountSessionResourceRoutes } from './api/routes/session-resources.ts';
 import { mountMemoryRoutes } from './api/routes/memories.ts';
 import { mountMemoryVersionRoutes } from './api/routes/memory-versions.ts';
 import { mountFileRoutes } from './api/routes/files.ts';
+import { mountSkillRoutes } from './api/routes/skills.ts';
 import { isStreamedUpload } from './api/routes/upload-helpers.ts';
 import { mountAuthRoutes, mountPublicAuthRoutes } from './api/routes/auth.ts';
 import { mountConsoleRoutes } from './api/routes/console.ts';
@@ -70,6 +71,7 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
   mountModelCardRoutes(app, services);
   mountVaultRoutes(app, services);
   mountFileRoutes(app, services);
+  mountSkillRoutes(app, services);
   mountSessionEventRoutes(app, { events: services.sessionEvents, testEmit: options.testEmit, maxEventBytes: options.security.maxEventBytes, sse: { log: services.log, sessions: services.sessions, logger, limiter: new StreamLimiter(options.security.streams), maxEventBytes: options.security.maxEventBytes } });
   if (options.consoleDir) mountConsoleRoutes(app, { dir: options.consoleDir });
   return app;

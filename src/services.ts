@@ -20,6 +20,7 @@ import { MemoryStoreService } from './memory/memory-store-service.ts';
 import { MemoryService } from './memory/memory-service.ts';
 import { MemoryVersionService } from './memory/memory-version-service.ts';
 import { FileService } from './files/file-service.ts';
+import { SkillService } from './skills/skill-service.ts';
 import type { Config } from './config/schema.ts';
 
 export interface Services {
@@ -42,6 +43,7 @@ export interface Services {
   /** Where memory content lives (MEMORY_BLOB_DIR or MEMORY_S3_*). */
   memoryBlobs: BlobStore;
   files: FileService;
+  skills: SkillService;
   /** Where file and skill bytes live (FILES_BLOB_DIR or MEMORY_S3_* under files/). */
   fileBlobs: BlobStore;
 }
@@ -61,7 +63,8 @@ export interface ServiceDependencies {
 export function createServices({ store, hub, lifecycle, secretBox, vault, modelFallback, blobs, files: filesConfig }: ServiceDependencies): Services {
   const log = new EventLog(store, hub);
   const modelCards = new ModelCardService({ store, secretBox });
-  const agents = new AgentService(store, { checkModel: (tenantId, model) => modelCards.assertServable(tenantId, model, modelFallback) });
+  const skills = new SkillService({ store, blobs: blobs.files, uploadDir: filesConfig.uploadDir });
+  const agents = new AgentService(store, { checkModel: (tenantId, model) => modelCards.assertServable(tenantId, model, modelFallback), resolveSkills: (tenantId, refs) => skills.resolveRefs(tenantId, refs) });
   const environments = new EnvironmentService(store);
   const vaults = new VaultService({ store, secretBox });
   const http = new VaultHttp({ policy: new EgressPolicy(vault.allowedPrivateHosts), upstreamCaFile: vault.upstreamCaFile });
@@ -75,6 +78,6 @@ export function createServices({ store, hub, lifecycle, secretBox, vault, modelF
   const files = new FileService({ store, blobs: blobs.files, uploads: { dir: filesConfig.uploadDir, maxBytes: filesConfig.maxBytes } });
   return {
     store, log, agents, environments, sessions, sessionEvents, secretBox, modelCards, vaults, oauthRefresher, credentialValidator,
-    sessionResources: new SessionResourceService({ sessions }), memoryStores, memories, memoryVersions, memoryBlobs: blobs.memory, files, fileBlobs: blobs.files,
+    sessionResources: new SessionResourceService({ sessions }), memoryStores, memories, memoryVersions, memoryBlobs: blobs.memory, files, skills, fileBlobs: blobs.files,
   };
 }

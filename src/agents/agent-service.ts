@@ -23,13 +23,21 @@ export { applyMetadataPatch };
 
 /** Throws InvalidRequestError when no provider would serve `model` for the tenant (see ModelCardService.assertServable). */
 export type ModelCheck = (tenantId: string, model: string) => Promise<void>;
+/** Checks custom skill references of the tenant and pins each `version` to a concrete one. */
+export type SkillResolver = (tenantId: string, skills: ResolvedSkillRef[]) => Promise<ResolvedSkillRef[]>;
+export interface ResolvedSkillRef { type: string; skill_id: string; version: string }
 
 export class AgentService {
-  constructor(private readonly store: Store, private readonly options: { checkModel?: ModelCheck } = {}) {}
+  constructor(private readonly store: Store, private readonly options: { checkModel?: ModelCheck; resolveSkills?: SkillResolver } = {}) {}
 
   /** Refuses a model id nothing would serve for this tenant (no card lists it, no default card, no server key). */
   async checkModel(tenantId: string, model: string): Promise<void> {
     await this.options.checkModel?.(tenantId, model);
+  }
+
+  /** The skills with custom ids checked (400 when unknown) and versions pinned. */
+  async resolveSkillRefs(tenantId: string, skills: ResolvedSkillRef[]): Promise<ResolvedSkillRef[]> {
+    return this.options.resolveSkills ? this.options.resolveSkills(tenantId, skills) : skills;
   }
 
   async create(tenantId: string, input: AgentCreate): Promise<Agent> {
@@ -40,7 +48,7 @@ export class AgentService {
       model: resolveModel(input.model),
       tools: resolveTools(input.tools),
       mcp_servers: input.mcp_servers ?? [],
-      skills: resolveSkills(input.skills),
+      skills: await this.resolveSkillRefs(tenantId, resolveSkills(input.skills)),
       metadata: input.metadata ?? {},
       multiagent: null,
       execution_identity: input.execution_identity ?? { type: 'service_account' },
@@ -76,7 +84,7 @@ export class AgentService {
       model: input.model === undefined ? base.model : resolveModel(input.model, base.model),
       tools: input.tools === undefined ? base.tools : resolveTools(input.tools),
       mcp_servers: input.mcp_servers === undefined ? base.mcp_servers : (input.mcp_servers ?? []),
-      skills: input.skills === undefined ? base.skills : resolveSkills(input.skills),
+      skills: input.skills === undefined ? base.skills : await this.resolveSkillRefs(tenantId, resolveSkills(input.skills)),
       metadata: applyMetadataPatch(base.metadata, input.metadata),
       execution_identity: input.execution_identity === undefined ? base.execution_identity : (input.execution_identity ?? { type: 'service_account' }),
     };

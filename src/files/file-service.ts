@@ -17,6 +17,7 @@ import type { BlobStore } from '../blobs/blob-store.ts';
 import { MAX_EXPIRES_IN_SECONDS, MAX_LIST_IDS, MIN_EXPIRES_IN_SECONDS, fileUploadSchema, type FileListQuery, type FileMetadata, type FilePage } from '../api/schemas/files.ts';
 import { extensionOf, mimeTypeOf } from './mime-types.ts';
 import { discardBody, readMultipart } from './multipart-upload.ts';
+import { releaseFileBlobs } from './file-blobs.ts';
 
 /** Room for the multipart boundaries and part headers around the file's bytes. */
 const MULTIPART_OVERHEAD_BYTES = 64 * 1024;
@@ -158,12 +159,7 @@ export class FileService {
 
   async delete(tenantId: string, id: string): Promise<{ id: string; type: 'file_deleted' }> {
     const row = await this.getRow(tenantId, id);
-    if (await this.deps.store.files.delete(tenantId, id)) await this.release(row.sha256);
+    if (await this.deps.store.files.delete(tenantId, id)) await releaseFileBlobs(this.deps, [row.sha256]);
     return { id, type: 'file_deleted' };
-  }
-
-  /** Removes the blob when no file holds it any more (same trade-off as memory/blob-references.ts). */
-  private async release(sha256: string): Promise<void> {
-    if ((await this.deps.store.files.countHolding(sha256)) === 0) await this.deps.blobs.delete(sha256);
   }
 }

@@ -34,6 +34,8 @@ export interface MultipartLimits {
   maxFiles: number;
   /** Field names that are files even when sent without a filename (as plain fields). */
   fileFields?: string[];
+  /** Keep directories in part filenames (skills upload `my-skill/SKILL.md`). */
+  preservePath?: boolean;
 }
 
 export interface MultipartUpload {
@@ -71,7 +73,7 @@ export function readMultipart(request: { contentType: string | undefined; body: 
     return Promise.reject(new InvalidRequestError(`the body must be multipart/form-data (got ${request.contentType ?? 'no content-type'})`));
   }
   return new Promise((resolve, reject) => {
-    const parser = busboy({ headers: { 'content-type': request.contentType }, limits: { files: limits.maxFiles, fields: MAX_FIELDS, fieldSize: MAX_FIELD_BYTES } });
+    const parser = busboy({ headers: { 'content-type': request.contentType }, preservePath: limits.preservePath ?? false, limits: { files: limits.maxFiles, fields: MAX_FIELDS, fieldSize: MAX_FIELD_BYTES } });
     const fields: Record<string, string> = {};
     const writes: Promise<SpooledPart>[] = [];
     const streams: Readable[] = [];

@@ -107,7 +107,7 @@ export class SessionService {
       system: ref.system === undefined ? snapshot.system : ref.system,
       tools: ref.tools === undefined ? snapshot.tools : resolveTools(ref.tools),
       mcp_servers: ref.mcp_servers === undefined ? snapshot.mcp_servers : (ref.mcp_servers ?? []),
-      skills: ref.skills === undefined ? snapshot.skills : resolveSkills(ref.skills),
+      skills: ref.skills === undefined ? snapshot.skills : await this.deps.agents.resolveSkillRefs(tenantId, resolveSkills(ref.skills)),
     };
     validateAgentConfig(overridden);
     if (overridden.model.id !== snapshot.model.id) await this.deps.agents.checkModel(tenantId, overridden.model.id);

@@ -8,7 +8,7 @@ import { sql, type Kysely } from 'kysely';
 import type { Database } from './schema.ts';
 import type { DialectCapabilities } from './dialect.ts';
 import { NOTIFY_TRIGGERS } from './postgres/notify-triggers.ts';
-import { FILES_SCHEMA } from './files-schema.ts';
+import { FILES_SCHEMA, SKILLS_SCHEMA } from './files-schema.ts';
 
 export interface MigrationContext {
   db: Kysely<Database>;
@@ -218,6 +218,13 @@ export const MIGRATIONS: Migration[] = [
     name: 'files',
     async up({ db }) {
       for (const statement of FILES_SCHEMA) await sql.raw(statement).execute(db);
+    },
+  },
+  {
+    version: 32,
+    name: 'skills and skill versions',
+    async up({ db }) {
+      for (const statement of SKILLS_SCHEMA) await sql.raw(statement).execute(db);
     },
   },
 ];

@@ -96,6 +96,14 @@ export interface FileTable {
   downloadable: number; scope_type: string | null; scope_id: string | null; created_at: number; expires_at: number | null;
 }
 
+/** A custom skill; `name` is the immutable slug of its first version, `latest_version` its newest version. */
+export interface SkillTable {
+  id: string; tenant_id: string; display_name: string; name: string; latest_version: string; created_at: number; updated_at: number;
+}
+export interface SkillVersionTable { skill_id: string; version: string; tenant_id: string; name: string; description: string; created_at: number }
+/** One file of a skill version (path relative to the skill's directory); bytes in the files blob store. */
+export interface SkillVersionFileTable { skill_id: string; version: string; path: string; sha256: string; size_bytes: number }
+
 export interface Database {
   tenant: TenantTable;
   membership: MembershipTable;
@@ -117,6 +125,9 @@ export interface Database {
   memory_versions: MemoryVersionTable;
   session_memory_stores: SessionMemoryStoreTable;
   files: FileTable;
+  skills: SkillTable;
+  skill_versions: SkillVersionTable;
+  skill_version_files: SkillVersionFileTable;
   schema_migrations: SchemaMigrationTable;
 }
 

@@ -20,6 +20,7 @@ import { MemoryStoresRepository } from './memory-stores-repository.ts';
 import { MemoriesRepository } from './memories-repository.ts';
 import { MemoryVersionsRepository } from './memory-versions-repository.ts';
 import { FilesRepository } from './files-repository.ts';
+import { SkillsRepository } from './skills-repository.ts';
 
 export class Store {
   readonly agents: AgentsRepository;
@@ -36,6 +37,7 @@ export class Store {
   readonly memories: MemoriesRepository;
   readonly memoryVersions: MemoryVersionsRepository;
   readonly files: FilesRepository;
+  readonly skills: SkillsRepository;
 
   constructor(readonly dialect: StoreDialect, readonly db: Kysely<Database> = dialect.db) {
     this.agents = new AgentsRepository(db);
@@ -52,6 +54,7 @@ export class Store {
     this.memories = new MemoriesRepository(db);
     this.memoryVersions = new MemoryVersionsRepository(db);
     this.files = new FilesRepository(db);
+    this.skills = new SkillsRepository(db);
   }
 
   /** Runs fn in one transaction; commit when it resolves, roll back when it throws. */

@@ -112,7 +112,23 @@ const KNOWN_ROUTES = [
   'POST /v1/memory_stores/{memory_store_id}/memory_versions/{memory_version_id}/redact', 'GET /v1/memory_stores',
   'GET /v1/sessions/{session_id}/resources', 'GET /v1/sessions/{session_id}/resources/{resource_id}', 'POST /v1/sessions/{session_id}/resources',
   'GET /v1/files/{file_id}', 'GET /v1/files/{file_id}/content', 'DELETE /v1/files/{file_id}', 'GET /v1/files',
+  'GET /v1/skills/{skill_id}', 'DELETE /v1/skills/{skill_id}', 'POST /v1/skills/{skill_id}/versions', 'GET /v1/skills/{skill_id}/versions',
+  'GET /v1/skills/{skill_id}/versions/{version}', 'DELETE /v1/skills/{skill_id}/versions/{version}', 'GET /v1/skills/{skill_id}/versions/{version}/content', 'GET /v1/skills',
 ];
+
+/** Creates a skill with two versions as the key's tenant; returns its id and the first (not latest) version. */
+async function createSkill(baseURL: string, apiKey: string, name: string): Promise<{ skill_id: string; version: string }> {
+  const post = async (path: string) => {
+    const form = new FormData();
+    form.append('files[]', new Blob([`---\nname: ${name}\ndescription: skill of ${name}\n---\n`]), `${name}/SKILL.md`);
+    const res = await fetch(`${baseURL}${path}`, { method: 'POST', headers: { 'x-api-key': apiKey }, body: form });
+    expect(res.status).toBe(200);
+    return (await res.json()) as { id: string; latest_version_id: string };
+  };
+  const skill = await post('/v1/skills');
+  await post(`/v1/skills/${skill.id}/versions`);
+  return { skill_id: skill.id, version: skill.latest_version_id };
+}
 
 /** Uploads a small file as the key's tenant (multipart, so not through `send`). */
 async function uploadFile(baseURL: string, apiKey: string, content: string): Promise<string> {
@@ -147,10 +163,12 @@ const BODIES: Record<string, unknown> = {
 
 /**
  * Routes whose owner call is refused by design (400 with the reason): memory store resources are
- * attached at session create and stay, and file resources are not supported yet.
+ * attached at session create and stay, and file resources are not supported yet; a skill version is
+ * a multipart upload, which the matrix's JSON body is not (its owner upload is made in createSkill).
  */
 const OWNER_REFUSED = new Set([
   'POST /v1/sessions/{session_id}/resources', 'POST /v1/sessions/{session_id}/resources/{resource_id}', 'DELETE /v1/sessions/{session_id}/resources/{resource_id}',
+  'POST /v1/skills/{skill_id}/versions',
 ]);
 
 /** Extra spellings of a route worth trying besides the plain call (query strings, resume headers). */
@@ -301,6 +319,7 @@ describe.each(BACKENDS)('cross-tenant matrix (%s)', (backend) => {
     `/v1/memory_stores/${resA.memory_store_id}/memory_versions?view=full`, '/v1/memory_stores?include_archived=true&limit=1000',
     `/v1/sessions/${resA.session_id}/resources`, `/v1/sessions?memory_store_id=${resA.memory_store_id}`,
     `/v1/files/${idsA.file_id}`, '/v1/files?limit=1000',
+    `/v1/skills/${idsA.skill_id}`, `/v1/skills/${idsA.skill_id}/versions`, '/v1/skills?limit=1000',
   ];
   const snapshotA = async () => {
     const out = new Map<string, unknown>();
@@ -328,7 +347,8 @@ describe.each(BACKENDS)('cross-tenant matrix (%s)', (backend) => {
     archivedA = { agent_id: archivedAgent.id, environment_id: archivedEnv.id, session_id: archivedSession.id };
     const invitation = await createInvitation(t.server.services.store, { tenantId: a.id, email: 'invitee-of-a@example.com', role: 'member', memberEmails: [] });
     const fileA = await uploadFile(t.baseURL, a.key, 'file content of tenant a');
-    idsA = { file_id: fileA, model_card_id: resA.model_card_id, agent_id: resA.agent_id, environment_id: resA.environment_id, session_id: resA.session_id, api_key_id: a.keyId, invitation_id: invitation.id, vault_id: resA.vault_id, credential_id: resA.credential_id,
+    const skillA = await createSkill(t.baseURL, a.key, 'skill-of-a');
+    idsA = { ...skillA, file_id: fileA, model_card_id: resA.model_card_id, agent_id: resA.agent_id, environment_id: resA.environment_id, session_id: resA.session_id, api_key_id: a.keyId, invitation_id: invitation.id, vault_id: resA.vault_id, credential_id: resA.credential_id,
       memory_store_id: resA.memory_store_id, memory_id: resA.memory_id, memory_version_id: resA.memory_version_id, resource_id: resA.resource_id };
     secretsA = [...Object.values(idsA), ...Object.values(archivedA), ...resA.event_ids, ...resA.names, a.id, a.keyPrefix];
     before = await snapshotA();
@@ -453,6 +473,7 @@ describe.each(BACKENDS)('cross-tenant matrix (%s)', (backend) => {
     const controlKey = await createApiKey(t.server.services.store, { tenantId: a.id, name: 'control key' });
     const ids: Record<string, string> = {
       file_id: await uploadFile(t.baseURL, a.key, 'control file'),
+      ...(await createSkill(t.baseURL, a.key, 'control-skill')),
       model_card_id: control.model_card_id, agent_id: control.agent_id, environment_id: control.environment_id, session_id: control.session_id, api_key_id: controlKey.id,
       memory_store_id: control.memory_store_id, memory_id: control.memory_id, memory_version_id: control.memory_version_id, resource_id: control.resource_id,
     };

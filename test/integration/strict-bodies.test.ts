@@ -5,6 +5,7 @@
  * Repro: `{"name":"a","model":"m","modle":"x"}` used to create an agent and drop `modle` silently.
  */
 import type Anthropic from '@anthropic-ai/sdk';
+import { toFile } from '@anthropic-ai/sdk';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { BACKENDS } from '../support/backends.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
@@ -80,10 +81,14 @@ describe.each(BACKENDS)('strict request bodies (%s)', (backend) => {
   });
 
   it('agents: every SDK field is accepted on create and update; multiagent is refused with a reason', async () => {
-    const agent = await t.client.beta.agents.create(FULL_AGENT);
+    // A custom skill must exist in the tenant, and its version is a real one.
+    const skill = await t.client.beta.skills.create({ files: [await toFile(Buffer.from('---\nname: strict\ndescription: for the full agent\n---\n'), 'strict/SKILL.md')] });
+    const full = { ...FULL_AGENT, skills: [FULL_AGENT.skills![0]!, { type: 'custom' as const, skill_id: skill.id, version: skill.latest_version_id }] };
+    const agent = await t.client.beta.agents.create(full);
+    expect(agent.skills[1]).toEqual({ type: 'custom', skill_id: skill.id, version: skill.latest_version_id });
     expect(agent.model).toMatchObject({ id: MODEL, speed: 'standard', effort: { type: 'medium' } });
     expect(agent.tools[0]).toMatchObject({ configs: expect.arrayContaining([expect.objectContaining({ name: 'web_fetch', allowed_domains: ['example.com'] })]) });
-    const { name: _name, ...rest } = FULL_AGENT;
+    const { name: _name, ...rest } = full;
     const updated = await t.client.beta.agents.update(agent.id, { ...rest, name: 'full2', version: agent.version, metadata: { team: null, owner: 'me' }, model: { id: MODEL, effort: null, speed: null } });
     expect(updated.version).toBe(agent.version + 1);
     expect(updated.metadata).toEqual({ owner: 'me' });

@@ -1,0 +1,79 @@
+/** SQL for skills, their versions and the versions' files. Every query is scoped by tenant except `countHolding`. */
+import type { Kysely } from 'kysely';
+import type { Database, SkillTable, SkillVersionFileTable, SkillVersionTable } from './schema.ts';
+import { decodeCursor, encodeCursor, type Page } from './pagination.ts';
+
+export class SkillsRepository {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async insert(row: SkillTable): Promise<void> {
+    await this.db.insertInto('skills').values(row).execute();
+  }
+
+  find(tenantId: string, id: string): Promise<SkillTable | undefined> {
+    return this.db.selectFrom('skills').selectAll().where('id', '=', id).where('tenant_id', '=', tenantId).executeTakeFirst();
+  }
+
+  async update(tenantId: string, id: string, patch: Partial<Pick<SkillTable, 'latest_version' | 'updated_at'>>): Promise<void> {
+    await this.db.updateTable('skills').set(patch).where('id', '=', id).where('tenant_id', '=', tenantId).execute();
+  }
+
+  async list(tenantId: string, q: { limit: number; page?: string }): Promise<Page<SkillTable>> {
+    const cursor = decodeCursor(q.page, 'desc');
+    let query = this.db.selectFrom('skills').selectAll().where('tenant_id', '=', tenantId);
+    if (cursor) query = query.where((eb) => eb.or([eb('created_at', '<', cursor.k), eb.and([eb('created_at', '=', cursor.k), eb('id', '<', cursor.id)])]));
+    const rows = await query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(q.limit + 1).execute();
+    return pageOf(rows, q.limit, (r) => ({ k: r.created_at, id: r.id }));
+  }
+
+  async insertVersion(row: SkillVersionTable, files: SkillVersionFileTable[]): Promise<void> {
+    await this.db.insertInto('skill_versions').values(row).execute();
+    if (files.length > 0) await this.db.insertInto('skill_version_files').values(files).execute();
+  }
+
+  findVersion(tenantId: string, skillId: string, version: string): Promise<SkillVersionTable | undefined> {
+    return this.db.selectFrom('skill_versions').selectAll().where('skill_id', '=', skillId).where('version', '=', version).where('tenant_id', '=', tenantId).executeTakeFirst();
+  }
+
+  /** Newest first (versions are decimal strings of one length per era; created_at orders them). */
+  async listVersions(tenantId: string, skillId: string, q: { limit: number; page?: string }): Promise<Page<SkillVersionTable>> {
+    const cursor = decodeCursor(q.page, 'desc');
+    let query = this.db.selectFrom('skill_versions').selectAll().where('tenant_id', '=', tenantId).where('skill_id', '=', skillId);
+    if (cursor) query = query.where((eb) => eb.or([eb('created_at', '<', cursor.k), eb.and([eb('created_at', '=', cursor.k), eb('version', '<', cursor.id)])]));
+    const rows = await query.orderBy('created_at', 'desc').orderBy('version', 'desc').limit(q.limit + 1).execute();
+    return pageOf(rows, q.limit, (r) => ({ k: r.created_at, id: r.version }));
+  }
+
+  filesOf(skillId: string, version: string): Promise<SkillVersionFileTable[]> {
+    return this.db.selectFrom('skill_version_files').selectAll().where('skill_id', '=', skillId).where('version', '=', version).orderBy('path').execute();
+  }
+
+  /** Removes one version with its file rows; returns the blobs they held. */
+  async deleteVersion(tenantId: string, skillId: string, version: string): Promise<string[]> {
+    const files = await this.filesOf(skillId, version);
+    await this.db.deleteFrom('skill_version_files').where('skill_id', '=', skillId).where('version', '=', version).execute();
+    await this.db.deleteFrom('skill_versions').where('skill_id', '=', skillId).where('version', '=', version).where('tenant_id', '=', tenantId).execute();
+    return files.map((f) => f.sha256);
+  }
+
+  /** Removes the skill with every version; returns the blobs they held. */
+  async delete(tenantId: string, skillId: string): Promise<string[]> {
+    const files = await this.db.selectFrom('skill_version_files').select('sha256').where('skill_id', '=', skillId).execute();
+    await this.db.deleteFrom('skill_version_files').where('skill_id', '=', skillId).execute();
+    await this.db.deleteFrom('skill_versions').where('skill_id', '=', skillId).where('tenant_id', '=', tenantId).execute();
+    await this.db.deleteFrom('skills').where('id', '=', skillId).where('tenant_id', '=', tenantId).execute();
+    return files.map((f) => f.sha256);
+  }
+
+  /** How many skill files (of any tenant) keep the blob `sha256`. */
+  async countHolding(sha256: string): Promise<number> {
+    const row = await this.db.selectFrom('skill_version_files').select((eb) => eb.fn.countAll<number>().as('n')).where('sha256', '=', sha256).executeTakeFirst();
+    return Number(row?.n ?? 0);
+  }
+}
+
+function pageOf<R>(rows: R[], limit: number, key: (r: R) => { k: number; id: string }): Page<R> {
+  const page = rows.slice(0, limit);
+  const last = page[page.length - 1];
+  return { data: page, next_page: rows.length > limit && last ? encodeCursor({ ...key(last), o: 'desc' }) : null };
+}
