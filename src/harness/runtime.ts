@@ -14,6 +14,8 @@ import { ModelRouter } from './model/model-router.ts';
 import { Harness, type HarnessOptions } from './harness.ts';
 import { join } from 'node:path';
 import { SessionMemoryMounts } from '../memory/session-memory-mounts.ts';
+import { StoreUidLedger } from '../sandbox/store-uid-ledger.ts';
+import { DEFAULT_UID_RANGE } from '../sandbox/bwrap-host.ts';
 import type { ModelClient } from './model/model-client.ts';
 
 export interface Runtime {
@@ -33,6 +35,7 @@ export async function createRuntime(options: { config: Config; store: Store; hub
     name: config.sandbox.provider,
     workdirRoot: config.sandbox.workdir,
     instanceId: config.instanceId,
+    uids: new StoreUidLedger(store, DEFAULT_UID_RANGE),
     hiddenPaths: [config.dataDir, config.authDatabasePath, ...(config.database.kind === 'sqlite' ? [config.database.path] : [])],
   });
   const checkWarnings = await provider.check();

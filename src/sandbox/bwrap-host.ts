@@ -1,5 +1,4 @@
-/** What the bwrap provider needs to know about the host: binaries, the /usr layout, session uids. */
-import { createHash } from 'node:crypto';
+/** What the bwrap provider needs to know about the host: binaries, the /usr layout, the session uid range. */
 import { access, constants, lstat, readlink, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { BwrapHostLayout } from './bwrap-arguments.ts';
@@ -14,15 +13,6 @@ export interface UidRange {
 }
 
 export const DEFAULT_UID_RANGE: UidRange = { base: 50_000, count: 10_000 };
-
-/**
- * The session's outside uid (and gid). Derived from the session id so it survives restarts; two
- * sessions may share one uid (then they share the process limit), which the range size makes rare.
- */
-export function sessionUid(sessionId: string, range: UidRange): number {
-  const digest = createHash('sha256').update(sessionId).digest();
-  return range.base + (digest.readUInt32BE(0) % range.count);
-}
 
 /** Finds an executable in the standard PATH; undefined when absent. */
 export async function findExecutable(name: string): Promise<string | undefined> {

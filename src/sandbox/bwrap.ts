@@ -14,7 +14,8 @@ import { BWRAP_WORKDIR, createBwrapCommand, DEFAULT_BWRAP_LIMITS, type BwrapComm
 import { openEtcSetup, readEtcEntries, withResolvConf, type EtcEntry } from './bwrap-etc.ts';
 import { attachProxyForwarder, SANDBOX_CA_PATH, SANDBOX_PROXY_PORT } from './bwrap-proxy-forwarder.ts';
 import { allowsOutbound, attachNetwork, prepareNetwork, SANDBOX_INTERFACE, type NetworkBinaries, type NetworkSetup } from './bwrap-network.ts';
-import { DEFAULT_UID_RANGE, findExecutable, readHostLayout, sessionUid, type UidRange } from './bwrap-host.ts';
+import { DEFAULT_UID_RANGE, findExecutable, readHostLayout, type UidRange } from './bwrap-host.ts';
+import { MemoryUidLedger, type SessionUidLedger } from './uid-ledger.ts';
 import { CommandSandbox } from './shared/command-sandbox.ts';
 import { createSandboxEnvironment } from './shared/environment.ts';
 import { runProcess, type LaunchSpec } from './shared/run-process.ts';
@@ -33,6 +34,8 @@ export interface BwrapSandboxOptions {
   limits?: Partial<BwrapResourceLimits>;
   /** Outside uids for sessions (only used when the server runs as root). */
   uidRange?: UidRange;
+  /** Who holds which uid of the range; default: in memory (the server passes its database's ledger). */
+  uids?: SessionUidLedger;
   /** Extra host paths bound read-only at the same place, e.g. a Node.js install under /opt. */
   readOnlyPaths?: string[];
   /** Size of each command's private /tmp, bytes. Default 256 MiB. */
@@ -76,9 +79,17 @@ const INSTALL_HINT =
 export class BwrapSandboxProvider extends DirectorySandboxProvider {
   readonly name = 'bwrap';
   private base: Promise<BwrapBase> | undefined;
+  private readonly uids: SessionUidLedger;
 
   constructor(private readonly options: BwrapSandboxOptions) {
     super(options.workdirRoot);
+    this.uids = options.uids ?? new MemoryUidLedger(options.uidRange ?? DEFAULT_UID_RANGE);
+  }
+
+  /** Deletes the session's directory, then gives its uid back (no process of it is left). */
+  override async destroy(sessionId: string): Promise<void> {
+    await super.destroy(sessionId);
+    if (this.isolatesUsers) await this.uids.release(sessionId);
   }
 
   /** True when sessions run as their own uid (the server is root); otherwise they share the server's uid. */
@@ -116,7 +127,9 @@ export class BwrapSandboxProvider extends DirectorySandboxProvider {
     const network = proxy ? undefined : available;
     const egress = proxy && available ? { nsenter: available.binaries.nsenter, socketPath: proxy.proxy.socketPath!, caCertPath: proxy.caCertPath } : undefined;
     const egressEnv = proxy ? egressEnvironment(proxy, { endpoint: { host: '127.0.0.1', port: SANDBOX_PROXY_PORT }, caCertPath: SANDBOX_CA_PATH }) : {};
-    const uid = this.isolatesUsers ? sessionUid(sessionId, this.options.uidRange ?? DEFAULT_UID_RANGE) : undefined;
+    const uid = this.isolatesUsers ? await this.uids.uidFor(sessionId).catch((cause: unknown) => {
+      throw new SandboxError({ provider: this.name, operation: 'open', sandboxId: sessionId, message: `No sandbox uid for this session: ${(cause as Error).message}`, cause });
+    }) : undefined;
     const sessionDirectory = await ensureSessionDirectory({
       workdirRoot: this.workdirRoot,
       sessionId,

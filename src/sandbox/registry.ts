@@ -2,6 +2,7 @@
 import { BwrapSandboxProvider } from './bwrap.ts';
 import { SandboxError, type SandboxProvider } from './sandbox.ts';
 import { SubprocessSandboxProvider } from './subprocess.ts';
+import type { SessionUidLedger } from './uid-ledger.ts';
 
 /** Providers this build can create. */
 export const SANDBOX_PROVIDER_NAMES = ['subprocess', 'bwrap'] as const;
@@ -19,6 +20,8 @@ export interface CreateSandboxProviderOptions {
   hiddenPaths?: string[];
   /** This server instance (INSTANCE_ID): subprocess commands left running by a crash are killed at its next boot. */
   instanceId?: string;
+  /** bwrap: the uid ledger (the server passes one backed by its database). */
+  uids?: SessionUidLedger;
 }
 
 /**
@@ -37,7 +40,7 @@ export function createSandboxProvider(options: CreateSandboxProviderOptions): { 
         ],
       };
     case 'bwrap': {
-      const provider = new BwrapSandboxProvider({ workdirRoot: options.workdirRoot, hiddenPaths: options.hiddenPaths });
+      const provider = new BwrapSandboxProvider({ workdirRoot: options.workdirRoot, hiddenPaths: options.hiddenPaths, uids: options.uids });
       const warnings = provider.isolatesUsers
         ? []
         : ['SANDBOX_PROVIDER=bwrap: the server does not run as root, so every session runs as the server uid and all sessions share one process limit.'];

@@ -174,6 +174,13 @@ export const MIGRATIONS: Migration[] = [
     },
   },
   {
+    version: 11,
+    name: 'sandbox uid ledger',
+    async up({ db }) {
+      await sql.raw('CREATE TABLE IF NOT EXISTS sandbox_uids (uid INTEGER PRIMARY KEY, session_id TEXT NOT NULL UNIQUE, allocated_at BIGINT NOT NULL)').execute(db);
+    },
+  },
+  {
     version: 13,
     name: 'vaults and credentials',
     async up({ db }) {

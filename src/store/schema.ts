@@ -12,6 +12,8 @@ export interface InvitationTable {
   id: string; tenant_id: string; email: string; role: string; invited_by: string | null;
   status: string; created_at: number; expires_at: number; responded_at: number | null;
 }
+/** Which outside uid a bwrap session runs as; released when the session is deleted. */
+export interface SandboxUidTable { uid: number; session_id: string; allocated_at: number }
 export interface ApiKeyTable {
   id: string; tenant_id: string; name: string; prefix: string; key_hash: string;
   created_by: string | null; created_at: number; last_used_at: number | null; revoked_at: number | null;
@@ -109,6 +111,7 @@ export interface Database {
   membership: MembershipTable;
   api_keys: ApiKeyTable;
   tenant_invitations: InvitationTable;
+  sandbox_uids: SandboxUidTable;
   agents: AgentTable;
   agent_versions: AgentVersionTable;
   environments: EnvironmentTable;

@@ -14,6 +14,7 @@ import { LeasesRepository } from './leases-repository.ts';
 import { MetaRepository } from './meta-repository.ts';
 import { TenantsRepository } from './tenants-repository.ts';
 import { InvitationsRepository } from './invitations-repository.ts';
+import { SandboxUidsRepository } from './sandbox-uids-repository.ts';
 import { ModelCardsRepository } from './model-cards-repository.ts';
 import { VaultsRepository } from './vaults-repository.ts';
 import { MemoryStoresRepository } from './memory-stores-repository.ts';
@@ -31,6 +32,7 @@ export class Store {
   readonly meta: MetaRepository;
   readonly tenants: TenantsRepository;
   readonly invitations: InvitationsRepository;
+  readonly sandboxUids: SandboxUidsRepository;
   readonly modelCards: ModelCardsRepository;
   readonly vaults: VaultsRepository;
   readonly memoryStores: MemoryStoresRepository;
@@ -48,6 +50,7 @@ export class Store {
     this.meta = new MetaRepository(db);
     this.tenants = new TenantsRepository(db);
     this.invitations = new InvitationsRepository(db);
+    this.sandboxUids = new SandboxUidsRepository(db);
     this.modelCards = new ModelCardsRepository(db);
     this.vaults = new VaultsRepository(db);
     this.memoryStores = new MemoryStoresRepository(db);
