@@ -63,7 +63,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     await prepareUploadDir(config.files.uploadDir);
     const hub = new InProcessEventHub();
     const runtime = await createRuntime({ config, store, hub, logger });
-    const services = createServices({ store, hub, lifecycle: runtime.lifecycle, secretBox: new AesGcmSecretBox(config.secrets.platformRootSecret), vault: config.vault, modelFallback: Boolean(config.model.apiKey), blobs: { memory: createMemoryBlobStore(config), files: createFileBlobStore(config) }, files: config.files });
+    const services = createServices({ store, hub, lifecycle: runtime.lifecycle, secretBox: new AesGcmSecretBox(config.secrets.platformRootSecret), vault: config.vault, modelFallback: Boolean(config.model.apiKey), modelCardPrivateHosts: config.model.cardAllowedPrivateHosts, blobs: { memory: createMemoryBlobStore(config), files: createFileBlobStore(config) }, files: config.files });
     egress = await startVaultEgress({ config, store, secretBox: services.secretBox, logger });
     runtime.attach(services, { egress: egress.planner });
     consoleAuth = await createConsoleAuth({ config, store, logger, sendEmail: createEmailSender(config.auth.smtp, logger) });

@@ -56,13 +56,15 @@ export interface ServiceDependencies {
   vault: Pick<VaultConfig, 'allowedPrivateHosts' | 'upstreamCaFile'>;
   /** Whether the server has ANTHROPIC_API_KEY: agents may then name model ids no card serves. */
   modelFallback: boolean;
+  /** Hosts model cards may reach although not public (MODEL_CARD_ALLOWED_PRIVATE_HOSTS). */
+  modelCardPrivateHosts?: string[];
   blobs: { memory: BlobStore; files: BlobStore };
   files: Config['files'];
 }
 
-export function createServices({ store, hub, lifecycle, secretBox, vault, modelFallback, blobs, files: filesConfig }: ServiceDependencies): Services {
+export function createServices({ store, hub, lifecycle, secretBox, vault, modelFallback, modelCardPrivateHosts, blobs, files: filesConfig }: ServiceDependencies): Services {
   const log = new EventLog(store, hub);
-  const modelCards = new ModelCardService({ store, secretBox });
+  const modelCards = new ModelCardService({ store, secretBox, allowedPrivateHosts: modelCardPrivateHosts });
   const skills = new SkillService({ store, blobs: blobs.files, uploadDir: filesConfig.uploadDir });
   const agents = new AgentService(store, { checkModel: (tenantId, model) => modelCards.assertServable(tenantId, model, modelFallback), resolveSkills: (tenantId, refs) => skills.resolveRefs(tenantId, refs) });
   const environments = new EnvironmentService(store);

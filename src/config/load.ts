@@ -63,7 +63,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { gene
       platformRootSecretFile: e.PLATFORM_ROOT_SECRET ? undefined : join(dataDir, '.platform-root-secret'),
     },
     generatedSecrets,
-    model: { apiKey: e.ANTHROPIC_API_KEY, baseURL: e.ANTHROPIC_BASE_URL, maxRetries: e.MODEL_MAX_RETRIES, retryBaseMs: e.MODEL_RETRY_BASE_MS },
+    model: {
+      apiKey: e.ANTHROPIC_API_KEY, baseURL: e.ANTHROPIC_BASE_URL, maxRetries: e.MODEL_MAX_RETRIES, retryBaseMs: e.MODEL_RETRY_BASE_MS,
+      cardAllowedPrivateHosts: (e.MODEL_CARD_ALLOWED_PRIVATE_HOSTS ?? '').split(',').map((h) => h.trim()).filter((h) => h !== ''),
+    },
     auth: authConfig(e),
     testEmit: e.OMA_TEST_EMIT,
     logLevel: e.LOG_LEVEL,

@@ -38,6 +38,7 @@ export const envSchema = z.object({
   PLATFORM_ROOT_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   ANTHROPIC_API_KEY: z.string().min(1).optional(),
   ANTHROPIC_BASE_URL: z.string().url('must be a URL such as https://api.anthropic.com').optional(),
+  MODEL_CARD_ALLOWED_PRIVATE_HOSTS: z.string().optional(),
   AUTH_DISABLED: flag,
   AUTH_REQUIRE_EMAIL_VERIFY: flag,
   GOOGLE_CLIENT_ID: z.string().min(1).optional(),
@@ -96,7 +97,11 @@ export interface Config {
   consoleDir: string;
   /** Names of the secrets that were generated on this boot (for the warning). */
   generatedSecrets: string[];
-  model: { apiKey?: string; baseURL?: string; maxRetries: number; retryBaseMs: number };
+  model: {
+    apiKey?: string; baseURL?: string; maxRetries: number; retryBaseMs: number;
+    /** Hosts (names or IPs, `*` for all) model cards may reach although they are not public. */
+    cardAllowedPrivateHosts: string[];
+  };
   auth: {
     disabled: boolean;
     requireEmailVerify: boolean;

@@ -11,6 +11,7 @@ import type { SessionLifecycle } from '../sessions/session-service.ts';
 import { createSandboxProvider } from '../sandbox/registry.ts';
 import { createBuiltinTools } from '../tools/registry.ts';
 import { ModelRouter } from './model/model-router.ts';
+import { createModelCardFetch } from '../net/model-egress.ts';
 import { Harness, type HarnessOptions } from './harness.ts';
 import { join } from 'node:path';
 import { SessionMemoryMounts } from '../memory/session-memory-mounts.ts';
@@ -57,6 +58,7 @@ export async function createRuntime(options: { config: Config; store: Store; hub
         findCard: (tenantId, modelId) => services.modelCards.findServing(tenantId, modelId),
         fallback: { apiKey: config.model.apiKey, baseURL: config.model.baseURL },
         tuning: { idleTimeoutMs: 5 * 60_000, onNote: (note, cardId) => logger.debug({ cardId }, note) },
+        cardFetch: createModelCardFetch(config.model.cardAllowedPrivateHosts),
       });
       harness = new Harness({
         store,

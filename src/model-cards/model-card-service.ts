@@ -13,14 +13,22 @@ import type { Page } from '../store/pagination.ts';
 import type { SecretBox } from '../vault/secret-box.ts';
 import { parseJson, toJson } from '../store/json.ts';
 import { listPrice, type ModelPrice } from '../lib/model-prices.ts';
+import { refusedCardURL, type AllowedPrivateHosts } from '../net/model-egress.ts';
 import type { ModelCard, ModelCardCreate, ModelCardUpdate } from '../api/schemas/model-cards.ts';
 import { apiKeyHint, openModelCard, sealApiKey, sealHeaders, toModelCard, type OpenedModelCard } from './model-card-mapper.ts';
 
 export class ModelCardService {
-  constructor(private readonly deps: { store: Store; secretBox: SecretBox }) {}
+  constructor(private readonly deps: { store: Store; secretBox: SecretBox; allowedPrivateHosts?: AllowedPrivateHosts }) {}
+
+  /** A base_url on a private IP address is refused unless the operator allowed it (host names are checked when connecting). */
+  private checkBaseURL(baseURL: string): void {
+    const refused = refusedCardURL(baseURL, this.deps.allowedPrivateHosts ?? []);
+    if (refused) throw new InvalidRequestError(`base_url: ${refused}`, { details: { error_code: 'base_url_not_allowed' } });
+  }
 
   async create(tenantId: string, input: ModelCardCreate): Promise<ModelCard> {
     const { secretBox: box } = this.deps;
+    this.checkBaseURL(input.base_url);
     const now = Date.now();
     const key = { id: newId('mdlcard'), tenant_id: tenantId };
     const row: ModelCardTable = {
@@ -61,7 +69,10 @@ export class ModelCardService {
     const patch: ModelCardPatch = { updated_at: now };
     if (input.name !== undefined) patch.name = input.name;
     if (input.provider !== undefined) patch.provider = input.provider;
-    if (input.base_url !== undefined) patch.base_url = input.base_url;
+    if (input.base_url !== undefined) {
+      this.checkBaseURL(input.base_url);
+      patch.base_url = input.base_url;
+    }
     if (input.api_key !== undefined) {
       patch.api_key = sealApiKey(box, row, input.api_key);
       patch.api_key_hint = apiKeyHint(input.api_key);

@@ -139,6 +139,21 @@ describe.each(BACKENDS)('sessions through model cards (%s)', (backend) => {
     anthropic.assertDone();
   });
 
+  it('refuses a card whose host name resolves to a private address not allowed, with a session.error and no retries', async () => {
+    // localhost resolves to loopback, and only 127.0.0.1 is allowed (MODEL_CARD_ALLOWED_PRIVATE_HOSTS in test/support/server.ts).
+    const base = openai.url.replace('127.0.0.1', 'localhost');
+    await createCard({ name: 'sneaky', provider: 'openai', base_url: base, api_key: OPENAI_KEY, models: ['sneaky-model'] });
+    const before = openai.requests.length;
+    const id = await session('sneaky-model');
+    await say(id, 'hello');
+    const events = await waitForIdle(t.client, id);
+    const errors = events.filter((e) => e.type === 'session.error') as unknown as { error: { message: string; retry_status: { type: string } } }[];
+    expect(errors.map((e) => e.error.retry_status.type)).toEqual(['exhausted']);
+    expect(errors[0]!.error.message).toMatch(/Refused to connect to localhost/);
+    expect(events.at(-1)).toMatchObject({ type: 'session.status_idle', stop_reason: { type: 'retries_exhausted' } });
+    expect(openai.requests.length).toBe(before);
+  });
+
   it('never writes a card key or header value into an event or a log line', async () => {
     await waitFor(() => t.logLines.length > 0);
     const all: string[] = [];

@@ -106,6 +106,9 @@ describe.each(BACKENDS)('model cards API (%s)', (backend) => {
       [body({ base_url: 'not a url' }), /base_url/],
       [body({ base_url: 'ftp://example.com' }), /base_url/],
       [body({ base_url: 'https://user:pw@example.com/v1' }), /base_url/],
+      [body({ base_url: 'http://10.1.2.3:8000/v1' }), /base_url: 10\.1\.2\.3 .*MODEL_CARD_ALLOWED_PRIVATE_HOSTS/],
+      [body({ base_url: 'http://169.254.169.254/latest' }), /base_url: 169\.254\.169\.254/],
+      [body({ base_url: 'http://[::1]:11434/v1' }), /base_url/],
       [body({ models: [] }), /models/],
       [body({ models: ['a', 'a'] }), /models/],
       [body({ api_key: '' }), /api_key/],
@@ -120,6 +123,7 @@ describe.each(BACKENDS)('model cards API (%s)', (backend) => {
     const card = await create(body());
     expectError(await send('POST', `/v1/model_cards/${card.id}`, { models: [] }), 400, 'invalid_request_error', /models/);
     expectError(await send('POST', `/v1/model_cards/${card.id}`, { api_key: null }), 400, 'invalid_request_error', /api_key/);
+    expectError(await send('POST', `/v1/model_cards/${card.id}`, { base_url: 'http://192.168.1.20/v1' }), 400, 'invalid_request_error', /MODEL_CARD_ALLOWED_PRIVATE_HOSTS/);
     const after = (await t.client.get<any>('/v1/model_cards', { query: { limit: 1000 } })).data.length;
     expect(after).toBe(before + 1);
   });

@@ -73,6 +73,8 @@ export async function startChildServer(db: TestDatabase, options: ChildServerOpt
     DATA_DIR: options.dataDir ?? db.dataDir,
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
     ANTHROPIC_API_KEY: 'sk-test-key',
+    // Model cards point at loopback fakes; a real deployment lists only its local model servers.
+    MODEL_CARD_ALLOWED_PRIVATE_HOSTS: '127.0.0.1',
     ...options.env,
   };
   if (db.database.kind === 'postgres') env.DATABASE_URL = db.database.url;

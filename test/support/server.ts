@@ -44,6 +44,8 @@ export async function startTestServer(backend: Backend, options: TestServerOptio
     DATA_DIR: db.dataDir,
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     ANTHROPIC_API_KEY: 'sk-test-key',
+    // Model cards point at loopback fakes; a real deployment lists only its local model servers.
+    MODEL_CARD_ALLOWED_PRIVATE_HOSTS: '127.0.0.1',
     MODEL_RETRY_BASE_MS: '10',
     ...options.env,
   };

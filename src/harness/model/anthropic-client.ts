@@ -19,6 +19,8 @@ export interface AnthropicModelClientOptions {
   /** Defaults to https://api.anthropic.com (the SDK's ANTHROPIC_BASE_URL is deliberately not read). */
   baseURL?: string;
   defaultHeaders?: Record<string, string>;
+  /** The fetch the SDK uses (model cards: one that refuses private addresses); the global one when absent. */
+  fetch?: typeof fetch;
   /** Time allowed until the response headers arrive, in milliseconds; default 10 minutes. */
   timeoutMs?: number;
   /**
@@ -46,6 +48,7 @@ export class AnthropicModelClient implements ModelClient {
           apiKey: options.apiKey,
           baseURL: options.baseURL ?? DEFAULT_BASE_URL,
           defaultHeaders: options.defaultHeaders,
+          ...(options.fetch ? { fetch: options.fetch } : {}),
           maxRetries: 0,
           timeout: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
         })

@@ -3,6 +3,7 @@
  * (`ModelError` kinds, or `ModelAbortedError`). SDK error classes never leave `harness/model/`.
  */
 import { AnthropicError, APIConnectionError, APIError, APIUserAbortError } from '@anthropic-ai/sdk';
+import { findRefusal } from '../../net/model-egress.ts';
 import { ModelAbortedError, ModelError, type ModelErrorKind } from './model-client.ts';
 
 /** Longest delay we honour from a retry header (the timer limit of setTimeout). */
@@ -89,6 +90,9 @@ export function toModelError(error: unknown, context: ErrorContext): ModelError 
       cause: error,
     });
   }
+  // A model card's endpoint on a private address: retrying cannot help, the card must change.
+  const refusal = findRefusal(error);
+  if (refusal) return new ModelError({ kind: 'client', message: `Anthropic API request refused: ${refusal.message} Point the model card at a public endpoint, or ask the operator to allow the host.`, cause: error });
   // Checked before APIError: both are APIError subclasses without a status.
   if (error instanceof APIConnectionError || error instanceof APIUserAbortError) {
     return new ModelError({ kind: 'connection', message: `Anthropic API connection failed: ${error.message}`, cause: error });

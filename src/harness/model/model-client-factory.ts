@@ -16,6 +16,8 @@ interface EndpointBase {
   idleTimeoutMs?: number;
   /** Time allowed until the response headers arrive, in milliseconds. */
   timeoutMs?: number;
+  /** The fetch to connect with (model cards: one that refuses private addresses). */
+  fetch?: typeof fetch;
 }
 
 /** Where and how to reach one provider. */
@@ -47,6 +49,7 @@ export function createModelClient(endpoint: ModelEndpoint): ModelClient {
         defaultHeaders: endpoint.headers,
         idleTimeoutMs: endpoint.idleTimeoutMs,
         timeoutMs: endpoint.timeoutMs,
+        fetch: endpoint.fetch,
       });
     case 'openai':
       return new OpenAIModelClient({
@@ -56,6 +59,7 @@ export function createModelClient(endpoint: ModelEndpoint): ModelClient {
         idleTimeoutMs: endpoint.idleTimeoutMs,
         timeoutMs: endpoint.timeoutMs,
         onNote: endpoint.onNote,
+        fetch: endpoint.fetch,
       });
     default: {
       const unknown: never = endpoint;

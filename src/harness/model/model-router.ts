@@ -27,6 +27,8 @@ export interface ModelRouterOptions {
   fallback: { apiKey?: string; baseURL?: string };
   /** Applied to every client (idle timeout, debug notes). */
   tuning?: { idleTimeoutMs?: number; onNote?: (note: string, cardId: string) => void };
+  /** The fetch card clients connect with (refusing private addresses); the global fetch when absent. */
+  cardFetch?: typeof fetch;
 }
 
 /** Cached clients kept at most (cards change rarely; replaced versions fall out first). */
@@ -90,7 +92,7 @@ export class ModelRouter implements ModelClient {
 
   #endpoint(card: ModelCardEndpoint): ModelEndpoint {
     const { tuning } = this.options;
-    const common = { apiKey: card.apiKey, baseURL: card.baseURL, headers: card.headers, idleTimeoutMs: tuning?.idleTimeoutMs };
+    const common = { apiKey: card.apiKey, baseURL: card.baseURL, headers: card.headers, idleTimeoutMs: tuning?.idleTimeoutMs, fetch: this.options.cardFetch };
     if (card.provider === 'anthropic') return { provider: 'anthropic', ...common };
     return { provider: 'openai', ...common, onNote: tuning?.onNote ? (note) => tuning.onNote!(note, card.cardId) : undefined };
   }

@@ -19,6 +19,8 @@ export interface OpenAIModelClientOptions {
   /** The endpoint's base, e.g. https://api.openai.com/v1 or http://127.0.0.1:11434/v1. */
   baseURL: string;
   defaultHeaders?: Record<string, string>;
+  /** The fetch the SDK uses (model cards: one that refuses private addresses); the global one when absent. */
+  fetch?: typeof fetch;
   /** Time allowed until the response headers arrive, in milliseconds; default 10 minutes. */
   timeoutMs?: number;
   /** Longest silence allowed between chunks once the response has begun, in milliseconds; off when absent. */
@@ -42,6 +44,7 @@ export class OpenAIModelClient implements ModelClient {
       project: null,
       webhookSecret: null,
       defaultHeaders: options.defaultHeaders,
+      ...(options.fetch ? { fetch: options.fetch } : {}),
       maxRetries: 0,
       timeout: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
       logLevel: 'off',

@@ -6,6 +6,7 @@
  */
 import { APIConnectionError, APIError, APIUserAbortError, OpenAIError } from 'openai';
 import { parseRetryAfterMs } from './anthropic-errors.ts';
+import { findRefusal } from '../../net/model-egress.ts';
 import { ModelAbortedError, ModelError, type ModelErrorKind } from './model-client.ts';
 
 function kindForStatus(status: number | undefined, type: string | undefined): ModelErrorKind {
@@ -45,6 +46,9 @@ export function toOpenAIModelError(error: unknown, context: OpenAIErrorContext):
   if (context.idleTimedOutAfterMs !== undefined) {
     return new ModelError({ kind: 'connection', message: `OpenAI-compatible API stream sent nothing for ${context.idleTimedOutAfterMs} ms; the request was cancelled`, cause: error });
   }
+  // A model card's endpoint on a private address: retrying cannot help, the card must change.
+  const refusal = findRefusal(error);
+  if (refusal) return new ModelError({ kind: 'client', message: `OpenAI-compatible API request refused: ${refusal.message} Point the model card at a public endpoint, or ask the operator to allow the host.`, cause: error });
   // Checked before APIError: both are APIError subclasses without a status.
   if (error instanceof APIConnectionError || error instanceof APIUserAbortError) {
     return new ModelError({ kind: 'connection', message: `OpenAI-compatible API connection failed: ${error.message}`, cause: error });
