@@ -52,6 +52,34 @@ async function openLocked(config: Config): Promise<{ store: Store; release(): Pr
   }
 }
 
+interface ServerParts {
+  server: ServerType;
+  relay: NotificationListener | undefined;
+  runtime: Runtime;
+  store: Store;
+  logger: Logger;
+  egress: VaultEgress;
+  auth: ConsoleAuth;
+  storage: { release(): Promise<void> };
+}
+
+/** The graceful stop, in order: listener, relay, harness (leases handed over), egress, sockets, auth, database and lock. */
+async function closeServer(p: ServerParts): Promise<void> {
+  const { server } = p;
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  // Open SSE streams never end on their own; close idle keep-alive sockets and then the rest.
+  (server as unknown as { closeIdleConnections?: () => void }).closeIdleConnections?.();
+  await p.relay?.close();
+  const released = await p.runtime.shutdown();
+  await CrossInstanceRelay.handOver(p.store.dialect, NOTIFY_CHANNEL, released).catch((err: unknown) => p.logger.warn({ err }, 'handover notification failed; other instances take the sessions at their next sweep'));
+  await p.egress.close();
+  const timer = setTimeout(() => (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.(), 2000);
+  await closed;
+  clearTimeout(timer);
+  await p.auth.close();
+  await p.storage.release();
+}
+
 export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
   const storage = await openLocked(config);
   const { store } = storage;
@@ -97,19 +125,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       services,
       runtime,
       close() {
-        closing ??= (async () => {
-          const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-          // Open SSE streams never end on their own; close idle keep-alive sockets and then the rest.
-          (server as unknown as { closeIdleConnections?: () => void }).closeIdleConnections?.();
-          await relay?.close();
-          await runtime.shutdown();
-          await egressOf.close();
-          const timer = setTimeout(() => (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.(), 2000);
-          await closed;
-          clearTimeout(timer);
-          auth.close();
-          await storage.release();
-        })();
+        closing ??= closeServer({ server, relay, runtime, store, logger, egress: egressOf, auth, storage });
         return closing;
       },
     };
@@ -117,7 +133,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     await relay?.close();
     await egress?.close();
     httpServer?.close();
-    consoleAuth?.close();
+    await consoleAuth?.close();
     await storage.release();
     throw err;
   }

@@ -1,19 +1,19 @@
 /**
  * Console sign-in through better-auth, mounted at /api/auth/*. Its users, sessions and codes live in
- * its own small SQLite file (AUTH_DATABASE_PATH) on both backends; tenants stay in the main store.
+ * its own small SQLite file (AUTH_DATABASE_PATH), or with AUTH_DATABASE_URL a Postgres database shared by
+ * several instances (store/auth-database.ts); tenants stay in the main store.
  *
  * Modes (README "Auth"): email + password by default, signed in at once; with
  * AUTH_REQUIRE_EMAIL_VERIFY=1 sign-up first needs a one-time code sent by email; Google when
  * GOOGLE_CLIENT_ID/SECRET are set.
  */
-import Database from 'better-sqlite3';
-import { preparePrivateDatabaseFile } from '../lib/private-files.ts';
 import { betterAuth, type BetterAuthOptions } from 'better-auth';
 import { getMigrations } from 'better-auth/db/migration';
 import { emailOTP } from 'better-auth/plugins/email-otp';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.ts';
 import type { Store } from '../store/store.ts';
+import { openAuthDatabase, type AuthDatabase } from '../store/auth-database.ts';
 import type { EmailSender } from './email.ts';
 import { ensureHomeTenant } from './tenancy.ts';
 
@@ -44,7 +44,7 @@ export interface ConsoleAuth {
   findUserByEmail(email: string): Promise<ConsoleUser | undefined>;
   findUsers(ids: string[]): Promise<ConsoleUser[]>;
   info(): AuthInfo;
-  close(): void;
+  close(): Promise<void>;
 }
 
 type RateLimitStorage = NonNullable<NonNullable<BetterAuthOptions['rateLimit']>['customStorage']>;
@@ -68,15 +68,6 @@ function fixedWindowLimiter(): RateLimitStorage {
   };
 }
 
-interface UserRow {
-  id: string;
-  email: string;
-  name: string;
-  emailVerified: number;
-}
-
-const fromRow = (row: UserRow): ConsoleUser => ({ ...row, emailVerified: row.emailVerified === 1 });
-
 export interface ConsoleAuthDeps {
   config: Config;
   store: Store;
@@ -84,7 +75,7 @@ export interface ConsoleAuthDeps {
   sendEmail: EmailSender;
 }
 
-function authOptions({ config, store, logger, sendEmail }: ConsoleAuthDeps, database: Database.Database): BetterAuthOptions {
+function authOptions({ config, store, logger, sendEmail }: ConsoleAuthDeps, database: AuthDatabase['betterAuthDatabase']): BetterAuthOptions {
   const verify = config.auth.requireEmailVerify;
   const google = config.auth.google;
   return {
@@ -144,12 +135,9 @@ function authOptions({ config, store, logger, sendEmail }: ConsoleAuthDeps, data
 
 export async function createConsoleAuth(deps: ConsoleAuthDeps): Promise<ConsoleAuth> {
   const { config } = deps;
-  preparePrivateDatabaseFile(config.authDatabasePath);
-  const database = new Database(config.authDatabasePath);
-  database.pragma('journal_mode = WAL');
-  database.pragma('busy_timeout = 5000');
+  const database = openAuthDatabase({ path: config.authDatabasePath, url: config.authDatabaseUrl });
   try {
-    const options = authOptions(deps, database);
+    const options = authOptions(deps, database.betterAuthDatabase);
     const { runMigrations } = await getMigrations(options);
     await runMigrations();
     const auth = betterAuth(options);
@@ -160,15 +148,8 @@ export async function createConsoleAuth(deps: ConsoleAuthDeps): Promise<ConsoleA
         const session = await auth.api.getSession({ headers });
         return session ? toUser(session.user) : undefined;
       },
-      async findUserByEmail(email) {
-        const row = database.prepare('SELECT id, email, name, emailVerified FROM user WHERE lower(email) = lower(?)').get(email) as UserRow | undefined;
-        return row ? fromRow(row) : undefined;
-      },
-      async findUsers(ids) {
-        if (ids.length === 0) return [];
-        const rows = database.prepare(`SELECT id, email, name, emailVerified FROM user WHERE id IN (${ids.map(() => '?').join(',')})`).all(...ids) as UserRow[];
-        return rows.map(fromRow);
-      },
+      findUserByEmail: (email) => database.findUserByEmail(email),
+      findUsers: (ids) => database.findUsers(ids),
       info: () => ({
         auth_disabled: config.auth.disabled,
         methods: { email_password: true, email_otp_verification: config.auth.requireEmailVerify, google: Boolean(config.auth.google) },
@@ -177,7 +158,7 @@ export async function createConsoleAuth(deps: ConsoleAuthDeps): Promise<ConsoleA
       close: () => database.close(),
     };
   } catch (err) {
-    database.close();
+    await database.close();
     throw err;
   }
 }

@@ -52,6 +52,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { gene
       ? { kind: 'postgres', url: e.DATABASE_URL }
       : { kind: 'sqlite', path: resolve(e.DATABASE_PATH ?? join(dataDir, 'oma.db')), synchronous: e.SQLITE_SYNCHRONOUS },
     authDatabasePath: resolve(e.AUTH_DATABASE_PATH ?? join(dataDir, 'auth.db')),
+    authDatabaseUrl: e.AUTH_DATABASE_URL,
     sandbox: { provider: e.SANDBOX_PROVIDER, workdir: resolve(e.SANDBOX_WORKDIR ?? join(dataDir, 'sandboxes')) },
     memoryBlobDir: resolve(e.MEMORY_BLOB_DIR ?? join(dataDir, 'memory-blobs')),
     memoryS3: memoryS3Config(e),
@@ -113,6 +114,9 @@ function parseEnv(env: NodeJS.ProcessEnv): Env {
     throw new ConfigError(`invalid ${name}=${shownValue(name, cleaned[name] ?? '')}: ${issue.message}`);
   }
   const e = parsed.data;
+  if (e.AUTH_DATABASE_URL !== undefined && e.AUTH_DATABASE_URL === e.DATABASE_URL) {
+    throw new ConfigError('invalid AUTH_DATABASE_URL: give better-auth its own database (e.g. …/oma_auth), not DATABASE_URL, so that backups and migrations of each stay apart');
+  }
   if ((e.GOOGLE_CLIENT_ID === undefined) !== (e.GOOGLE_CLIENT_SECRET === undefined)) {
     throw new ConfigError('invalid GOOGLE_CLIENT_ID/GOOGLE_CLIENT_SECRET: set both to enable Google sign-in, or neither');
   }

@@ -22,6 +22,10 @@ export const envSchema = z.object({
     .optional(),
   SQLITE_SYNCHRONOUS: z.enum(['FULL', 'NORMAL', 'OFF', 'EXTRA']).default('FULL'),
   AUTH_DATABASE_PATH: z.string().min(1).optional(),
+  AUTH_DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must start with postgres:// or postgresql:// (unset it to keep sign-ins in AUTH_DATABASE_PATH)')
+    .optional(),
   SANDBOX_PROVIDER: z.string().min(1).default('subprocess'),
   SANDBOX_WORKDIR: z.string().min(1).optional(),
   MEMORY_BLOB_DIR: z.string().min(1).optional(),
@@ -81,6 +85,8 @@ export interface Config {
     | { kind: 'sqlite'; path: string; synchronous: 'FULL' | 'NORMAL' | 'OFF' | 'EXTRA' }
     | { kind: 'postgres'; url: string };
   authDatabasePath: string;
+  /** better-auth in Postgres (shared by several instances) instead of authDatabasePath. */
+  authDatabaseUrl?: string;
   sandbox: { provider: string; workdir: string };
   memoryBlobDir: string;
   /** Memory blobs in an S3-compatible bucket instead of memoryBlobDir (all of MEMORY_S3_* set). */

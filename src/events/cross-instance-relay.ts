@@ -30,6 +30,7 @@ interface Notice {
   x?: boolean;
   a?: boolean;
   d?: number;
+  h?: boolean;
 }
 
 export interface RelayDeps {
@@ -59,6 +60,15 @@ export class CrossInstanceRelay {
     });
   }
 
+  /**
+   * Graceful handover: after a stopping instance's harness gave its leases up, tells the other
+   * instances to take those sessions at once (instead of at their next sweep).
+   */
+  static async handOver(dialect: StoreDialect, channel: string, sessionIds: string[]): Promise<void> {
+    if (!dialect.notify) return;
+    for (const s of sessionIds) await dialect.notify(channel, JSON.stringify({ o: dialect.origin, s, h: true }));
+  }
+
   handle(payload: string): void {
     let notice: Notice;
     try {
@@ -77,6 +87,10 @@ export class CrossInstanceRelay {
     }
     if (notice.a) {
       this.run(sessionId, () => lifecycle.stop(sessionId));
+      return;
+    }
+    if (notice.h) {
+      lifecycle.wake(sessionId); // its lease was given up: take the session at once
       return;
     }
     if (notice.i) lifecycle.wake(sessionId, { interrupt: notice.x === true, fromOtherInstance: true });

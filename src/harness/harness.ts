@@ -112,9 +112,13 @@ export class Harness implements SessionLifecycle {
     await this.options.memory?.remove(sessionId);
   }
 
-  /** Stops every worker (their steps commit what they must) and every sandbox process. */
-  async shutdown(): Promise<void> {
+  /**
+   * Stops every worker (their steps commit what they must) and every sandbox process. Returns the
+   * sessions whose leases it gave up, for the caller to hand over to other instances.
+   */
+  async shutdown(): Promise<string[]> {
     this.stopped = true;
+    const released = [...this.workers.keys()];
     if (this.sweepTimer) clearInterval(this.sweepTimer);
     for (const w of this.workers.values()) {
       w.again = false;
@@ -122,6 +126,7 @@ export class Harness implements SessionLifecycle {
     }
     await Promise.allSettled([...this.workers.values()].map((w) => w.done));
     await this.options.sandboxes.shutdown();
+    return released;
   }
 
   /** Wakes every session that is mid-turn or has unprocessed input and no live lease elsewhere. */

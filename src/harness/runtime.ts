@@ -27,7 +27,8 @@ export interface Runtime {
   start(): Promise<void>;
   /** Wakes every session that needs work and is not leased elsewhere (also run periodically). */
   sweep(): Promise<void>;
-  shutdown(): Promise<void>;
+  /** Stops the harness; returns the sessions whose leases it gave up (see Harness.shutdown). */
+  shutdown(): Promise<string[]>;
 }
 
 export async function createRuntime(options: { config: Config; store: Store; hub: EventHub; logger: Logger; model?: ModelClient }): Promise<Runtime> {
@@ -83,7 +84,7 @@ export async function createRuntime(options: { config: Config; store: Store; hub
       await harness?.sweep();
     },
     async shutdown() {
-      await harness?.shutdown();
+      return (await harness?.shutdown()) ?? [];
     },
   };
 }

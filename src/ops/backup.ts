@@ -25,7 +25,8 @@ export async function createBackup(config: Config, out: string): Promise<Manifes
   if (existsSync(out) && readdirSync(out).length > 0) throw new BackupError(`${out} is not empty; give --out a new or empty directory`);
   mkdirSync(out, { recursive: true, mode: 0o700 });
   const database = await exportDatabase(config.database, join(out, 'database'));
-  const authIncluded = existsSync(config.authDatabasePath);
+  // With AUTH_DATABASE_URL the users live in their own Postgres database: pg_dump it (docs/operations.md).
+  const authIncluded = config.authDatabaseUrl === undefined && existsSync(config.authDatabasePath);
   if (authIncluded) {
     mkdirSync(join(out, 'auth'), { mode: 0o700 });
     snapshotSqliteFile(config.authDatabasePath, join(out, 'auth', 'auth.db'));

@@ -45,6 +45,8 @@ export interface StoreDialect {
    * listener can tell its own writes from other instances'. Only with supportsListenNotify.
    */
   readonly origin?: string;
+  /** Sends one notification on a channel (delivered to listeners at once); only with supportsListenNotify. */
+  notify?(channel: string, payload: string): Promise<void>;
   /** Listens on a channel on a dedicated connection that reconnects; only with supportsListenNotify. */
   listen?(channel: string, handlers: NotificationHandlers): Promise<NotificationListener>;
   /** Every table of the database with its columns, primary key and foreign-key parents (catalog.ts). */

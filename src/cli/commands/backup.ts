@@ -16,10 +16,12 @@ export const backupCommand: Command = {
   options: { out: { type: 'string' } },
   async run(args) {
     const out = requireOption(args, 'out');
-    const manifest = await createBackup(loadConfig(), out);
+    const config = loadConfig();
+    const manifest = await createBackup(config, out);
     const files = manifest.files.filter((f) => f.kind === 'file').length;
     process.stdout.write(`backup written to ${out}: ${manifest.database.kind} database at migration ${manifest.database.migration_level}, ` +
       `${Object.keys(manifest.database.tables).length} tables, ${total(manifest.database.tables)} rows, ${files} files\n`);
+    if (config.authDatabaseUrl) process.stderr.write('note: AUTH_DATABASE_URL is set: the Console users are in that Postgres database, not in this backup; pg_dump it too\n');
     if (manifest.secret_files.length < 2) process.stderr.write('note: a secret set in the environment is not in the backup; set it again on the restored server\n');
     return 0;
   },

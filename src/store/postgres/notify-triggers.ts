@@ -5,6 +5,8 @@
  *   {"o": origin, "s": session, "t": tenant, "f": first seq, "l": last seq, "i": has user input, "x": has interrupt}
  *   {"o": origin, "s": session, "a": true}      the session was archived
  *   {"o": origin, "s": session, "d": seq}       the session was deleted (seq: the stream's final id)
+ *   {"o": origin, "s": session, "h": true}      handed over: a stopping instance gave up its lease (sent by
+ *                                               CrossInstanceRelay.handOver, not by a trigger)
  * "o" is the writer's application_name, which carries its instance id (see applicationNameFor), so
  * an instance skips its own notifications: it already acted on them in-process.
  *

@@ -76,6 +76,9 @@ export function createPostgresDialect(options: PostgresOptions): StoreDialect {
       return (err as { code?: string } | null)?.code === '23505';
     },
     listTables: () => listPostgresTables(db),
+    async notify(channel, payload) {
+      await sql`SELECT pg_notify(${channel}, ${payload})`.execute(db);
+    },
     async ping() {
       await sql`SELECT 1`.execute(db);
     },
