@@ -4,5 +4,6 @@ import { apiKeysCreate, apiKeysList, apiKeysRevoke } from './api-keys.ts';
 import { rotateRootSecretCommand } from './rotate-root-secret.ts';
 import { backupCommand, restoreCommand } from './backup.ts';
 import { migrateToPostgresCommand } from './migrate-to-postgres.ts';
+import { doctorCommand } from './doctor.ts';
 
-export const COMMANDS: Command[] = [apiKeysCreate, apiKeysList, apiKeysRevoke, backupCommand, restoreCommand, migrateToPostgresCommand, rotateRootSecretCommand];
+export const COMMANDS: Command[] = [apiKeysCreate, apiKeysList, apiKeysRevoke, backupCommand, restoreCommand, migrateToPostgresCommand, doctorCommand, rotateRootSecretCommand];
