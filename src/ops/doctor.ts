@@ -80,9 +80,10 @@ function checkSandbox(config: Config): Check[] {
     return [{ name: 'sandbox', status: config.sandbox.provider === 'subprocess' ? 'warn' : 'ok', detail: `SANDBOX_PROVIDER=${config.sandbox.provider}`, fix: config.sandbox.provider === 'subprocess' ? 'no isolation: use SANDBOX_PROVIDER=bwrap for untrusted agents' : undefined }];
   }
   const checks: Check[] = [];
-  for (const program of ['bwrap', 'slirp4netns']) {
+  const packages: Record<string, string> = { bwrap: 'bubblewrap', slirp4netns: 'slirp4netns (networked sandboxes)', nsenter: 'util-linux (networked sandboxes reach the vault proxy through nsenter)' };
+  for (const [program, pkg] of Object.entries(packages)) {
     const found = versionOf(program);
-    checks.push(found ? { name: program, status: 'ok', detail: found } : { name: program, status: program === 'bwrap' ? 'fail' : 'warn', detail: 'not on PATH', fix: `apt-get install ${program === 'bwrap' ? 'bubblewrap' : 'slirp4netns'}${program === 'slirp4netns' ? ' (needed for networking: unrestricted)' : ''}` });
+    checks.push(found ? { name: program, status: 'ok', detail: found } : { name: program, status: program === 'bwrap' ? 'fail' : 'warn', detail: 'not on PATH', fix: `apt-get install ${pkg}` });
   }
   if (versionOf('bwrap')) {
     try {
