@@ -4,7 +4,7 @@
  * may run meanwhile), refuses a non-empty DATA_DIR or database unless `force`, then restores the
  * database (verified), auth.db and the directory trees.
  */
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Config } from '../config/schema.ts';
 import { importDatabase, type ImportResult } from '../store/database-export.ts';
@@ -28,10 +28,13 @@ export function verifyBackup(from: string): Manifest {
   return manifest;
 }
 
-/** What a root already holds, apart from what the root leaves out (lock, pid, database files). */
+/**
+ * What a root already holds, apart from what the root leaves out (lock, pid, database files) and
+ * sockets (a stopped server's vault proxy socket is not data).
+ */
 function contents(root: Root): string[] {
   if (!existsSync(root.dir)) return [];
-  return readdirSync(root.dir).filter((name) => !root.skip(name));
+  return readdirSync(root.dir).filter((name) => !root.skip(name) && !lstatSync(join(root.dir, name)).isSocket());
 }
 
 export interface RestoreResult {
