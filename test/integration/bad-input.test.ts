@@ -122,8 +122,10 @@ describe.each(BACKENDS)('bad input (%s)', (backend) => {
     }
   });
 
+  // A GET of an unknown path outside the API is the Console's SPA fallback when the Console is built
+  // (console-static.test.ts); every other unknown route is a JSON 404 whether or not it is.
   it('unknown routes are 404 JSON, not HTML', async () => {
-    for (const [method, path] of [['GET', '/v1/nothing'], ['POST', '/v1/agents/x/y/z'], ['GET', '/nowhere'], ['PUT', '/v1/agents'], ['PATCH', `/v1/sessions/${ids.session}`]] as const) {
+    for (const [method, path] of [['GET', '/v1/nothing'], ['POST', '/v1/agents/x/y/z'], ['POST', '/nowhere'], ['GET', '/api/nowhere.json'], ['PUT', '/v1/agents'], ['PATCH', `/v1/sessions/${ids.session}`]] as const) {
       const res = await req(method, path, method === 'GET' ? undefined : '{}');
       expect(res.text).not.toMatch(/<html/i);
       expect(res.status, `${method} ${path}`).not.toBe(500);
