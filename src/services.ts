@@ -80,6 +80,6 @@ export function createServices({ store, hub, lifecycle, secretBox, vault, modelF
   const files = new FileService({ store, blobs: blobs.files, uploads: { dir: filesConfig.uploadDir, maxBytes: filesConfig.maxBytes } });
   return {
     store, log, agents, environments, sessions, sessionEvents, secretBox, modelCards, vaults, oauthRefresher, credentialValidator,
-    sessionResources: new SessionResourceService({ sessions }), memoryStores, memories, memoryVersions, memoryBlobs: blobs.memory, files, skills, fileBlobs: blobs.files,
+    sessionResources: new SessionResourceService({ sessions, store }), memoryStores, memories, memoryVersions, memoryBlobs: blobs.memory, files, skills, fileBlobs: blobs.files,
   };
 }

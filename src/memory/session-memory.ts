@@ -24,6 +24,8 @@ export async function resolveSessionResources(store: Store, tenantId: string, pa
   const now = toIso(Date.now());
   const slugs = new Set<string>();
   for (const [i, param] of (params ?? []).entries()) {
+    // File resources are resolved by sessions/session-files.ts.
+    if (param.type === 'file') continue;
     if (param.type !== 'memory_store') {
       throw new InvalidRequestError(`resources[${i}]: ${param.type} resources are not supported by this server yet; only memory_store resources can be attached`);
     }

@@ -1,23 +1,34 @@
 /**
  * Session resources (reference §2.6). Memory stores are attached at session create and stay for
- * the session's life; files and repositories are not supported yet, so add, token rotation and
- * detach answer 400 with the reason. A memory store resource is found by its `sesrsc_` id or by
- * its `memory_store_id` (the SDK's memory store resource type carries no id).
+ * the session's life (a memory store resource is found by its `sesrsc_` id or its
+ * `memory_store_id`, as the SDK's type carries no id). File resources are added at create or
+ * later, and removed, while the session is idle and not archived; repositories are not supported yet.
+ * Trade-off: add and delete rewrite the session's `resources` JSON inside one transaction after
+ * reading it there; on Postgres two concurrent writers of one session's resources can still race
+ * (the later write wins), which only an operator scripting parallel adds would meet.
  */
-import { InvalidRequestError, notFound } from '../errors.ts';
+import { ConflictError, InvalidRequestError, notFound } from '../errors.ts';
 import type { SessionService } from './session-service.ts';
-import { memoryResourcesOf } from '../memory/session-memory.ts';
-import type { MemoryStoreResource } from '../api/schemas/session-resources.ts';
+import type { Store } from '../store/store.ts';
+import { parseJson, toJson } from '../store/json.ts';
+import { fileResourceParamSchema, type FileResource, type SessionResource } from '../api/schemas/session-resources.ts';
 import { decodeCursor, encodeCursor, type Page } from '../store/pagination.ts';
+import { zodMessage } from '../api/validation.ts';
+import type { SessionTable } from '../store/schema.ts';
+import { resolveFileResources } from './session-files.ts';
+
+function resourcesOf(row: Pick<SessionTable, 'resources'>): SessionResource[] {
+  return parseJson<SessionResource[]>(row.resources, 'sessions.resources');
+}
 
 export class SessionResourceService {
-  constructor(private readonly deps: { sessions: SessionService }) {}
+  constructor(private readonly deps: { sessions: SessionService; store: Store }) {}
 
-  private async resources(tenantId: string, sessionId: string): Promise<MemoryStoreResource[]> {
-    return memoryResourcesOf((await this.deps.sessions.getRow(tenantId, sessionId)).resources);
+  private async resources(tenantId: string, sessionId: string): Promise<SessionResource[]> {
+    return resourcesOf(await this.deps.sessions.getRow(tenantId, sessionId));
   }
 
-  async list(tenantId: string, sessionId: string, q: { limit: number; page?: string }): Promise<Page<MemoryStoreResource>> {
+  async list(tenantId: string, sessionId: string, q: { limit: number; page?: string }): Promise<Page<SessionResource>> {
     const all = await this.resources(tenantId, sessionId);
     const start = q.page === undefined ? 0 : decodeCursor(q.page, 'asc')!.k + 1;
     const data = all.slice(start, start + q.limit);
@@ -25,25 +36,50 @@ export class SessionResourceService {
     return { data, next_page: lastIndex < all.length - 1 && data.length > 0 ? encodeCursor({ k: lastIndex, id: data[data.length - 1]!.id, o: 'asc' }) : null };
   }
 
-  async get(tenantId: string, sessionId: string, resourceId: string): Promise<MemoryStoreResource> {
-    const found = (await this.resources(tenantId, sessionId)).find((r) => r.id === resourceId || r.memory_store_id === resourceId);
+  async get(tenantId: string, sessionId: string, resourceId: string): Promise<SessionResource> {
+    const found = (await this.resources(tenantId, sessionId)).find((r) => r.id === resourceId || (r.type === 'memory_store' && r.memory_store_id === resourceId));
     if (!found) throw notFound('session resource', resourceId);
     return found;
   }
 
-  async add(tenantId: string, sessionId: string, type: string): Promise<never> {
+  /** POST /v1/sessions/{id}/resources: only `file` (repositories and memory stores are attached at create). */
+  async add(tenantId: string, sessionId: string, body: { type: string }): Promise<FileResource> {
     await this.deps.sessions.getRow(tenantId, sessionId);
-    if (type === 'memory_store') throw new InvalidRequestError('type: memory stores are attached when the session is created (resources in POST /v1/sessions); create a new session to attach another');
-    throw new InvalidRequestError(`type: ${JSON.stringify(type)} resources are not supported by this server yet (files are not implemented); only memory_store resources exist, attached at session create`);
+    if (body.type === 'memory_store') throw new InvalidRequestError('type: memory stores are attached when the session is created (resources in POST /v1/sessions); create a new session to attach another');
+    if (body.type === 'github_repository') throw new InvalidRequestError('type: github_repository resources are attached when the session is created, and are not supported by this server yet');
+    const parsed = fileResourceParamSchema.safeParse(body);
+    if (!parsed.success) throw new InvalidRequestError(`body${zodMessage(parsed.error)}`);
+    return this.deps.store.transaction(async (tx) => {
+      const row = await this.modifiable(tx, tenantId, sessionId, 'added');
+      const existing = resourcesOf(row);
+      const [added] = await resolveFileResources(tx, tenantId, [{ param: parsed.data, at: 'body' }], existing);
+      await tx.sessions.update(tenantId, sessionId, { resources: toJson([...existing, added!]), updated_at: Date.now() });
+      return added!;
+    });
   }
 
   async update(tenantId: string, sessionId: string, resourceId: string): Promise<never> {
-    await this.get(tenantId, sessionId, resourceId);
-    throw new InvalidRequestError(`session resource ${resourceId} is a memory store: only github_repository resources take a new authorization_token`);
+    const resource = await this.get(tenantId, sessionId, resourceId);
+    throw new InvalidRequestError(`session resource ${resourceId} is a ${resource.type === 'file' ? 'file' : 'memory store'}: only github_repository resources take a new authorization_token`);
   }
 
-  async delete(tenantId: string, sessionId: string, resourceId: string): Promise<never> {
-    await this.get(tenantId, sessionId, resourceId);
-    throw new InvalidRequestError(`session resource ${resourceId} is a memory store: it stays mounted for the session's life; create a new session without it`);
+  async delete(tenantId: string, sessionId: string, resourceId: string): Promise<{ id: string; type: 'session_resource_deleted' }> {
+    const resource = await this.get(tenantId, sessionId, resourceId);
+    if (resource.type !== 'file') throw new InvalidRequestError(`session resource ${resourceId} is a memory store: it stays mounted for the session's life; create a new session without it`);
+    await this.deps.store.transaction(async (tx) => {
+      const row = await this.modifiable(tx, tenantId, sessionId, 'removed');
+      const remaining = resourcesOf(row).filter((r) => r.id !== resource.id);
+      await tx.sessions.update(tenantId, sessionId, { resources: toJson(remaining), updated_at: Date.now() });
+    });
+    return { id: resource.id, type: 'session_resource_deleted' };
+  }
+
+  /** The session row, read in the transaction; 409 unless it is idle and not archived. */
+  private async modifiable(tx: Store, tenantId: string, sessionId: string, verb: string): Promise<SessionTable> {
+    const row = await tx.sessions.find(tenantId, sessionId);
+    if (!row) throw notFound('session', sessionId);
+    if (row.archived_at !== null) throw new ConflictError(`session ${sessionId} is archived; resources cannot be ${verb}`);
+    if (row.status !== 'idle') throw new ConflictError(`session ${sessionId} is ${row.status}; resources can be ${verb} only while it is idle`);
+    return row;
   }
 }

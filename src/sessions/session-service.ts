@@ -12,6 +12,7 @@ import { applyMetadataPatch } from '../agents/agent-service.ts';
 import type { EnvironmentService } from '../environments/environment-service.ts';
 import type { VaultService } from '../vault/vault-service.ts';
 import type { Session, SessionCreate, SessionUpdate } from '../api/schemas/sessions.ts';
+import { resolveFileResources } from './session-files.ts';
 import { resolveModel, resolveSkills, resolveTools, validateAgentConfig } from '../agents/resolve-config.ts';
 import type { EventLog } from '../events/log.ts';
 import { newEvent } from '../events/types.ts';
@@ -58,7 +59,10 @@ export class SessionService {
       : await this.deps.environments.getOrCreateDefault(tenantId);
     if (env.archived_at !== null) throw new InvalidRequestError(`environment ${env.id} is archived; new sessions cannot use it`, { details: { error_code: 'environment_archived' } });
     const vaultIds = await this.deps.vaults.checkBindable(tenantId, input.vault_ids ?? []);
-    const resources = await resolveSessionResources(this.deps.store, tenantId, input.resources);
+    const params = input.resources ?? [];
+    const memories = await resolveSessionResources(this.deps.store, tenantId, params);
+    const fileParams = params.flatMap((param, i) => (param.type === 'file' ? [{ param, at: `resources[${i}]` }] : []));
+    const resources = [...memories, ...(await resolveFileResources(this.deps.store, tenantId, fileParams, memories))];
     const now = Date.now();
     const row: SessionTable = {
       id: newId('sesn'),
@@ -85,7 +89,7 @@ export class SessionService {
     };
     await this.deps.store.transaction(async (tx) => {
       await tx.sessions.insert(row);
-      await tx.memoryStores.linkSession(tenantId, row.id, resources.map((r) => r.memory_store_id));
+      await tx.memoryStores.linkSession(tenantId, row.id, memories.map((r) => r.memory_store_id));
     });
     if (input.initial_events?.length) {
       await this.deps.log.append(tenantId, row.id, input.initial_events.map((e) => newEvent('user.message', SPEC_PAYLOAD_SCHEMAS['user.message'].parse({ content: e.content }), null)));

@@ -157,17 +157,18 @@ const BODIES: Record<string, unknown> = {
   'POST /v1/memory_stores/{memory_store_id}/memories': { path: '/written-by-the-matrix.md', content: 'from another tenant' },
   'POST /v1/memory_stores/{memory_store_id}/memories/{memory_id}': { content: 'overwritten by another tenant' },
   'PATCH /v1/memory_stores/{memory_store_id}/memories/{memory_id}': { path: '/renamed-by-another-tenant.md' },
-  'POST /v1/sessions/{session_id}/resources': { type: 'file', file_id: 'file_of_another_tenant' },
+  // The file is set to tenant A's own file once it exists (beforeAll).
+  'POST /v1/sessions/{session_id}/resources': { type: 'file', file_id: 'file_set_in_before_all' },
   'POST /v1/sessions/{session_id}/resources/{resource_id}': { authorization_token: 'token-of-another-tenant' },
 };
 
 /**
  * Routes whose owner call is refused by design (400 with the reason): memory store resources are
- * attached at session create and stay, and file resources are not supported yet; a skill version is
+ * attached at session create and stay (the control's resource is one); a skill version is
  * a multipart upload, which the matrix's JSON body is not (its owner upload is made in createSkill).
  */
 const OWNER_REFUSED = new Set([
-  'POST /v1/sessions/{session_id}/resources', 'POST /v1/sessions/{session_id}/resources/{resource_id}', 'DELETE /v1/sessions/{session_id}/resources/{resource_id}',
+  'POST /v1/sessions/{session_id}/resources/{resource_id}', 'DELETE /v1/sessions/{session_id}/resources/{resource_id}',
   'POST /v1/skills/{skill_id}/versions',
 ]);
 
@@ -347,6 +348,7 @@ describe.each(BACKENDS)('cross-tenant matrix (%s)', (backend) => {
     archivedA = { agent_id: archivedAgent.id, environment_id: archivedEnv.id, session_id: archivedSession.id };
     const invitation = await createInvitation(t.server.services.store, { tenantId: a.id, email: 'invitee-of-a@example.com', role: 'member', memberEmails: [] });
     const fileA = await uploadFile(t.baseURL, a.key, 'file content of tenant a');
+    BODIES['POST /v1/sessions/{session_id}/resources'] = { type: 'file', file_id: fileA };
     const skillA = await createSkill(t.baseURL, a.key, 'skill-of-a');
     idsA = { ...skillA, file_id: fileA, model_card_id: resA.model_card_id, agent_id: resA.agent_id, environment_id: resA.environment_id, session_id: resA.session_id, api_key_id: a.keyId, invitation_id: invitation.id, vault_id: resA.vault_id, credential_id: resA.credential_id,
       memory_store_id: resA.memory_store_id, memory_id: resA.memory_id, memory_version_id: resA.memory_version_id, resource_id: resA.resource_id };

@@ -62,7 +62,8 @@ describe.each(BACKENDS)('memory stores attached to sessions (%s)', (backend) => 
     expect(await status(create([{ type: 'memory_store', memory_store_id: foreign.id }]))).toMatchObject({ status: 404 });
     expect(await status(create([{ type: 'memory_store', memory_store_id: ok.id }, { type: 'memory_store', memory_store_id: ok.id }]))).toMatchObject({ status: 400, message: expect.stringMatching(/twice/) });
     expect(await status(create(nine.map((s) => ({ type: 'memory_store', memory_store_id: s.id }))))).toMatchObject({ status: 400, message: expect.stringMatching(/at most 8/) });
-    expect(await status(create([{ type: 'file', file_id: 'file_x' }]))).toMatchObject({ status: 400, message: expect.stringMatching(/not supported/) });
+    expect(await status(create([{ type: 'github_repository', url: 'https://github.com/o/r' }]))).toMatchObject({ status: 400, message: expect.stringMatching(/not supported/) });
+    expect(await status(create([{ type: 'file', file_id: 'file_x' }]))).toMatchObject({ status: 404 });
     expect(await status(create([{ type: 'memory_store', memory_store_id: ok.id, instructions: 'x'.repeat(4097) }]))).toMatchObject({ status: 400 });
     const res = await raw(t.baseURL, 'POST', '/v1/sessions', { apiKey: t.apiKey, body: JSON.stringify({ agent: agentId, resources: [{ type: 'memory_store', memory_store_id: ok.id, mount_path: '/x' }] }) });
     expectError(res, 400, 'invalid_request_error', /resources\[0\].*mount_path/);
@@ -85,7 +86,7 @@ describe.each(BACKENDS)('memory stores attached to sessions (%s)', (backend) => 
     expect(await t.client.beta.sessions.resources.retrieve(resourceId, { session_id: a.id })).toEqual(a.resources[1]);
     expect(await t.client.beta.sessions.resources.retrieve(other.id, { session_id: a.id })).toEqual(a.resources[1]);
     expect((await status(t.client.beta.sessions.resources.retrieve('sesrsc_nope', { session_id: a.id }))).status).toBe(404);
-    expect(await status(t.client.beta.sessions.resources.add(a.id, { type: 'file', file_id: 'file_x' }))).toMatchObject({ status: 400, message: expect.stringMatching(/not supported/) });
+    expect(await status(t.client.beta.sessions.resources.add(a.id, { type: 'file', file_id: 'file_x' }))).toMatchObject({ status: 404 });
     expect(await status(t.client.beta.sessions.resources.delete(resourceId, { session_id: a.id }))).toMatchObject({ status: 400, message: expect.stringMatching(/stays mounted/) });
     expect(await status(t.client.beta.sessions.resources.update(resourceId, { session_id: a.id, authorization_token: 'x' }))).toMatchObject({ status: 400 });
     const using: string[] = [];

@@ -4,7 +4,7 @@ import type { App, AppEnv } from '../context.ts';
 import { route } from '../route.ts';
 import { parseBody, parseQuery } from '../validation.ts';
 import { pageOf, pageQuerySchema } from '../schemas/common.ts';
-import { memoryStoreResourceSchema, resourceAddSchema, resourceUpdateSchema } from '../schemas/session-resources.ts';
+import { fileResourceSchema, resourceAddSchema, resourceUpdateSchema, sessionResourceSchema } from '../schemas/session-resources.ts';
 import type { SessionResourceService } from '../../sessions/session-resource-service.ts';
 
 export function mountSessionResourceRoutes(app: App, deps: { sessionResources: SessionResourceService }): void {
@@ -14,22 +14,22 @@ export function mountSessionResourceRoutes(app: App, deps: { sessionResources: S
   const tenant = (c: Context<AppEnv>) => c.get('principal').tenantId;
   const sid = (c: Context<AppEnv>) => c.req.param('session_id')!;
   const rid = (c: Context<AppEnv>) => c.req.param('resource_id')!;
-  route(app, { method: 'get', path: collection, summary: 'List session resources', tag, query: pageQuerySchema, response: pageOf(memoryStoreResourceSchema, 'SessionResourcePage') }, async (c) => {
+  route(app, { method: 'get', path: collection, summary: 'List session resources', tag, query: pageQuerySchema, response: pageOf(sessionResourceSchema, 'SessionResourcePage') }, async (c) => {
     const q = parseQuery(c, pageQuerySchema);
     return c.json(await deps.sessionResources.list(tenant(c), sid(c), { limit: q.limit ?? 20, page: q.page }));
   });
-  route(app, { method: 'post', path: collection, summary: 'Add a session resource (files: not supported yet)', tag, body: resourceAddSchema }, async (c) => {
+  route(app, { method: 'post', path: collection, summary: 'Add a file resource while the session is idle', tag, body: resourceAddSchema, response: fileResourceSchema }, async (c) => {
     const body = await parseBody(c, resourceAddSchema);
-    return deps.sessionResources.add(tenant(c), sid(c), body.type);
+    return c.json(await deps.sessionResources.add(tenant(c), sid(c), body));
   });
-  route(app, { method: 'get', path: item, summary: 'Retrieve a session resource (by id or memory_store_id)', tag, response: memoryStoreResourceSchema }, async (c) => {
+  route(app, { method: 'get', path: item, summary: 'Retrieve a session resource (by id, or a memory store by memory_store_id)', tag, response: sessionResourceSchema }, async (c) => {
     return c.json(await deps.sessionResources.get(tenant(c), sid(c), rid(c)));
   });
   route(app, { method: 'post', path: item, summary: 'Rotate a resource token (github_repository only)', tag, body: resourceUpdateSchema }, async (c) => {
     await parseBody(c, resourceUpdateSchema);
     return deps.sessionResources.update(tenant(c), sid(c), rid(c));
   });
-  route(app, { method: 'delete', path: item, summary: 'Detach a session resource', tag }, async (c) => {
-    return deps.sessionResources.delete(tenant(c), sid(c), rid(c));
+  route(app, { method: 'delete', path: item, summary: 'Detach a file resource while the session is idle', tag }, async (c) => {
+    return c.json(await deps.sessionResources.delete(tenant(c), sid(c), rid(c)));
   });
 }
