@@ -196,7 +196,7 @@ export class Harness implements SessionLifecycle {
             logger,
             failures,
             prices: this.options.prices,
-            syncMemory: this.options.memory && (() => this.options.memory!.sync(session)),
+            syncMemory: this.options.memory && memoryResourcesOf(session.resources).length > 0 ? () => this.options.memory!.sync(session) : undefined,
           };
           if ((await advance(ctx)) === 'stop') break;
         }

@@ -22,7 +22,6 @@ export async function runToolStep(ctx: StepContext, use: ToolUseState): Promise<
   if (use.started) {
     if (tool.mutating) {
       // A crash cut the tool off after it ran (or while): its memory changes are committed first.
-      await ctx.sandbox();
       const notices = (await ctx.syncMemory?.()) ?? [];
       // One commit, so the result never exists without the marker that shows the turn was recovered.
       await append(ctx, [

@@ -56,6 +56,10 @@ async function readNoFollow(file: string): Promise<Buffer> {
   }
 }
 
+export async function isDirectory(dir: string): Promise<boolean> {
+  return (await lstat(dir).catch(() => undefined))?.isDirectory() ?? false;
+}
+
 /** Writes a file below the store directory (parents created), owned like the store directory. */
 export async function writeStoreFile(dir: string, memPath: string, bytes: Buffer): Promise<void> {
   const target = path.join(dir, memPath);

@@ -15,7 +15,7 @@ import { AppError } from '../errors.ts';
 import { ancestorsOf, assertMemoryPath, MAX_CONTENT_BYTES } from './memory-paths.ts';
 import { createMemoryRow, deleteMemoryRow, lockStore, modifyMemoryRow, type Content } from './memory-writes.ts';
 import { contentOf } from './memory-mapper.ts';
-import { readManifest, removeStoreFile, scanDirectory, writeManifest, writeStoreFile, type Manifest } from './memory-files.ts';
+import { isDirectory, readManifest, removeStoreFile, scanDirectory, writeManifest, writeStoreFile, type Manifest } from './memory-files.ts';
 import type { WriteActor } from './memory-actor.ts';
 
 export interface StoreMount {
@@ -43,6 +43,8 @@ interface Change {
 export async function syncStore(deps: SyncDeps, mount: StoreMount, actor: WriteActor): Promise<string[]> {
   const notices: string[] = [];
   if (!(await deps.store.memoryStores.find(mount.tenantId, mount.storeId))) return notices;
+  // No directory (never prepared, or removed): nothing was changed, and nothing may read as deleted.
+  if (!(await isDirectory(mount.dir))) return notices;
   const base = (await readManifest(mount.manifestFile)) ?? {};
   const scan = await scanDirectory(mount.dir, MAX_CONTENT_BYTES);
   const acknowledged = new Set<string>();

@@ -27,8 +27,8 @@ describe.each(backendProviderPairs(BACKENDS))('memory writes across kill -9 ($ba
     db = await createTestDatabase(backend);
     // bwrap's session uids must be able to traverse the data directory.
     chmodSync(db.dataDir, 0o711);
-    server = await startChildServer(db, { env: env() });
-  });
+    server = await startChildServer(db, { env: env(), readyTimeoutMs: 90_000 });
+  }, 120_000);
   afterAll(async () => {
     await server?.kill();
     await fake?.close();
@@ -46,7 +46,7 @@ describe.each(backendProviderPairs(BACKENDS))('memory writes across kill -9 ($ba
     await client().beta.sessions.events.send(s.id, { events: [userMessage('go')] });
     await waitFor(() => existsSync(join(db.dataDir, 'sandboxes', s.id, 'written')), { timeoutMs: 20_000, message: 'the command never wrote' });
     await server!.kill();
-    server = await startChildServer(db, { env: env() });
+    server = await startChildServer(db, { env: env(), readyTimeoutMs: 90_000 });
     await waitForIdle(client(), s.id, 1, 30_000);
     const versions = async () => (await client().beta.memoryStores.memoryVersions.list(store.id, { view: 'full' })).data.map((v) => [v.operation, v.path, v.content, v.created_by]);
     const once = [['created', '/notes.md', 'crash-safe', { type: 'session_actor', session_id: s.id }]];
@@ -61,5 +61,5 @@ describe.each(backendProviderPairs(BACKENDS))('memory writes across kill -9 ($ba
     await waitForIdle(client(), s.id, 2, 30_000);
     expect(await versions()).toEqual(once);
     fake.assertDone();
-  });
+  }, 240_000);
 });
