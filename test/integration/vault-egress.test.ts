@@ -260,6 +260,16 @@ describe.each(BACKENDS)('oma-vault as a sidecar (%s)', (backend) => {
       expect(await wrong.exited).toBe(3);
       expect(wrong.output()).toMatch(/same DATABASE_URL|DATABASE_PATH/);
       expect(wrong.output()).not.toContain('oma-vault listening');
+      // A database another server uses (it has an identity, just not this DATA_DIR's server's).
+      const another = await startTestServer(backend);
+      try {
+        await another.stopServer();
+        const mismatched = await startSidecar({ ...cliEnv(another.db, vaultEnv), DATA_DIR: t.db.dataDir, VAULT_PROXY_PORT: String(sidecarPort) });
+        expect(await mismatched.exited).toBe(3);
+        expect(mismatched.output()).toMatch(/is database db_\w+, but the oma-server of DATA_DIR .* uses database db_\w+\. Give oma-vault the same DATABASE_URL/);
+      } finally {
+        await another.stop();
+      }
     } finally {
       await elsewhere.drop();
     }

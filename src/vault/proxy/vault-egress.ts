@@ -38,27 +38,42 @@ export async function startVaultEgress(options: { config: Config; store: Store; 
   const { config, store, logger } = options;
   await recordDatabaseIdentity(store, config.dataDir);
   const tokens = new ProxyTokens(config.secrets.platformRootSecret);
-  // The embedded proxy always runs: it is the way out when no sidecar is configured, and the
-  // fallback when the configured one is not running (`docker compose up oma-server` alone).
+  // The embedded proxy is the way out when no sidecar is configured, and the fallback when the
+  // configured one is not running (`docker compose up oma-server` alone). It starts with the first
+  // sandbox that needs it (making its CA and TLS setup take seconds on a busy machine).
   const embeddedConfig = config.vault.proxyUrl
     ? { ...config.vault, listenHost: '127.0.0.1', listenPort: 0, socketPath: join(config.dataDir, 'vault-proxy-embedded.sock') }
     : config.vault;
-  const proxy = await EgressProxy.start({ store, secretBox: options.secretBox, rootSecret: config.secrets.platformRootSecret, config: embeddedConfig, logger });
   const host = ['0.0.0.0', '::'].includes(embeddedConfig.listenHost) ? '127.0.0.1' : embeddedConfig.listenHost;
-  const embedded = { host, port: proxy.port, socketPath: proxy.socketPath };
-  logger.info({ port: proxy.port }, `vault egress proxy embedded on ${host}:${proxy.port}`);
+  let proxy: Promise<EgressProxy> | undefined;
+  const embedded = async () => {
+    proxy ??= EgressProxy.start({ store, secretBox: options.secretBox, rootSecret: config.secrets.platformRootSecret, config: embeddedConfig, logger }).then((p) => {
+      logger.info({ port: p.port }, `vault egress proxy embedded on ${host}:${p.port}`);
+      return p;
+    });
+    proxy.catch(() => (proxy = undefined));
+    const running = await proxy;
+    return { host, port: running.port, socketPath: running.socketPath };
+  };
   const sidecar = config.vault.proxyUrl ? new URL(config.vault.proxyUrl) : undefined;
   // The sidecar's socket is in the shared DATA_DIR (compose mounts ./data into both containers).
   const sidecarEndpoint = sidecar && { host: sidecar.hostname.replace(/^\[|\]$/g, ''), port: Number(sidecar.port || 80), socketPath: config.vault.socketPath };
   let warned = false;
   const endpoint = async () => {
-    if (!sidecarEndpoint || (await isReachable(sidecarEndpoint))) return sidecarEndpoint ?? embedded;
+    if (!sidecarEndpoint) return embedded();
+    if (await isReachable(sidecarEndpoint)) return sidecarEndpoint;
     if (!warned) logger.warn(`VAULT_PROXY_URL ${sidecar!.origin} does not answer; sandboxes use the embedded proxy until it does`);
     warned = true;
-    return embedded;
+    return embedded();
   };
-  const planner = new SandboxEgressPlanner({ store, tokens, endpoint, caCertPath: proxy.caCertPath });
-  return { planner, description: sidecar ? `sidecar ${sidecar.origin} (embedded fallback ${host}:${proxy.port})` : `embedded ${host}:${proxy.port}`, close: () => proxy.stop() };
+  const planner = new SandboxEgressPlanner({ store, tokens, endpoint, caCertPath: join(config.vault.caDir, 'ca.pem') });
+  return {
+    planner,
+    description: sidecar ? `sidecar ${sidecar.origin} (embedded fallback)` : `embedded ${host}`,
+    close: async () => {
+      if (proxy) await (await proxy.catch(() => undefined))?.stop();
+    },
+  };
 }
 
 /** Whether something accepts TCP connections at `endpoint` within a second. */
