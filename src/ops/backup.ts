@@ -5,7 +5,7 @@
  * manifest is incomplete, and restore refuses it.
  */
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import type { Config } from '../config/schema.ts';
 import { exportDatabase, snapshotSqliteFile } from '../store/database-export.ts';
 import { VERSION } from '../version.ts';
@@ -23,6 +23,12 @@ export class BackupError extends Error {
 
 export async function createBackup(config: Config, out: string): Promise<Manifest> {
   if (existsSync(out) && readdirSync(out).length > 0) throw new BackupError(`${out} is not empty; give --out a new or empty directory`);
+  const target = resolve(out);
+  for (const root of backupRoots(config)) {
+    const rel = relative(root.dir, target);
+    // A backup inside what it copies would copy itself (and every earlier backup kept there).
+    if (rel === '' || (!rel.startsWith('..') && !isAbsolute(rel))) throw new BackupError(`--out ${out} is inside ${root.dir}, which the backup copies; write it somewhere else (another disk or volume)`);
+  }
   mkdirSync(out, { recursive: true, mode: 0o700 });
   const database = await exportDatabase(config.database, join(out, 'database'));
   // With AUTH_DATABASE_URL the users live in their own Postgres database: pg_dump it (docs/operations.md).

@@ -39,6 +39,19 @@ describe('oma --help', () => {
   }, 60_000);
 });
 
+describe('oma backup --out', () => {
+  it('refuses a directory inside DATA_DIR (the backup would copy itself)', async () => {
+    const db = await createTestDatabase('sqlite');
+    try {
+      const r = await runOma(['backup', '--out', `${db.dataDir}/backups/today`], cliEnv(db));
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/is inside .* which the backup copies/);
+    } finally {
+      await db.drop();
+    }
+  }, 60_000);
+});
+
 describe.each(BACKENDS)('oma api-keys create (%s)', (backend) => {
   let db: TestDatabase;
   beforeAll(async () => {
