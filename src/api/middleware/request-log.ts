@@ -4,7 +4,7 @@
  * id and tenant; never headers, query strings or bodies.
  */
 import type { MiddlewareHandler } from 'hono';
-import { routePath } from 'hono/route';
+import { matchedRoutes } from 'hono/route';
 import type { Logger } from 'pino';
 import type { AppEnv } from '../context.ts';
 
@@ -12,12 +12,13 @@ export function requestLog(logger: Logger): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const start = performance.now();
     await next();
-    const route = routePath(c, -1);
+    // The first matched route that is not a middleware or a catch-all (the Console's SPA fallback) answered.
+    const route = matchedRoutes(c).find((r) => r.method !== 'ALL' && !r.path.endsWith('*'))?.path ?? '(no route)';
     logger.info(
       {
         requestId: c.get('requestId'),
         method: c.req.method,
-        route: route === '*' || route === '/*' ? '(no route)' : route,
+        route,
         status: c.res.status,
         ms: Math.round(performance.now() - start),
         tenant: c.get('principal')?.tenantId,
