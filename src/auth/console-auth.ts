@@ -68,6 +68,12 @@ function fixedWindowLimiter(): RateLimitStorage {
   };
 }
 
+/** http:// and https:// origins of the request's Host header; none without a request. */
+function ownOrigins(request: Request | undefined): string[] {
+  const host = request?.headers.get('host');
+  return host ? [`http://${host}`, `https://${host}`] : [];
+}
+
 export interface ConsoleAuthDeps {
   config: Config;
   store: Store;
@@ -84,6 +90,10 @@ function authOptions({ config, store, logger, sendEmail }: ConsoleAuthDeps, data
     secret: config.secrets.betterAuthSecret,
     // Unset: each request's own origin is the base URL and the one trusted origin (same-origin only).
     baseURL: config.auth.publicUrl,
+    // The request's own origin (its Host, which the host-check middleware has already accepted as ours).
+    // better-auth trusts it for the request itself, but not in the background work of a request, such
+    // as the sign-up code sent after sign-up, which then failed with "Invalid origin".
+    trustedOrigins: (request) => ownOrigins(request),
     basePath: '/api/auth',
     emailAndPassword: { enabled: true, autoSignIn: true, requireEmailVerification: verify, minPasswordLength: 8 },
     emailVerification: verify ? { sendOnSignUp: true, autoSignInAfterVerification: true } : undefined,

@@ -13,6 +13,7 @@ import { expectError, raw, type RawResponse } from '../support/http.ts';
 import { ConsoleClient } from '../support/console-client.ts';
 import { startFakeSmtp, type FakeSmtp } from '../support/fake-smtp.ts';
 import { waitFor } from '../support/wait-for.ts';
+import { startChildServer, type ChildServer } from '../support/child-process.ts';
 
 const PASSWORD = 'correct horse battery';
 const MODEL = 'claude-sonnet-4-6';
@@ -70,6 +71,42 @@ describe.each(BACKENDS)('AUTH_REQUIRE_EMAIL_VERIFY=1 with SMTP (%s)', (backend) 
     const later = new ConsoleClient(t.baseURL);
     expect((await later.signIn('olga@example.com', PASSWORD)).status).toBe(200);
     expect(later.hasSession()).toBe(true);
+  });
+});
+
+// A server of its own (vitest's NODE_ENV=test makes better-auth skip its origin checks in-process):
+// a browser's sign-up from the server's own page carries an Origin, and the code must still go out
+// (the background send after sign-up was refused with "Invalid origin" when PUBLIC_URL is unset).
+describe.each(BACKENDS)('AUTH_REQUIRE_EMAIL_VERIFY=1 in a server process, sign-up from the browser (%s)', (backend) => {
+  let smtp: FakeSmtp;
+  let db: TestDatabase;
+  let server: ChildServer;
+  beforeAll(async () => {
+    smtp = await startFakeSmtp();
+    db = await createTestDatabase(backend);
+    server = await startChildServer(db, { env: { AUTH_DISABLED: '0', AUTH_REQUIRE_EMAIL_VERIFY: '1', SMTP_HOST: '127.0.0.1', SMTP_PORT: String(smtp.port), SMTP_FROM: 'oma@example.com' }, readyTimeoutMs: 60_000 });
+  });
+  afterAll(async () => {
+    await server?.kill();
+    await smtp?.close();
+    await db?.drop();
+  });
+
+  it('sends the code of a sign-up made with the page\'s own Origin, and the code signs the user in', async () => {
+    const user = new ConsoleClient(server.baseURL);
+    const signUp = await user.signUp('petra@example.com', PASSWORD);
+    expect(signUp.status, signUp.text).toBe(200);
+    const mail = await smtp.waitForMessage('petra@example.com');
+    const verified = await user.request('POST', '/api/auth/email-otp/verify-email', { email: 'petra@example.com', otp: codeIn(mail.data) });
+    expect(verified.status, verified.text).toBe(200);
+    expect((await user.request('GET', '/v1/me')).status).toBe(200);
+    expect(server.output()).not.toMatch(/Invalid origin/);
+  });
+
+  it('still refuses a sign-up from another site', async () => {
+    const stranger = new ConsoleClient(server.baseURL);
+    stranger.origin = 'http://attacker.example';
+    expectError(await stranger.signUp('mallory@example.com', PASSWORD), 403, 'permission_error');
   });
 });
 
