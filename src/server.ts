@@ -19,6 +19,7 @@ import type { NotificationListener } from './store/dialect.ts';
 import { createServices, type Services } from './services.ts';
 import { createApp } from './app.ts';
 import { createRuntime, type Runtime } from './harness/runtime.ts';
+import type { ModelClient } from './harness/model/model-client.ts';
 import { createConsoleAuth, type ConsoleAuth } from './auth/console-auth.ts';
 import { createEmailSender } from './auth/email.ts';
 import { createFileBlobStore, createMemoryBlobStore } from './blobs/create-blob-store.ts';
@@ -80,7 +81,12 @@ async function closeServer(p: ServerParts): Promise<void> {
   await p.storage.release();
 }
 
-export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
+/** Ports a caller may supply instead of the configured ones (tests: a model that misbehaves on purpose). */
+export interface ServerPorts {
+  model?: ModelClient;
+}
+
+export async function startServer(config: Config, logger: Logger, ports: ServerPorts = {}): Promise<RunningServer> {
   const storage = await openLocked(config);
   const { store } = storage;
   let httpServer: ServerType | undefined;
@@ -90,7 +96,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   try {
     await prepareUploadDir(config.files.uploadDir);
     const hub = new InProcessEventHub();
-    const runtime = await createRuntime({ config, store, hub, logger });
+    const runtime = await createRuntime({ config, store, hub, logger, model: ports.model });
     const services = createServices({ store, hub, lifecycle: runtime.lifecycle, secretBox: new AesGcmSecretBox(config.secrets.platformRootSecret), vault: config.vault, modelFallback: Boolean(config.model.apiKey), modelCardPrivateHosts: config.model.cardAllowedPrivateHosts, blobs: { memory: createMemoryBlobStore(config), files: createFileBlobStore(config) }, files: config.files });
     egress = await startVaultEgress({ config, store, secretBox: services.secretBox, logger });
     runtime.attach(services, { egress: egress.planner });

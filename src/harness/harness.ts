@@ -18,6 +18,8 @@ import type { SessionLifecycle, WakeOptions } from '../sessions/session-service.
 import { advance } from './advance.ts';
 import type { StepContext } from './step-context.ts';
 import { HeldSession } from './held-session.ts';
+import { recordStepFailure } from './step-failures.ts';
+import { retryDelayMs } from './backoff.ts';
 import { parseJson } from '../store/json.ts';
 import { withMemoryPrompt } from '../memory/memory-prompt.ts';
 import type { SessionMemoryMounts } from '../memory/session-memory-mounts.ts';
@@ -42,6 +44,8 @@ export interface HarnessOptions {
   prices?: PriceLookup;
   /** The session's mounted memory stores (directories, sync into versions). */
   memory?: SessionMemoryMounts;
+  /** Consecutive unexpected step failures before a session is given up (default STEP_FAILURE_LIMIT). */
+  stepFailureLimit?: number;
 }
 
 /** How long a session woken by another instance's input is left to that instance before this one tries. */
@@ -163,9 +167,11 @@ export class Harness implements SessionLifecycle {
     if (!lease) return;
     const token = Number(lease.token);
     const renewal = this.renewLease(sessionId, token, worker);
+    let tenantId: string | undefined;
     try {
       const session = await store.sessions.findAnyTenant(sessionId);
       if (!session) return;
+      tenantId = session.tenant_id;
       // Taking the session over is the one time its whole log is read; from here on, commits are folded as they happen.
       const held = await HeldSession.load(store, { tenantId: session.tenant_id, sessionId });
       let sandbox: Promise<Sandbox> | undefined;
@@ -203,10 +209,34 @@ export class Harness implements SessionLifecycle {
       } while (worker.again && !this.stopped && !renewal.lost && !worker.halted);
     } catch (err) {
       if (err instanceof LeaseLostError) logger.warn({ sessionId }, err.message);
-      else if (!this.stopped) logger.error({ err, sessionId }, 'session step failed; it will be retried by the next sweep');
+      else if (!this.stopped && !renewal.lost) await this.onStepFailure({ sessionId, tenantId, token }, err);
     } finally {
       clearInterval(renewal.timer);
       if (!renewal.lost) await store.leases.release(sessionId, owner, token).catch(() => undefined);
+    }
+  }
+
+  /**
+   * An unexpected step failure: committed as oma.step_failed, retried after a backoff, and after
+   * STEP_FAILURE_LIMIT in a row the session ends its turn visibly (step-failures.ts).
+   */
+  private async onStepFailure(at: { sessionId: string; tenantId: string | undefined; token: number }, err: unknown): Promise<void> {
+    const { store, logger, owner, retry } = this.options;
+    const { sessionId, tenantId } = at;
+    logger.error({ err, sessionId }, 'session step failed');
+    if (tenantId === undefined) return;
+    try {
+      const context = { store, log: this.options.log, tenantId, sessionId, lease: { owner, token: at.token }, limit: this.options.stepFailureLimit };
+      const { failures, exhausted } = await recordStepFailure(context, err, Date.now());
+      if (exhausted) {
+        logger.error({ sessionId, failures }, 'session given up after repeated step failures (session.error, retries_exhausted)');
+        return;
+      }
+      const timer = setTimeout(() => this.wake(sessionId), retryDelayMs(failures - 1, retry.baseMs));
+      timer.unref();
+    } catch (recordError) {
+      // The failure could not even be recorded (database down, lease lost): the sweep retries later.
+      logger.error({ err: recordError, sessionId }, 'could not record the step failure; the next sweep retries the session');
     }
   }
 

@@ -115,7 +115,10 @@ async function handleFailure(ctx: StepContext, startId: string, err: unknown): P
     await append(ctx, [end]);
     return 'continue';
   }
-  const modelError = err instanceof ModelError ? err : new ModelError({ kind: 'server', message: (err as Error).message ?? String(err), cause: err });
+  // The port throws only ModelError (or ModelAbortedError): anything else is a bug, a step failure
+  // the harness records and bounds (step-failures.ts), not a model failure to retry forever.
+  if (!(err instanceof ModelError)) throw err;
+  const modelError = err;
   ctx.logger.warn({ sessionId: ctx.sessionId, kind: modelError.kind, status: modelError.status }, `model request failed: ${modelError.message}`);
   const errorEvent = (retryStatus: string): NewEvent => ({
     type: 'session.error',

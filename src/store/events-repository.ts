@@ -96,6 +96,23 @@ export class EventsRepository {
     return row ? toStoredEvent(row) : undefined;
   }
 
+  /**
+   * Seq and type of the latest events of the given types, newest first, without reading payloads
+   * (so a row whose payload no longer validates does not stop the caller).
+   */
+  async latestTypes(tenantId: string, sessionId: string, q: { types: string[]; limit: number }): Promise<{ seq: number; type: string }[]> {
+    const rows = await this.db.selectFrom('session_events').select(['seq', 'type']).where('session_id', '=', sessionId).where('tenant_id', '=', tenantId)
+      .where('type', 'in', q.types).orderBy('seq', 'desc').limit(q.limit).execute();
+    return rows.map((row) => ({ seq: Number(row.seq), type: row.type }));
+  }
+
+  /** Ids of the session's user input that no step has consumed yet (processed_at null), in log order. */
+  async queuedInputIds(tenantId: string, sessionId: string): Promise<string[]> {
+    const rows = await this.db.selectFrom('session_events').select('id').where('session_id', '=', sessionId).where('tenant_id', '=', tenantId)
+      .where('processed_at', 'is', null).where('type', 'in', ['user.message', 'user.interrupt', 'user.tool_confirmation']).orderBy('seq', 'asc').execute();
+    return rows.map((row) => row.id);
+  }
+
   /** Marks queued user events processed (processed_at was null). */
   async markProcessed(sessionId: string, ids: string[], now: number): Promise<void> {
     if (ids.length === 0) return;

@@ -12,6 +12,7 @@ import { basename } from 'node:path';
 import { expect } from 'vitest';
 import { createTestDatabase, type Backend, type TestDatabase } from './backends.ts';
 import { recordEventLogs } from './event-log-corpus.ts';
+import type { ModelClient } from '../../src/harness/model/model-client.ts';
 
 export interface TestServer {
   baseURL: string;
@@ -34,6 +35,8 @@ export interface TestServerOptions {
   db?: TestDatabase;
   /** Keep the server's log lines in `logLines` (level from env LOG_LEVEL, else trace). */
   captureLogs?: boolean;
+  /** A model client in place of the configured ones (it must implement the port faithfully or fail on purpose). */
+  model?: ModelClient;
 }
 
 export async function startTestServer(backend: Backend, options: TestServerOptions = {}): Promise<TestServer> {
@@ -57,7 +60,7 @@ export async function startTestServer(backend: Backend, options: TestServerOptio
   const logger = options.captureLogs
     ? pino({ level: options.env?.LOG_LEVEL ?? 'trace' }, { write: (line: string) => void logLines.push(line) })
     : pino({ level: env.LOG_LEVEL });
-  const server = await startServer(config, logger);
+  const server = await startServer(config, logger, { model: options.model });
   const { key } = await createApiKey(server.services.store, { tenantId: 'tenant_test', name: 'test' });
   await server.services.store.tenants.ensure('tenant_test', 'test', Date.now());
   const makeClient = (apiKey: string) => new Anthropic({ apiKey, baseURL: server.url, maxRetries: 0 });
