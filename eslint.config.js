@@ -13,6 +13,39 @@ const budgets = {
 const ANTHROPIC_SDK_ONLY_IN_ADAPTER = { group: ['@anthropic-ai/sdk', '@anthropic-ai/sdk/*'], message: 'Only src/harness/model/anthropic-*.ts may import the Anthropic SDK; use the ModelClient port (model-client.ts).' };
 const OPENAI_SDK_ONLY_IN_ADAPTER = { group: ['openai', 'openai/*'], message: 'Only src/harness/model/openai-*.ts may import the OpenAI SDK; use the ModelClient port (model-client.ts).' };
 
+/*
+ * Layer order (ARCHITECTURE.md): composition root (main, server, app, services, cli, ops) → api →
+ * services → core (events, harness, tools, sandbox, blobs) → store → leaves (lib, net, config).
+ * A layer may import VALUES only from layers below it; types may cross (they vanish at run time).
+ * Patterns match `src/<layer>` anywhere so test/fixtures/lint can prove each rule fails.
+ */
+const folders = (...names) => names.flatMap((name) => [`**/${name}/*`, `**/${name}/**`]);
+const LAYER_GROUPS = {
+  api: folders('api'),
+  services: folders('agents', 'sessions', 'environments', 'vault', 'model-cards', 'memory', 'auth'),
+  core: folders('events', 'harness', 'tools', 'sandbox', 'blobs'),
+  store: folders('store'),
+};
+const inSrc = (...names) => names.map((name) => `**/src/${name}/**`);
+/**
+ * Value imports that cross the order today, each with its reason; the files stay exempt from their
+ * layer's rule until the import moves. New code gets no entry here.
+ */
+const LAYER_EXEMPTIONS = [
+  'src/sessions/session-events-service.ts', // parses client events with the API's zod schemas and zodMessage; belongs in the route.
+  'src/memory/session-memory.ts', // MAX_MEMORY_STORES_PER_SESSION comes from the API schema module.
+  'src/harness/harness.ts', // sandbox networking and the memory prompt are helpers living in service folders.
+];
+const layerRule = (message, ...groups) => ({
+  '@typescript-eslint/no-restricted-imports': ['error', { patterns: [{ group: groups.flat(), allowTypeImports: true, message }] }],
+});
+const layers = [
+  { files: inSrc('agents', 'sessions', 'environments', 'vault', 'model-cards', 'memory', 'auth'), ignores: LAYER_EXEMPTIONS, rules: layerRule('services must not import values from api/ (layer order: api → services → core → store)', LAYER_GROUPS.api) },
+  { files: inSrc('events', 'harness', 'tools', 'sandbox', 'blobs'), ignores: LAYER_EXEMPTIONS, rules: layerRule('the core (events, harness, tools, sandbox) must not import values from api/ or the services', LAYER_GROUPS.api, LAYER_GROUPS.services) },
+  { files: inSrc('store'), rules: layerRule('store/ must not import values from the layers above it', LAYER_GROUPS.api, LAYER_GROUPS.services, LAYER_GROUPS.core) },
+  { files: inSrc('lib', 'net', 'config'), rules: layerRule('lib/, net/ and config/ are leaves: no values from the layers above', LAYER_GROUPS.api, LAYER_GROUPS.services, LAYER_GROUPS.core, LAYER_GROUPS.store) },
+];
+
 export default tseslint.config(
   // test/fixtures/lint holds code that breaks the rules on purpose; test/integration/lint-rules.test.ts lints it.
   { ignores: ['node_modules/**', 'data/**', 'dist/**', 'coverage/**', 'test/fixtures/lint/**', 'console/node_modules/**', 'console/dist/**', 'test-artifacts/**'] },
@@ -63,6 +96,15 @@ export default tseslint.config(
   {
     files: ['src/harness/model/openai-*.ts'],
     rules: { 'no-restricted-imports': ['error', { patterns: [ANTHROPIC_SDK_ONLY_IN_ADAPTER] }] },
+  },
+  ...layers,
+  {
+    // A promise nobody awaits hides its failure (STYLE §8.3); `void` marks the deliberate ones.
+    files: ['src/**/*.ts', '**/fixtures/lint/src/**/*.ts'],
+    // *-fixture.ts: virtual files that lint-rules.test.ts lints as text; no project knows them.
+    ignores: ['src/**/*.test.ts', 'src/**/*-fixture.ts'],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: { '@typescript-eslint/no-floating-promises': 'error' },
   },
   {
     files: ['test/**/*.ts', 'src/**/*.test.ts', 'bench/**/*.ts', 'scripts/**/*.ts'],

@@ -14,7 +14,7 @@ import { append, zeroUsage, type StepContext, type StepOutcome } from './step-co
 import { retryDelayMs, sleep } from './backoff.ts';
 import { addUsage } from './budget-step.ts';
 import { parseJson, toJson } from '../store/json.ts';
-import { EMPTY_USAGE, type StoredUsage } from '../sessions/session-mapper.ts';
+import type { StoredUsage } from '../sessions/session-mapper.ts';
 
 const now = () => Date.now();
 
@@ -41,7 +41,7 @@ export async function runModelRequest(ctx: StepContext, state: SessionState): Pr
   };
   events.push({ type: 'span.model_request_end', payload: { model_request_start_id: start!.id, is_error: false, model_usage: { ...usage, speed: 'standard' } }, processedAt: now() });
   const session = await ctx.store.sessions.find(ctx.tenantId, ctx.sessionId);
-  const total = { ...EMPTY_USAGE, ...parseJson<Partial<StoredUsage>>(session?.usage ?? '{}', 'sessions.usage') };
+  const total: StoredUsage = { ...zeroUsage(), ...parseJson<Partial<StoredUsage>>(session?.usage ?? '{}', 'sessions.usage') };
   await addUsage(ctx, total, usage);
   await append(ctx, events, { sessionPatch: { usage: toJson(total), active_ms: Number(session?.active_ms ?? 0) + (Date.now() - started) } });
   return 'continue';

@@ -24,6 +24,17 @@ describe('lint boundaries', () => {
     expect(ids.filter((id) => id === 'import-x/no-cycle')).toHaveLength(2);
   }, 60_000);
 
+  it('rejects value imports that go up the layer order, and lets type imports cross', async () => {
+    const fixtures = 'test/fixtures/lint/src';
+    expect(await ruleIds([`${fixtures}/store/imports-api-value.ts`])).toContain('@typescript-eslint/no-restricted-imports');
+    expect(await ruleIds([`${fixtures}/harness/imports-service.ts`])).toContain('@typescript-eslint/no-restricted-imports');
+    expect(await ruleIds([`${fixtures}/store/imports-api-type.ts`])).toEqual([]);
+  }, 120_000);
+
+  it('rejects a floating promise (type-aware)', async () => {
+    expect(await ruleIds(['test/fixtures/lint/src/harness/floating-promise.ts'])).toEqual(['@typescript-eslint/no-floating-promises']);
+  }, 120_000);
+
   it('rejects the Anthropic SDK outside the Anthropic adapter', async () => {
     const code = "import type Anthropic from '@anthropic-ai/sdk';\nexport type Message = Anthropic.Message;\n";
     expect(await ruleIdsForText(code, 'src/harness/model-step-fixture.ts')).toContain('no-restricted-imports');
