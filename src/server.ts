@@ -20,6 +20,8 @@ import { createServices, type Services } from './services.ts';
 import { createApp } from './app.ts';
 import { createRuntime, type Runtime } from './harness/runtime.ts';
 import type { ModelClient } from './harness/model/model-client.ts';
+import type { Clock } from './lib/clock.ts';
+import type { IdSource } from './lib/ids.ts';
 import { createConsoleAuth, type ConsoleAuth } from './auth/console-auth.ts';
 import { createEmailSender } from './auth/email.ts';
 import { createFileBlobStore, createMemoryBlobStore } from './blobs/create-blob-store.ts';
@@ -84,6 +86,9 @@ async function closeServer(p: ServerParts): Promise<void> {
 /** Ports a caller may supply instead of the configured ones (tests: a model that misbehaves on purpose). */
 export interface ServerPorts {
   model?: ModelClient;
+  /** The one clock and id source of the services (default: system time, random time-sorted ids). */
+  clock?: Clock;
+  ids?: IdSource;
 }
 
 export async function startServer(config: Config, logger: Logger, ports: ServerPorts = {}): Promise<RunningServer> {
@@ -96,8 +101,8 @@ export async function startServer(config: Config, logger: Logger, ports: ServerP
   try {
     await prepareUploadDir(config.files.uploadDir);
     const hub = new InProcessEventHub();
-    const runtime = await createRuntime({ config, store, hub, logger, model: ports.model });
-    const services = createServices({ store, hub, lifecycle: runtime.lifecycle, secretBox: new AesGcmSecretBox(config.secrets.platformRootSecret), vault: config.vault, modelFallback: Boolean(config.model.apiKey), modelCardPrivateHosts: config.model.cardAllowedPrivateHosts, blobs: { memory: createMemoryBlobStore(config), files: createFileBlobStore(config) }, files: config.files });
+    const runtime = await createRuntime({ config, store, hub, logger, model: ports.model, clock: ports.clock });
+    const services = createServices({ store, hub, lifecycle: runtime.lifecycle, secretBox: new AesGcmSecretBox(config.secrets.platformRootSecret), vault: config.vault, modelFallback: Boolean(config.model.apiKey), modelCardPrivateHosts: config.model.cardAllowedPrivateHosts, blobs: { memory: createMemoryBlobStore(config), files: createFileBlobStore(config) }, files: config.files, clock: ports.clock, ids: ports.ids });
     egress = await startVaultEgress({ config, store, secretBox: services.secretBox, logger });
     runtime.attach(services, { egress: egress.planner });
     consoleAuth = await createConsoleAuth({ config, store, logger, sendEmail: createEmailSender(config.auth.smtp, logger) });

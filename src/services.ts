@@ -15,6 +15,8 @@ import { VaultHttp } from './vault/vault-http.ts';
 import { OAuthRefresher } from './vault/oauth-refresh.ts';
 import { CredentialValidator } from './vault/credential-validator.ts';
 import type { BlobStore } from './blobs/blob-store.ts';
+import type { Clock } from './lib/clock.ts';
+import type { IdSource } from './lib/ids.ts';
 import { SessionResourceService } from './sessions/session-resource-service.ts';
 import { MemoryStoreService } from './memory/memory-store-service.ts';
 import { MemoryService } from './memory/memory-service.ts';
@@ -60,10 +62,13 @@ export interface ServiceDependencies {
   modelCardPrivateHosts?: string[];
   blobs: { memory: BlobStore; files: BlobStore };
   files: Config['files'];
+  /** Time and ids for what the services write (tests pass controllable ones). */
+  clock?: Clock;
+  ids?: IdSource;
 }
 
-export function createServices({ store, hub, lifecycle, secretBox, vault, modelFallback, modelCardPrivateHosts, blobs, files: filesConfig }: ServiceDependencies): Services {
-  const log = new EventLog(store, hub);
+export function createServices({ store, hub, lifecycle, secretBox, vault, modelFallback, modelCardPrivateHosts, blobs, files: filesConfig, clock, ids }: ServiceDependencies): Services {
+  const log = new EventLog(store, hub, { clock, ids });
   const modelCards = new ModelCardService({ store, secretBox, allowedPrivateHosts: modelCardPrivateHosts });
   const skills = new SkillService({ store, blobs: blobs.files, uploadDir: filesConfig.uploadDir });
   const agents = new AgentService(store, { checkModel: (tenantId, model) => modelCards.assertServable(tenantId, model, modelFallback), resolveSkills: (tenantId, refs) => skills.resolveRefs(tenantId, refs) });
@@ -72,7 +77,7 @@ export function createServices({ store, hub, lifecycle, secretBox, vault, modelF
   const http = new VaultHttp({ policy: new EgressPolicy(vault.allowedPrivateHosts), upstreamCaFile: vault.upstreamCaFile });
   const oauthRefresher = new OAuthRefresher({ store, secretBox, http });
   const credentialValidator = new CredentialValidator({ vaults, refresher: oauthRefresher, http });
-  const sessions = new SessionService({ store, agents, environments, vaults, log, lifecycle, prices: (tenantId, model) => modelCards.priceFor(tenantId, model) });
+  const sessions = new SessionService({ store, agents, environments, vaults, log, lifecycle, prices: (tenantId, model) => modelCards.priceFor(tenantId, model), clock, ids });
   const sessionEvents = new SessionEventsService({ store, log, sessions, lifecycle });
   const memoryStores = new MemoryStoreService({ store, blobs: blobs.memory });
   const memories = new MemoryService({ store, blobs: blobs.memory });

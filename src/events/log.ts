@@ -9,6 +9,8 @@ import type { Store } from '../store/store.ts';
 import type { SessionTable } from '../store/schema.ts';
 import type { EventSize, ListEventsQuery } from '../store/events-repository.ts';
 import type { EventHub } from './hub.ts';
+import { systemClock, type Clock } from '../lib/clock.ts';
+import { randomIds, type IdSource } from '../lib/ids.ts';
 import type { EphemeralEvent, NewEvent, StoredEvent } from './types.ts';
 
 export type SessionPatch = Partial<Pick<SessionTable, 'status' | 'usage' | 'active_ms' | 'turn_id' | 'archived_at' | 'title' | 'metadata' | 'agent'>>;
@@ -33,14 +35,22 @@ export class LeaseLostError extends Error {
 }
 
 export class EventLog {
-  constructor(private readonly store: Store, readonly hub: EventHub) {}
+  private readonly clock: Clock;
+  private readonly ids: IdSource;
+
+  /** `clock` stamps created_at, `ids` names events that come without an id (composition root's ports). */
+  constructor(private readonly store: Store, readonly hub: EventHub, ports: { clock?: Clock; ids?: IdSource } = {}) {
+    this.clock = ports.clock ?? systemClock;
+    this.ids = ports.ids ?? randomIds;
+  }
 
   /** Appends events atomically and publishes them after commit. Throws NotFoundError / LeaseLostError. */
   async append(tenantId: string, sessionId: string, events: NewEvent[], options: AppendOptions = {}): Promise<StoredEvent[]> {
-    const now = Date.now();
+    const now = this.clock.now();
+    const named = events.map((event) => (event.id === undefined ? { ...event, id: this.ids.next('sevt') } : event));
     const stored = await this.store.transaction(async (tx) => {
       if (options.lease && !(await tx.leases.holds(sessionId, options.lease.owner, options.lease.token))) throw new LeaseLostError(sessionId);
-      const appended = await tx.events.append(tenantId, sessionId, events, now);
+      const appended = await tx.events.append(tenantId, sessionId, named, now);
       if (!appended) throw notFound('session', sessionId);
       if (options.sessionPatch && Object.keys(options.sessionPatch).length > 0) await tx.sessions.update(tenantId, sessionId, options.sessionPatch);
       // Processed no later than the events that consumed them, so processed_at order follows the log.

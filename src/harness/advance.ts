@@ -12,8 +12,7 @@ import { pauseAtBudget, resumeAfterBudget } from './budget-step.ts';
 import { runToolStep } from './tool-step.ts';
 import { append, zeroUsage, type StepContext, type StepOutcome } from './step-context.ts';
 
-const now = () => Date.now();
-const idle = (stopReason: { type: string; event_ids?: string[] }): NewEvent => ({ type: 'session.status_idle', payload: { stop_reason: stopReason, stop_details: null }, processedAt: now() });
+const idle = (ctx: StepContext, stopReason: { type: string; event_ids?: string[] }): NewEvent => ({ type: 'session.status_idle', payload: { stop_reason: stopReason, stop_details: null }, processedAt: ctx.clock.now() });
 
 export async function advance(ctx: StepContext): Promise<StepOutcome> {
   await ctx.held.catchUp();
@@ -25,15 +24,15 @@ export async function advance(ctx: StepContext): Promise<StepOutcome> {
     // Confirmations of calls that no longer wait (a deny, or answered meanwhile by an interrupt):
     // mark them consumed, or they would stay queued input forever and every sweep would wake the session.
     const stale = state.staleConfirmations;
-    await append(ctx, [{ type: USER_EVENTS_PROCESSED, payload: { event_ids: stale }, processedAt: now() }], { markProcessed: stale });
+    await append(ctx, [{ type: USER_EVENTS_PROCESSED, payload: { event_ids: stale }, processedAt: ctx.clock.now() }], { markProcessed: stale });
     return 'continue';
   }
   if (state.openSpan) {
     // A model request was cut off by a crash: close its span and mark the turn as recovered; the next
     // step issues the request again from the committed history (the partial output was never stored).
     await append(ctx, [
-      { type: 'span.model_request_end', payload: { model_request_start_id: state.openSpan.id, is_error: true, model_usage: zeroUsage() }, processedAt: now() },
-      { type: EXTENSION_TYPES.turnRecovered, payload: { reason: 'model request interrupted by a server restart' }, processedAt: now() },
+      { type: 'span.model_request_end', payload: { model_request_start_id: state.openSpan.id, is_error: true, model_usage: zeroUsage() }, processedAt: ctx.clock.now() },
+      { type: EXTENSION_TYPES.turnRecovered, payload: { reason: 'model request interrupted by a server restart' }, processedAt: ctx.clock.now() },
     ]);
     return 'continue';
   }
@@ -42,7 +41,7 @@ export async function advance(ctx: StepContext): Promise<StepOutcome> {
     // A crash or shutdown cut a retry's backoff short, before its status_running was committed:
     // announce the retry before issuing it. The rest of the backoff is not waited for (its length
     // is not in the log); a model still overloaded answers 529 again and the backoff restarts.
-    await append(ctx, [{ type: 'session.status_running', payload: {}, processedAt: now() }], { sessionPatch: { status: 'running' } });
+    await append(ctx, [{ type: 'session.status_running', payload: {}, processedAt: ctx.clock.now() }], { sessionPatch: { status: 'running' } });
     return 'continue';
   }
 
@@ -50,12 +49,12 @@ export async function advance(ctx: StepContext): Promise<StepOutcome> {
   if (runnable) return runToolStep(ctx, runnable);
   const blocking = blockingTools(state);
   if (blocking.length > 0) {
-    await append(ctx, [idle({ type: 'requires_action', event_ids: blocking.map((t) => t.eventId) })], { sessionPatch: { status: 'idle' }, markProcessed: processedConfirmations(state) });
+    await append(ctx, [idle(ctx, { type: 'requires_action', event_ids: blocking.map((t) => t.eventId) })], { sessionPatch: { status: 'idle' }, markProcessed: processedConfirmations(state) });
     return 'stop';
   }
   if (state.turnEnded) {
     const reason = state.lastStopReason === 'refusal' ? { type: 'refusal' } : { type: 'end_turn' };
-    await append(ctx, [idle(reason)], { sessionPatch: { status: 'idle', turn_id: null } });
+    await append(ctx, [idle(ctx, reason)], { sessionPatch: { status: 'idle', turn_id: null } });
     return state.queuedMessages.length > 0 ? 'continue' : 'stop';
   }
   return (await pauseAtBudget(ctx)) ?? runModelRequest(ctx, state);
@@ -73,10 +72,10 @@ async function fromIdle(ctx: StepContext, state: SessionState): Promise<StepOutc
     if (blocking.length > 0) {
       if (blocking.length === previous.length) return 'stop';
       // Only some of the blocking calls were answered: say which remain.
-      await append(ctx, [idle({ type: 'requires_action', event_ids: blocking.map((t) => t.eventId) })], { markProcessed: processedConfirmations(state) });
+      await append(ctx, [idle(ctx, { type: 'requires_action', event_ids: blocking.map((t) => t.eventId) })], { markProcessed: processedConfirmations(state) });
       return 'stop';
     }
-    await append(ctx, [{ type: 'session.status_running', payload: {}, processedAt: now() }], { sessionPatch: { status: 'running' }, markProcessed: processedConfirmations(state) });
+    await append(ctx, [{ type: 'session.status_running', payload: {}, processedAt: ctx.clock.now() }], { sessionPatch: { status: 'running' }, markProcessed: processedConfirmations(state) });
     return 'continue';
   }
   if (state.queuedMessages.length === 0) return 'stop';
@@ -84,8 +83,8 @@ async function fromIdle(ctx: StepContext, state: SessionState): Promise<StepOutc
   await append(
     ctx,
     [
-      { type: USER_EVENTS_PROCESSED, payload: { event_ids: ids }, processedAt: now() },
-      { type: 'session.status_running', payload: {}, processedAt: now() },
+      { type: USER_EVENTS_PROCESSED, payload: { event_ids: ids }, processedAt: ctx.clock.now() },
+      { type: 'session.status_running', payload: {}, processedAt: ctx.clock.now() },
     ],
     { sessionPatch: { status: 'running', turn_id: ids[0] }, markProcessed: ids },
   );
@@ -106,13 +105,13 @@ async function handleInterrupt(ctx: StepContext, state: SessionState): Promise<S
       content: [{ type: 'text', text: t.started ? `Tool "${t.name}" was stopped: the user interrupted the turn. It may or may not have completed; check its effects before retrying.` : `This tool call was not run: the user interrupted the turn.` }],
       is_error: true,
     },
-    processedAt: now(),
+    processedAt: ctx.clock.now(),
   }));
-  events.push({ type: USER_EVENTS_PROCESSED, payload: { event_ids: ids }, processedAt: now() });
+  events.push({ type: USER_EVENTS_PROCESSED, payload: { event_ids: ids }, processedAt: ctx.clock.now() });
   if (state.openSpan) {
-    events.push({ type: 'span.model_request_end', payload: { model_request_start_id: state.openSpan.id, is_error: null, model_usage: zeroUsage() }, processedAt: now() });
+    events.push({ type: 'span.model_request_end', payload: { model_request_start_id: state.openSpan.id, is_error: null, model_usage: zeroUsage() }, processedAt: ctx.clock.now() });
   }
-  if (busy) events.push(idle({ type: 'end_turn' }));
+  if (busy) events.push(idle(ctx, { type: 'end_turn' }));
   await append(ctx, events, { sessionPatch: busy ? { status: 'idle', turn_id: null } : {}, markProcessed: [...ids, ...state.answeringConfirmations, ...state.staleConfirmations] });
   return state.queuedMessages.length > 0 ? 'continue' : 'stop';
 }

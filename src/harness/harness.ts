@@ -20,6 +20,7 @@ import type { StepContext } from './step-context.ts';
 import { HeldSession } from './held-session.ts';
 import { recordStepFailure } from './step-failures.ts';
 import { retryDelayMs } from './backoff.ts';
+import { systemClock, type Clock } from '../lib/clock.ts';
 import { parseJson } from '../store/json.ts';
 import { withMemoryPrompt } from '../memory/memory-prompt.ts';
 import type { SessionMemoryMounts } from '../memory/session-memory-mounts.ts';
@@ -46,6 +47,8 @@ export interface HarnessOptions {
   memory?: SessionMemoryMounts;
   /** Consecutive unexpected step failures before a session is given up (default STEP_FAILURE_LIMIT). */
   stepFailureLimit?: number;
+  /** The composition root's clock (default: system time). */
+  clock?: Clock;
 }
 
 /** How long a session woken by another instance's input is left to that instance before this one tries. */
@@ -66,6 +69,10 @@ export class Harness implements SessionLifecycle {
   private stopped = false;
 
   constructor(private readonly options: HarnessOptions) {}
+
+  private now(): number {
+    return (this.options.clock ?? systemClock).now();
+  }
 
   /** Recovers interrupted sessions, then sweeps periodically. */
   async start(): Promise<void> {
@@ -137,7 +144,7 @@ export class Harness implements SessionLifecycle {
   async sweep(): Promise<void> {
     if (this.stopped) return;
     try {
-      const ids = await this.options.store.sessions.listNeedingWork(Date.now(), this.options.owner);
+      const ids = await this.options.store.sessions.listNeedingWork(this.now(), this.options.owner);
       for (const id of ids) if (!this.workers.has(id)) this.wake(id);
     } catch (err) {
       this.options.logger.error({ err }, 'session sweep failed');
@@ -160,7 +167,7 @@ export class Harness implements SessionLifecycle {
 
   private async run(sessionId: string, worker: Worker): Promise<void> {
     const { store, logger, owner, leaseTtlMs } = this.options;
-    const lease = await store.transaction((tx) => tx.leases.acquire(sessionId, owner, Date.now(), leaseTtlMs)).catch((err: unknown) => {
+    const lease = await store.transaction((tx) => tx.leases.acquire(sessionId, owner, this.now(), leaseTtlMs)).catch((err: unknown) => {
       logger.error({ err, sessionId }, 'could not take session lease');
       return undefined;
     });
@@ -203,6 +210,7 @@ export class Harness implements SessionLifecycle {
             failures,
             prices: this.options.prices,
             syncMemory: this.options.memory && memoryResourcesOf(session.resources).length > 0 ? () => this.options.memory!.sync(session) : undefined,
+            clock: this.options.clock ?? systemClock,
           };
           if ((await advance(ctx)) === 'stop') break;
         }
@@ -227,7 +235,7 @@ export class Harness implements SessionLifecycle {
     if (tenantId === undefined) return;
     try {
       const context = { store, log: this.options.log, tenantId, sessionId, lease: { owner, token: at.token }, limit: this.options.stepFailureLimit };
-      const { failures, exhausted } = await recordStepFailure(context, err, Date.now());
+      const { failures, exhausted } = await recordStepFailure(context, err, this.now());
       if (exhausted) {
         logger.error({ sessionId, failures }, 'session given up after repeated step failures (session.error, retries_exhausted)');
         return;
@@ -246,7 +254,7 @@ export class Harness implements SessionLifecycle {
     const renewal = {
       lost: false,
       timer: setInterval(() => {
-        void store.leases.renew(sessionId, owner, token, Date.now() + leaseTtlMs).then(
+        void store.leases.renew(sessionId, owner, token, this.now() + leaseTtlMs).then(
           (ok) => {
             if (!ok) {
               renewal.lost = true;

@@ -16,15 +16,14 @@ import { addUsage } from './budget-step.ts';
 import { parseJson, toJson } from '../store/json.ts';
 import type { StoredUsage } from '../sessions/session-mapper.ts';
 
-const now = () => Date.now();
 
 export async function runModelRequest(ctx: StepContext, state: SessionState): Promise<StepOutcome> {
   const agent = ctx.agent!;
   const request = buildModelRequest(agent, state.messages, ctx.tools);
   request.scope = { tenantId: ctx.tenantId, sessionId: ctx.sessionId };
-  const [start] = await append(ctx, [{ type: 'span.model_request_start', payload: {}, processedAt: now() }]);
+  const [start] = await append(ctx, [{ type: 'span.model_request_start', payload: {}, processedAt: ctx.clock.now() }]);
   const previews = livePreviews(ctx);
-  const started = Date.now();
+  const started = ctx.clock.now();
   let response: ModelResponse;
   try {
     response = await collectResponse(ctx.model.stream(request, ctx.signal), previews.observe);
@@ -39,11 +38,11 @@ export async function runModelRequest(ctx: StepContext, state: SessionState): Pr
     cache_creation_input_tokens: response.usage.cacheCreationInputTokens,
     cache_read_input_tokens: response.usage.cacheReadInputTokens,
   };
-  events.push({ type: 'span.model_request_end', payload: { model_request_start_id: start!.id, is_error: false, model_usage: { ...usage, speed: 'standard' } }, processedAt: now() });
+  events.push({ type: 'span.model_request_end', payload: { model_request_start_id: start!.id, is_error: false, model_usage: { ...usage, speed: 'standard' } }, processedAt: ctx.clock.now() });
   const session = await ctx.store.sessions.find(ctx.tenantId, ctx.sessionId);
   const total: StoredUsage = { ...zeroUsage(), ...parseJson<Partial<StoredUsage>>(session?.usage ?? '{}', 'sessions.usage') };
   await addUsage(ctx, total, usage);
-  await append(ctx, events, { sessionPatch: { usage: toJson(total), active_ms: Number(session?.active_ms ?? 0) + (Date.now() - started) } });
+  await append(ctx, events, { sessionPatch: { usage: toJson(total), active_ms: Number(session?.active_ms ?? 0) + (ctx.clock.now() - started) } });
   return 'continue';
 }
 
@@ -77,9 +76,9 @@ function livePreviews(ctx: StepContext): Previews {
 function responseEvents(ctx: StepContext, response: ModelResponse, previews: Previews): NewEvent[] {
   const agent = ctx.agent!;
   const events: NewEvent[] = [];
-  if (response.content.some((b) => b.type === 'thinking' || b.type === 'redacted_thinking')) events.push({ type: 'agent.thinking', id: previews.thinkingId, payload: {}, processedAt: now() });
+  if (response.content.some((b) => b.type === 'thinking' || b.type === 'redacted_thinking')) events.push({ type: 'agent.thinking', id: previews.thinkingId, payload: {}, processedAt: ctx.clock.now() });
   const text = response.content.filter((b): b is ModelTextBlock => b.type === 'text').map((b) => ({ type: 'text' as const, text: b.text }));
-  if (text.length > 0) events.push({ type: 'agent.message', id: previews.messageId, payload: { content: text }, processedAt: now() });
+  if (text.length > 0) events.push({ type: 'agent.message', id: previews.messageId, payload: { content: text }, processedAt: ctx.clock.now() });
   const toolEventIds: Record<string, string> = {};
   const custom = customToolNames(agent);
   for (const block of response.content) {
@@ -87,7 +86,7 @@ function responseEvents(ctx: StepContext, response: ModelResponse, previews: Pre
     const id = newId('sevt');
     toolEventIds[block.id] = id;
     if (custom.has(block.name)) {
-      events.push({ id, type: 'agent.custom_tool_use', payload: { name: block.name, input: block.input }, processedAt: now() });
+      events.push({ id, type: 'agent.custom_tool_use', payload: { name: block.name, input: block.input }, processedAt: ctx.clock.now() });
       continue;
     }
     const policy = builtinPolicy(agent, block.name);
@@ -95,9 +94,9 @@ function responseEvents(ctx: StepContext, response: ModelResponse, previews: Pre
     const permission = !available ? 'deny' : policy.permission === 'always_allow' ? 'allow' : 'ask';
     const payload: EventPayloadInput<'agent.tool_use'> = { name: block.name, input: block.input, evaluated_permission: permission };
     if (available) payload.evaluation = { type: policy.permission === 'auto' ? 'auto' : policy.permission, ...(policy.permission === 'auto' ? { evaluated_permission: { type: 'ask', reason_code: 'indeterminate' } } : {}) };
-    events.push(newEvent('agent.tool_use', payload, now(), id));
+    events.push(newEvent('agent.tool_use', payload, ctx.clock.now(), id));
   }
-  events.push({ type: MODEL_RESPONSE, payload: { message: { id: response.id, content: response.content, stop_reason: response.stopReason }, tool_event_ids: toolEventIds }, processedAt: now() });
+  events.push({ type: MODEL_RESPONSE, payload: { message: { id: response.id, content: response.content, stop_reason: response.stopReason }, tool_event_ids: toolEventIds }, processedAt: ctx.clock.now() });
   return events;
 }
 
@@ -110,7 +109,7 @@ const ERROR_TYPES: Record<string, string> = {
 };
 
 async function handleFailure(ctx: StepContext, startId: string, err: unknown): Promise<StepOutcome> {
-  const end: NewEvent = { type: 'span.model_request_end', payload: { model_request_start_id: startId, is_error: !(err instanceof ModelAbortedError), model_usage: zeroUsage() }, processedAt: now() };
+  const end: NewEvent = { type: 'span.model_request_end', payload: { model_request_start_id: startId, is_error: !(err instanceof ModelAbortedError), model_usage: zeroUsage() }, processedAt: ctx.clock.now() };
   if (err instanceof ModelAbortedError || ctx.signal.aborted) {
     await append(ctx, [end]);
     return 'continue';
@@ -123,16 +122,16 @@ async function handleFailure(ctx: StepContext, startId: string, err: unknown): P
   const errorEvent = (retryStatus: string): NewEvent => ({
     type: 'session.error',
     payload: { error: { type: ERROR_TYPES[modelError.kind] ?? 'unknown_error', message: modelError.message, retry_status: { type: retryStatus } } },
-    processedAt: now(),
+    processedAt: ctx.clock.now(),
   });
   ctx.failures.count++;
   if (!modelError.isRetryable || ctx.failures.count > ctx.retry.maxRetries) {
     ctx.failures.count = 0;
-    await append(ctx, [end, errorEvent('exhausted'), { type: 'session.status_idle', payload: { stop_reason: { type: 'retries_exhausted' }, stop_details: null }, processedAt: now() }], { sessionPatch: { status: 'idle', turn_id: null } });
+    await append(ctx, [end, errorEvent('exhausted'), { type: 'session.status_idle', payload: { stop_reason: { type: 'retries_exhausted' }, stop_details: null }, processedAt: ctx.clock.now() }], { sessionPatch: { status: 'idle', turn_id: null } });
     return 'continue';
   }
-  await append(ctx, [end, errorEvent('retrying'), { type: 'session.status_rescheduled', payload: {}, processedAt: now() }], { sessionPatch: { status: 'rescheduling' } });
+  await append(ctx, [end, errorEvent('retrying'), { type: 'session.status_rescheduled', payload: {}, processedAt: ctx.clock.now() }], { sessionPatch: { status: 'rescheduling' } });
   await sleep(retryDelayMs(ctx.failures.count - 1, ctx.retry.baseMs, modelError.retryAfterMs), ctx.signal);
-  if (!ctx.signal.aborted) await append(ctx, [{ type: 'session.status_running', payload: {}, processedAt: now() }], { sessionPatch: { status: 'running' } });
+  if (!ctx.signal.aborted) await append(ctx, [{ type: 'session.status_running', payload: {}, processedAt: ctx.clock.now() }], { sessionPatch: { status: 'running' } });
   return 'continue';
 }

@@ -18,6 +18,7 @@ import { SessionMemoryMounts } from '../memory/session-memory-mounts.ts';
 import { StoreUidLedger } from '../sandbox/store-uid-ledger.ts';
 import { DEFAULT_UID_RANGE } from '../sandbox/bwrap-host.ts';
 import type { ModelClient } from './model/model-client.ts';
+import type { Clock } from '../lib/clock.ts';
 
 export interface Runtime {
   lifecycle: SessionLifecycle;
@@ -31,7 +32,7 @@ export interface Runtime {
   shutdown(): Promise<string[]>;
 }
 
-export async function createRuntime(options: { config: Config; store: Store; hub: EventHub; logger: Logger; model?: ModelClient }): Promise<Runtime> {
+export async function createRuntime(options: { config: Config; store: Store; hub: EventHub; logger: Logger; model?: ModelClient; clock?: Clock }): Promise<Runtime> {
   const { config, store, logger } = options;
   const { provider, warnings } = createSandboxProvider({
     name: config.sandbox.provider,
@@ -63,6 +64,7 @@ export async function createRuntime(options: { config: Config; store: Store; hub
       });
       harness = new Harness({
         store,
+        clock: options.clock,
         log: services.log,
         model,
         tools,

@@ -12,6 +12,7 @@ import type { ModelClient } from './model/model-client.ts';
 import type { AgentSnapshot } from './request-builder.ts';
 import type { HeldSession } from './held-session.ts';
 import type { PriceLookup } from '../lib/model-prices.ts';
+import type { Clock } from '../lib/clock.ts';
 
 export interface StepContext {
   tenantId: string;
@@ -31,6 +32,8 @@ export interface StepContext {
   sandbox: () => Promise<Sandbox>;
   retry: { maxRetries: number; baseMs: number };
   logger: Logger;
+  /** The composition root's clock: every timestamp a step writes. */
+  clock: Clock;
   /** Consecutive failed model requests in this run. */
   failures: { count: number };
   /** List prices per model id, for budgets (absent: nothing is priced, so budgeted sessions pause). */

@@ -9,11 +9,10 @@ import type { ToolUseState } from './session-state.ts';
 import { builtinPolicy } from './request-builder.ts';
 import type { ToolResult } from '../tools/tool.ts';
 
-const now = () => Date.now();
 
 export async function runToolStep(ctx: StepContext, use: ToolUseState): Promise<StepOutcome> {
   const tool = ctx.tools.get(use.name);
-  const resultEvent = (r: ToolResult): NewEvent => ({ type: 'agent.tool_result', payload: { tool_use_id: use.eventId, content: r.content, is_error: r.isError }, processedAt: now() });
+  const resultEvent = (r: ToolResult): NewEvent => ({ type: 'agent.tool_result', payload: { tool_use_id: use.eventId, content: r.content, is_error: r.isError }, processedAt: ctx.clock.now() });
   const result = (r: ToolResult) => append(ctx, [resultEvent(r)]);
   if (use.permission === 'deny' || !tool) {
     await result({ isError: true, content: [{ type: 'text', text: `Tool "${use.name}" is not available to this agent.` }] });
@@ -29,13 +28,13 @@ export async function runToolStep(ctx: StepContext, use: ToolUseState): Promise<
           isError: true,
           content: [{ type: 'text', text: `The server restarted while "${use.name}" was running. It may or may not have completed; check its effects before retrying.` }, ...noticeBlocks(notices)],
         }),
-        { type: EXTENSION_TYPES.turnRecovered, payload: { reason: 'tool interrupted by a server restart', tool_use_id: use.eventId, rerun: false }, processedAt: now() },
+        { type: EXTENSION_TYPES.turnRecovered, payload: { reason: 'tool interrupted by a server restart', tool_use_id: use.eventId, rerun: false }, processedAt: ctx.clock.now() },
       ]);
       return 'continue';
     }
-    await append(ctx, [{ type: EXTENSION_TYPES.turnRecovered, payload: { reason: 'read-only tool re-run after a server restart', tool_use_id: use.eventId, rerun: true }, processedAt: now() }]);
+    await append(ctx, [{ type: EXTENSION_TYPES.turnRecovered, payload: { reason: 'read-only tool re-run after a server restart', tool_use_id: use.eventId, rerun: true }, processedAt: ctx.clock.now() }]);
   } else {
-    await append(ctx, [{ type: EXTENSION_TYPES.toolExecutionStarted, payload: { tool_use_id: use.eventId, name: use.name }, processedAt: now() }]);
+    await append(ctx, [{ type: EXTENSION_TYPES.toolExecutionStarted, payload: { tool_use_id: use.eventId, name: use.name }, processedAt: ctx.clock.now() }]);
   }
   let outcome: ToolResult;
   try {

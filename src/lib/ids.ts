@@ -32,3 +32,12 @@ export function newId(prefix: IdPrefix): string {
   time.writeBigUInt64BE(BigInt(now) * 1024n + BigInt(counter & 1023));
   return `${prefix}_01${encode(time.subarray(2), 10)}${encode(randomBytes(10), 14)}`;
 }
+
+/** The id port: where new object ids come from, passed in at the composition root. */
+export interface IdSource {
+  /** A new id such as `sesn_01…` (see newId). */
+  next(prefix: IdPrefix): string;
+}
+
+/** Time-sorted random ids (newId). */
+export const randomIds: IdSource = { next: newId };

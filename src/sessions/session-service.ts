@@ -3,7 +3,8 @@
  * delete. Running the agent is the harness's job; this service tells it through `SessionLifecycle`.
  */
 import { ConflictError, InvalidRequestError, notFound } from '../errors.ts';
-import { newId } from '../lib/ids.ts';
+import { randomIds, type IdSource } from '../lib/ids.ts';
+import { systemClock, type Clock } from '../lib/clock.ts';
 import type { Store } from '../store/store.ts';
 import type { SessionTable } from '../store/schema.ts';
 import { toJson, parseJson } from '../store/json.ts';
@@ -47,8 +48,12 @@ export interface SessionLifecycle {
 
 export class SessionService {
   constructor(
-    private readonly deps: { store: Store; agents: AgentService; environments: EnvironmentService; vaults: VaultService; log: EventLog; lifecycle: SessionLifecycle; prices: PriceLookup },
+    private readonly deps: { store: Store; agents: AgentService; environments: EnvironmentService; vaults: VaultService; log: EventLog; lifecycle: SessionLifecycle; prices: PriceLookup; clock?: Clock; ids?: IdSource },
   ) {}
+
+  private now(): number {
+    return (this.deps.clock ?? systemClock).now();
+  }
 
   async create(tenantId: string, input: SessionCreate): Promise<Session> {
     const snapshot = input.agent === undefined ? null : await this.resolveAgent(tenantId, input.agent);
@@ -63,9 +68,9 @@ export class SessionService {
     const memories = await resolveSessionResources(this.deps.store, tenantId, params);
     const fileParams = params.flatMap((param, i) => (param.type === 'file' ? [{ param, at: `resources[${i}]` }] : []));
     const resources = [...memories, ...(await resolveFileResources(this.deps.store, tenantId, fileParams, memories))];
-    const now = Date.now();
+    const now = this.now();
     const row: SessionTable = {
-      id: newId('sesn'),
+      id: (this.deps.ids ?? randomIds).next('sesn'),
       tenant_id: tenantId,
       agent_id: snapshot ? String(snapshot.id) : null,
       agent_version: snapshot ? Number(snapshot.version) : null,
@@ -174,7 +179,7 @@ export class SessionService {
       }
     }
     if (Object.keys(changed).length > 0 || patch.metadata !== undefined) {
-      await this.deps.log.append(tenantId, id, [{ type: 'session.updated', payload: changed, processedAt: Date.now() }], { sessionPatch: patch });
+      await this.deps.log.append(tenantId, id, [{ type: 'session.updated', payload: changed, processedAt: this.now() }], { sessionPatch: patch });
       // A raised or removed budget resumes a session paused at its budget.
       if (patch.budget !== undefined) this.deps.lifecycle.wake(id);
     }
@@ -185,7 +190,7 @@ export class SessionService {
     const row = await this.getRow(tenantId, id);
     if (row.archived_at === null) {
       await this.deps.lifecycle.stop(id);
-      const now = Date.now();
+      const now = this.now();
       await this.deps.log.append(tenantId, id, [{ type: 'session.status_terminated', payload: {}, processedAt: now }], {
         sessionPatch: { status: 'terminated', archived_at: now },
       });

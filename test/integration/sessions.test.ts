@@ -4,6 +4,7 @@ import { BACKENDS } from '../support/backends.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 import { expectError, raw } from '../support/http.ts';
 import { startFakeModel, text, type FakeModel } from '../support/fake-model/index.ts';
+import { ManualClock } from '../support/manual-clock.ts';
 
 const MODEL = 'claude-sonnet-4-6';
 
@@ -12,10 +13,11 @@ describe.each(BACKENDS)('sessions API (%s)', (backend) => {
   let fake: FakeModel;
   let agentId: string;
   let envId: string;
+  const clock = new ManualClock();
   beforeAll(async () => {
     fake = await startFakeModel();
     fake.script(Array.from({ length: 20 }, () => text('ok')));
-    t = await startTestServer(backend, { env: { ANTHROPIC_BASE_URL: fake.url } });
+    t = await startTestServer(backend, { env: { ANTHROPIC_BASE_URL: fake.url }, clock });
     const agent = await t.client.beta.agents.create({ name: 's', model: MODEL, system: 'v1' });
     await t.client.beta.agents.update(agent.id, { system: 'v2' } as any);
     agentId = agent.id;
@@ -87,7 +89,7 @@ describe.each(BACKENDS)('sessions API (%s)', (backend) => {
     const ids: string[] = [];
     for (let i = 0; i < 3; i++) {
       ids.push((await tenant.beta.sessions.create({ agent: agent.id, environment_id: env.id })).id);
-      await new Promise((r) => setTimeout(r, 5));
+      clock.advance(5);
     }
     const first = await tenant.beta.sessions.list({ limit: 2 });
     expect(first.data.map((s) => s.id)).toEqual([ids[2], ids[1]]);

@@ -13,6 +13,7 @@ import { expect } from 'vitest';
 import { createTestDatabase, type Backend, type TestDatabase } from './backends.ts';
 import { recordEventLogs } from './event-log-corpus.ts';
 import type { ModelClient } from '../../src/harness/model/model-client.ts';
+import type { Clock } from '../../src/lib/clock.ts';
 
 export interface TestServer {
   baseURL: string;
@@ -37,6 +38,8 @@ export interface TestServerOptions {
   captureLogs?: boolean;
   /** A model client in place of the configured ones (it must implement the port faithfully or fail on purpose). */
   model?: ModelClient;
+  /** The server's clock (e.g. a ManualClock the test moves instead of sleeping). */
+  clock?: Clock;
 }
 
 export async function startTestServer(backend: Backend, options: TestServerOptions = {}): Promise<TestServer> {
@@ -60,7 +63,7 @@ export async function startTestServer(backend: Backend, options: TestServerOptio
   const logger = options.captureLogs
     ? pino({ level: options.env?.LOG_LEVEL ?? 'trace' }, { write: (line: string) => void logLines.push(line) })
     : pino({ level: env.LOG_LEVEL });
-  const server = await startServer(config, logger, { model: options.model });
+  const server = await startServer(config, logger, { model: options.model, clock: options.clock });
   const { key } = await createApiKey(server.services.store, { tenantId: 'tenant_test', name: 'test' });
   await server.services.store.tenants.ensure('tenant_test', 'test', Date.now());
   const makeClient = (apiKey: string) => new Anthropic({ apiKey, baseURL: server.url, maxRetries: 0 });
