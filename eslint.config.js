@@ -35,6 +35,7 @@ const LAYER_EXEMPTIONS = [
   'src/sessions/session-events-service.ts', // parses client events with the API's zod schemas and zodMessage; belongs in the route.
   'src/memory/session-memory.ts', // MAX_MEMORY_STORES_PER_SESSION comes from the API schema module.
   'src/harness/harness.ts', // sandbox networking and the memory prompt are helpers living in service folders.
+  'src/harness/budget-step.ts', // session budget rules and the usage shape live in sessions/.
 ];
 const layerRule = (message, ...groups) => ({
   '@typescript-eslint/no-restricted-imports': ['error', { patterns: [{ group: groups.flat(), allowTypeImports: true, message }] }],
