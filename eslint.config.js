@@ -36,6 +36,9 @@ const LAYER_EXEMPTIONS = [
   'src/memory/session-memory.ts', // MAX_MEMORY_STORES_PER_SESSION comes from the API schema module.
   'src/harness/harness.ts', // sandbox networking and the memory prompt are helpers living in service folders.
   'src/harness/budget-step.ts', // session budget rules and the usage shape live in sessions/.
+  'src/harness/runtime.ts', // the harness's own composition root: wires the memory mounts from memory/.
+  'src/sessions/session-files.ts', // session resource constants and schemas come from the API schema module.
+  'src/sessions/session-resource-service.ts', // parses resource params with the API's schemas and zodMessage.
 ];
 const layerRule = (message, ...groups) => ({
   '@typescript-eslint/no-restricted-imports': ['error', { patterns: [{ group: groups.flat(), allowTypeImports: true, message }] }],
