@@ -11,7 +11,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../../config/schema.ts';
 import type { Store } from '../../store/store.ts';
 import type { SecretBox } from '../secret-box.ts';
-import { EgressProxy } from './egress-proxy.ts';
+import type { EgressProxy } from './egress-proxy.ts';
 import net from 'node:net';
 import { ProxyTokens } from './proxy-token.ts';
 import { SandboxEgressPlanner } from './sandbox-egress.ts';
@@ -47,7 +47,8 @@ export async function startVaultEgress(options: { config: Config; store: Store; 
   const host = ['0.0.0.0', '::'].includes(embeddedConfig.listenHost) ? '127.0.0.1' : embeddedConfig.listenHost;
   let proxy: Promise<EgressProxy> | undefined;
   const embedded = async () => {
-    proxy ??= EgressProxy.start({ store, secretBox: options.secretBox, rootSecret: config.secrets.platformRootSecret, config: embeddedConfig, logger }).then((p) => {
+    // Imported here: mockttp takes ~0.4 s to load, which a server whose sandboxes never go online should not pay at boot.
+    proxy ??= import('./egress-proxy.ts').then(({ EgressProxy }) => EgressProxy.start({ store, secretBox: options.secretBox, rootSecret: config.secrets.platformRootSecret, config: embeddedConfig, logger })).then((p) => {
       logger.info({ port: p.port }, `vault egress proxy embedded on ${host}:${p.port}`);
       return p;
     });
