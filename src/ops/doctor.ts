@@ -110,7 +110,7 @@ async function checkVault(config: Config): Promise<Check[]> {
   const cert = join(config.vault.caDir, 'ca.pem');
   const key = join(config.vault.caDir, 'ca-key.pem');
   const checks: Check[] = [];
-  if (!existsSync(cert)) checks.push({ name: 'vault CA', status: 'warn', detail: `${cert} does not exist yet`, fix: 'the first server (or oma-vault) boot creates it' });
+  if (!existsSync(cert)) checks.push({ name: 'vault CA', status: 'warn', detail: `${cert} does not exist yet`, fix: 'created when the first sandbox needs the vault proxy (or at oma-vault\'s boot); nothing to do' });
   else {
     const validTo = new Date(new X509Certificate(readFileSync(cert)).validTo);
     const keyOk = existsSync(key) && (statSync(key).mode & 0o077) === 0;
