@@ -9,6 +9,7 @@ import { toModelError } from './anthropic-errors.ts';
 import { finalEvents, toStreamEvents } from './anthropic-events.ts';
 import { toAnthropicRequest } from './anthropic-request.ts';
 import { ModelAbortedError, ModelError, type ModelClient, type ModelRequest, type ModelStreamEvent } from './model-client.ts';
+import { startIdleWatchdog } from './idle-watchdog.ts';
 
 const DEFAULT_BASE_URL = 'https://api.anthropic.com';
 const DEFAULT_TIMEOUT_MS = 10 * 60_000;
@@ -67,7 +68,7 @@ export class AnthropicModelClient implements ModelClient {
     const cancel = new AbortController();
     const onAbort = (): void => cancel.abort();
     signal.addEventListener('abort', onAbort, { once: true });
-    const watchdog = this.#startWatchdog(cancel);
+    const watchdog = startIdleWatchdog(cancel, this.#idleTimeoutMs);
     const stream = this.#sdk.messages.stream(toAnthropicRequest(request), { signal: cancel.signal });
     stream.on('connect', watchdog.touch);
     stream.on('streamEvent', watchdog.touch);
@@ -86,21 +87,5 @@ export class AnthropicModelClient implements ModelClient {
       // The consumer stopped early (break, or a throw in its loop): close the connection.
       if (!finished) cancel.abort();
     }
-  }
-
-  #startWatchdog(cancel: AbortController): { touch: () => void; stop: () => void; firedAfterMs: () => number | undefined } {
-    const limit = this.#idleTimeoutMs;
-    let fired = false;
-    let timer: NodeJS.Timeout | undefined;
-    const stop = (): void => clearTimeout(timer);
-    const touch = (): void => {
-      if (limit === undefined) return;
-      stop();
-      timer = setTimeout(() => {
-        fired = true;
-        cancel.abort();
-      }, limit);
-    };
-    return { touch, stop, firedAfterMs: () => (fired ? limit : undefined) };
   }
 }

@@ -10,6 +10,7 @@ import { ModelAbortedError, ModelError, type ModelClient, type ModelRequest, typ
 import { maxTokensFieldFor, toChatCompletionRequest } from './openai-request.ts';
 import { ChatCompletionStreamTranslator } from './openai-events.ts';
 import { toOpenAIModelError } from './openai-errors.ts';
+import { startIdleWatchdog } from './idle-watchdog.ts';
 
 const DEFAULT_TIMEOUT_MS = 10 * 60_000;
 
@@ -63,7 +64,7 @@ export class OpenAIModelClient implements ModelClient {
     const cancel = new AbortController();
     const onAbort = (): void => cancel.abort();
     signal.addEventListener('abort', onAbort, { once: true });
-    const watchdog = startWatchdog(cancel, this.#options.idleTimeoutMs);
+    const watchdog = startIdleWatchdog(cancel, this.#options.idleTimeoutMs);
     const translator = new ChatCompletionStreamTranslator();
     let finished = false;
     try {
@@ -90,19 +91,4 @@ export class OpenAIModelClient implements ModelClient {
       if (!finished) cancel.abort();
     }
   }
-}
-
-function startWatchdog(cancel: AbortController, limit: number | undefined): { touch: () => void; stop: () => void; firedAfterMs: () => number | undefined } {
-  let fired = false;
-  let timer: NodeJS.Timeout | undefined;
-  const stop = (): void => clearTimeout(timer);
-  const touch = (): void => {
-    if (limit === undefined) return;
-    stop();
-    timer = setTimeout(() => {
-      fired = true;
-      cancel.abort();
-    }, limit);
-  };
-  return { touch, stop, firedAfterMs: () => (fired ? limit : undefined) };
 }
