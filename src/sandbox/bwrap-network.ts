@@ -140,9 +140,10 @@ export const NETWORK_INSTALL_HINT =
   'Install the Debian/Ubuntu packages "slirp4netns" and "iproute2" (apt-get install slirp4netns iproute2; nsenter comes with util-linux).';
 
 /**
- * The bwrap policy for an environment's networking: `unrestricted` gets user-mode networking;
- * `limited` gets no network at all, whatever it allows, because this provider cannot enforce a
- * host allowlist (fail closed; see docs/sandbox.md). Omitted networking means no network.
+ * Whether an environment's networking gets direct user-mode networking: only `unrestricted`.
+ * `limited` never does: it gets the vault proxy as its only way out when the proxy runs (the proxy
+ * enforces `allowed_hosts`), and no network at all otherwise (fail closed; see docs/sandbox.md).
+ * Omitted networking means no network.
  */
 export function allowsOutbound(networking: SandboxNetworking | undefined): boolean {
   return networking?.type === 'unrestricted';

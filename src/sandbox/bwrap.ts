@@ -121,7 +121,9 @@ export class BwrapSandboxProvider extends DirectorySandboxProvider {
       const message = `This session's environment allows outbound network traffic, but the bwrap sandbox cannot provide it: ${base.networkSetup.problem}`;
       throw new SandboxError({ provider: this.name, operation: 'open', sandboxId: sessionId, message });
     }
-    const available = outbound && base.networkSetup.available ? base.networkSetup : undefined;
+    // `limited` gets the proxy path only (the proxy enforces allowed_hosts); without the proxy, no network.
+    const limitedViaProxy = options.networking?.type === 'limited' && options.egress?.proxy.socketPath !== undefined;
+    const available = (outbound || limitedViaProxy) && base.networkSetup.available ? base.networkSetup : undefined;
     // With the vault proxy, it is the only way out: no user-mode network, a forwarder to the proxy instead.
     const proxy = available && options.egress?.proxy.socketPath ? options.egress : undefined;
     const network = proxy ? undefined : available;

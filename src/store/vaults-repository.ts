@@ -128,13 +128,25 @@ export class VaultsRepository {
 
   /**
    * The credentials a session may use right now: live credentials of the session's live vaults,
-   * all of the session's tenant. Unknown, archived or deleted sessions have none.
+   * all of the session's tenant. Unknown, archived or deleted sessions have none. Also returns the
+   * environment config the session's sandbox runs with (its snapshot; for sessions older than the
+   * snapshot, the environment as it is now; null when that is gone).
    */
-  async credentialsForSession(sessionId: string): Promise<{ tenantId: string; credentials: VaultCredentialTable[] } | undefined> {
-    const session = await this.db.selectFrom('sessions').select(['tenant_id', 'vault_ids', 'archived_at']).where('id', '=', sessionId).executeTakeFirst();
+  async credentialsForSession(sessionId: string): Promise<{ tenantId: string; environmentConfig: string | null; credentials: VaultCredentialTable[] } | undefined> {
+    const session = await this.db
+      .selectFrom('sessions')
+      .select(['tenant_id', 'vault_ids', 'archived_at', 'environment_id', 'environment_config'])
+      .where('id', '=', sessionId)
+      .executeTakeFirst();
     if (!session || session.archived_at !== null) return undefined;
+    const environmentConfig = session.environment_config ?? (await this.db
+      .selectFrom('environments')
+      .select('config')
+      .where('id', '=', session.environment_id)
+      .where('tenant_id', '=', session.tenant_id)
+      .executeTakeFirst())?.config ?? null;
     const vaultIds = parseJson<string[]>(session.vault_ids, 'sessions.vault_ids');
-    if (vaultIds.length === 0) return { tenantId: session.tenant_id, credentials: [] };
+    if (vaultIds.length === 0) return { tenantId: session.tenant_id, environmentConfig, credentials: [] };
     const credentials = await this.db
       .selectFrom('vault_credentials as c')
       .innerJoin('vaults as v', 'v.id', 'c.vault_id')
@@ -146,6 +158,6 @@ export class VaultsRepository {
       .where('v.archived_at', 'is', null)
       .orderBy('c.created_at', 'asc')
       .execute();
-    return { tenantId: session.tenant_id, credentials };
+    return { tenantId: session.tenant_id, environmentConfig, credentials };
   }
 }

@@ -115,7 +115,7 @@ describe.skipIf(BWRAP_UNAVAILABLE !== undefined)('bwrap sandbox networking', () 
   describe.each([
     ['no networking', undefined],
     ['limited networking with no hosts', LIMITED_EMPTY],
-    ['limited networking with allowed hosts (not enforceable, so none)', LIMITED_WITH_HOSTS],
+    ['limited networking with allowed hosts but no vault proxy (none)', LIMITED_WITH_HOSTS],
   ])('%s', (_label, networking) => {
     it('has only a loopback interface and no route', async () => {
       const sandbox = await open(networking);

@@ -23,6 +23,7 @@ import { ProxyTokens, tokenFromProxyAuthorization, tokenFromTags } from './proxy
 import { ProxyFront, type FrontDecision } from './proxy-front.ts';
 import { inject, matchBearer, type OpenedCredential, type OutboundRequest } from './injection.ts';
 import { sendUpstream } from './upstream.ts';
+import { hostRefusal } from './host-allowlist.ts';
 
 export interface EgressProxyOptions {
   store: Store;
@@ -109,6 +110,11 @@ export class EgressProxy {
       this.audit.record({ ...base, reason: sessionId ? 'unknown or archived session' : 'missing or invalid proxy token', session: sessionId, status: 407 });
       return { status: 407, message: 'proxy authentication required: use the proxy URL this session was given (HTTPS_PROXY)' };
     }
+    const notAllowed = hostRefusal(bound.environmentConfig, target.host);
+    if (notAllowed) {
+      this.audit.record({ ...base, session: sessionId, tenant: bound.tenantId, reason: 'host not in allowed_hosts', status: 403 });
+      return { status: 403, message: notAllowed };
+    }
     try {
       await this.policy.resolve(target.host);
       return { status: 200 };
@@ -132,6 +138,11 @@ export class EgressProxy {
       return textReply(407, 'proxy authentication required: use the proxy URL this session was given (HTTPS_PROXY)', { 'proxy-authenticate': 'Basic realm="oma-vault"' });
     }
     const who = { session: sessionId, tenant: bound.tenantId };
+    const notAllowed = hostRefusal(bound.environmentConfig, host);
+    if (notAllowed) {
+      this.audit.record({ ...base, ...who, reason: 'host not in allowed_hosts', status: 403 });
+      return textReply(403, notAllowed);
+    }
     let destination;
     try {
       destination = await this.policy.resolve(host);
