@@ -2,7 +2,7 @@
  * A session keeps the environment config it was created with (sessions.environment_config,
  * migration 5): environment updates apply only to new sessions, also across a restart. Sessions
  * from before migration 5 have no snapshot and read their environment as it is now. The bwrap
- * sandbox shows which networking a session got (the proxy forwarder answering or not).
+ * sandbox shows which networking a session got (which refusal the proxy answers with).
  */
 import Anthropic from '@anthropic-ai/sdk';
 import { chmod } from 'node:fs/promises';
@@ -20,12 +20,14 @@ import type { Store } from '../../src/store/store.ts';
 const UNRESTRICTED = { type: 'cloud', networking: { type: 'unrestricted' } };
 const LIMITED = { type: 'cloud', networking: { type: 'limited', allowed_hosts: ['example.com'] } };
 /**
- * Whether the sandbox has a way out. With the vault egress proxy (the server always has one) a
- * networked bwrap command's only way out is the proxy forwarder on 127.0.0.1:3128 in its namespace.
+ * Which networking the sandbox got. With the vault egress proxy (the server always has one) a
+ * networked bwrap command's only way out is the proxy, `limited` included; the proxy answers a
+ * request for localhost (not in LIMITED's allowed_hosts, and private) with its allowlist refusal
+ * under `limited` and its private-address refusal under `unrestricted`.
  */
-const PROBE = '(exec 3<>/dev/tcp/127.0.0.1/3128) 2>/dev/null && echo up || echo down';
-const NETWORK = 'up';
-const NO_NETWORK = 'down';
+const PROBE = 'out=$(curl -s --max-time 20 http://localhost:9/ 2>&1); case "$out" in *allowlist*) echo limited;; *oma-vault*) echo unrestricted;; *) echo none;; esac';
+const NETWORK = 'unrestricted';
+const NO_NETWORK = 'limited';
 const CAN_OBSERVE_NETWORK = !BWRAP_UNAVAILABLE && process.getuid?.() === 0;
 
 async function createEnvironment(client: Anthropic, config: object) {
@@ -122,7 +124,7 @@ describe.each(BACKENDS)('environment snapshot on %s', (backend: Backend) => {
       await db?.drop();
     });
 
-    it.skipIf(!CAN_OBSERVE_NETWORK)('a session keeps the network it was created with after its environment becomes limited and the server restarts; a new session gets none', async () => {
+    it.skipIf(!CAN_OBSERVE_NETWORK)('a session keeps the network it was created with after its environment becomes limited and the server restarts; a new session gets the limited one', async () => {
       let server = await start();
       const env = await createEnvironment(server.client, UNRESTRICTED);
       const before = await createSession(server.client, env.id);

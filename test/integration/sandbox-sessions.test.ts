@@ -76,14 +76,16 @@ describe.each(backendProviderPairs(BACKENDS))('sandbox lifecycle on $backend, $p
     expect(existsSync(directory)).toBe(false);
   });
 
-  it.skipIf(provider !== 'bwrap' || process.getuid?.() !== 0)('gives commands a network only when the environment allows outbound traffic', async () => {
+  it.skipIf(provider !== 'bwrap' || process.getuid?.() !== 0)('gives commands the proxy as their only way out, which enforces a limited environment\'s allowlist', async () => {
     const limited = await t.client.beta.environments.create({
       name: `limited-${Date.now()}`,
       config: { type: 'cloud', networking: { type: 'limited', allowed_hosts: ['example.com'] } },
     } as Anthropic.Beta.Environments.EnvironmentCreateParams);
     // With the vault egress proxy (always there), a networked bwrap command's only way out is the
-    // proxy forwarder on 127.0.0.1:3128 inside its namespace.
-    const probe = '(exec 3<>/dev/tcp/127.0.0.1/3128) 2>/dev/null && echo up || echo down';
+    // proxy forwarder on 127.0.0.1:3128 inside its namespace, `limited` included: there the proxy
+    // refuses hosts outside allowed_hosts (localhost here: the allowlist refusal under limited, the
+    // private-address refusal under unrestricted).
+    const probe = 'out=$(curl -s --max-time 20 http://localhost:9/ 2>&1); case "$out" in *allowlist*) echo limited;; *oma-vault*) echo unrestricted;; *) echo none;; esac';
     const results: string[] = [];
     for (const environmentId of [undefined, limited.id]) {
       fake.script([reply(toolUse('bash', { command: probe })), reply(text('probed'))]);
@@ -93,8 +95,8 @@ describe.each(backendProviderPairs(BACKENDS))('sandbox lifecycle on $backend, $p
       fake.assertDone();
       results.push(toolResultText(events.find((e) => e.type === 'agent.tool_result')!));
     }
-    // The default environment is unrestricted: the proxy answers; limited gets no network at all.
-    expect(results).toEqual(['up', 'down']);
+    // The default environment is unrestricted; limited reaches the proxy, which enforces its allowlist.
+    expect(results).toEqual(['unrestricted', 'limited']);
   });
 
   it('SIGTERM of the server process kills the sandbox commands it runs', async () => {
