@@ -117,6 +117,9 @@ export async function startServer(config: Config, logger: Logger, ports: ServerP
       consoleDir: config.consoleDir,
       backends: () => ({ db: store.description, agents: store.dialect.kind, events: store.dialect.kind, sandbox: runtime.sandboxName, memory_blobs: services.memoryBlobs.description, file_blobs: services.fileBlobs.description, vault_proxy: egress?.description ?? 'none', hub: relay ? 'postgres-notify' : 'in-process' }),
     });
+    // Listen for other instances before the first sweep (input posted to another instance meanwhile is
+    // not missed) and before the port opens (a client that sees /health finds this instance registered).
+    relay = await CrossInstanceRelay.start(store.dialect, NOTIFY_CHANNEL, { store, hub, log: services.log, lifecycle: runtime.lifecycle, sweep: () => runtime.sweep(), logger });
     httpServer = await new Promise<ServerType>((resolve, reject) => {
       const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s));
       s.once('error', reject);
@@ -126,8 +129,6 @@ export async function startServer(config: Config, logger: Logger, ports: ServerP
     const egressOf = egress;
     const address = server.address() as AddressInfo;
     const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
-    // Listen before the first sweep, so input posted to another instance meanwhile is not missed.
-    relay = await CrossInstanceRelay.start(store.dialect, NOTIFY_CHANNEL, { store, hub, log: services.log, lifecycle: runtime.lifecycle, sweep: () => runtime.sweep(), logger });
     await runtime.start();
     let closing: Promise<void> | undefined;
     return {
