@@ -69,15 +69,16 @@ describe.each(BACKENDS)('skills API (%s)', (backend) => {
   });
 
   it('refuses uploads without SKILL.md, with bad frontmatter, several top directories or escaping paths', async () => {
-    const cases: [Promise<unknown>, string][] = [
-      [skills.create({ files: await upload('a', { 'README.md': 'x' }) }), 'SKILL.md is missing'],
-      [skills.create({ files: await upload('a', { 'SKILL.md': 'no frontmatter' }) }), 'frontmatter'],
-      [skills.create({ files: await upload('a', { 'SKILL.md': skillMd('Not Kebab', 'x') }) }), 'kebab-case'],
-      [skills.create({ files: [...(await upload('a', { 'SKILL.md': skillMd('a', 'x') })), await toFile(Buffer.from('x'), 'b/x.txt')] }), 'one top-level directory'],
-      [skills.create({ files: [await toFile(Buffer.from(skillMd('a', 'x')), 'a/SKILL.md'), await toFile(Buffer.from('x'), 'a/../../x')] }), 'relative path'],
+    // Thunks: a call started before the loop awaits it would reject unhandled meanwhile.
+    const cases: [() => Promise<unknown>, string][] = [
+      [async () => skills.create({ files: await upload('a', { 'README.md': 'x' }) }), 'SKILL.md is missing'],
+      [async () => skills.create({ files: await upload('a', { 'SKILL.md': 'no frontmatter' }) }), 'frontmatter'],
+      [async () => skills.create({ files: await upload('a', { 'SKILL.md': skillMd('Not Kebab', 'x') }) }), 'kebab-case'],
+      [async () => skills.create({ files: [...(await upload('a', { 'SKILL.md': skillMd('a', 'x') })), await toFile(Buffer.from('x'), 'b/x.txt')] }), 'one top-level directory'],
+      [async () => skills.create({ files: [await toFile(Buffer.from(skillMd('a', 'x')), 'a/SKILL.md'), await toFile(Buffer.from('x'), 'a/../../x')] }), 'relative path'],
     ];
     for (const [call, message] of cases) {
-      const e = await apiError(call);
+      const e = await apiError(call());
       expect(e.status, message).toBe(400);
       expect(e.error.message).toContain(message);
     }
