@@ -9,6 +9,7 @@ import type { Database } from './schema.ts';
 import type { DialectCapabilities } from './dialect.ts';
 import { NOTIFY_TRIGGERS } from './postgres/notify-triggers.ts';
 import { FILES_SCHEMA, SKILLS_SCHEMA } from './files-schema.ts';
+import { WEBHOOKS_SCHEMA } from './webhooks-schema.ts';
 
 export interface MigrationContext {
   db: Kysely<Database>;
@@ -232,6 +233,13 @@ export const MIGRATIONS: Migration[] = [
     name: 'skills and skill versions',
     async up({ db }) {
       for (const statement of SKILLS_SCHEMA) await sql.raw(statement).execute(db);
+    },
+  },
+  {
+    version: 45,
+    name: 'webhooks and their outbox',
+    async up({ db }) {
+      for (const statement of WEBHOOKS_SCHEMA) await sql.raw(statement).execute(db);
     },
   },
 ];

@@ -106,6 +106,31 @@ export interface SkillVersionTable { skill_id: string; version: string; tenant_i
 /** One file of a skill version (path relative to the skill's directory); bytes in the files blob store. */
 export interface SkillVersionFileTable { skill_id: string; version: string; path: string; sha256: string; size_bytes: number }
 
+/** A webhook endpoint; `secret`/`previous_secret` are SecretBox values; `event_types` a JSON array (empty = all). */
+export interface WebhookTable {
+  id: string; tenant_id: string; url: string; description: string | null; event_types: string;
+  status: string; disabled_reason: string | null; secret: string; previous_secret: string | null;
+  previous_secret_expires_at: number | null; failing_since: number | null; lease_owner: string | null; lease_until: number | null;
+  created_at: number; updated_at: number;
+}
+/** One webhook event: `data` is the JSON `data` object of the payload; session events name their log row. */
+export interface WebhookEventTable {
+  id: string; tenant_id: string; type: string; data: string; session_id: string | null; session_seq: number | null; created_at: number;
+}
+/** One event for one endpoint: state `pending` | `delivered` | `failed`; `event_order` orders events of one instant (session seq). */
+export interface WebhookDeliveryTable {
+  id: string; tenant_id: string; webhook_id: string; event_id: string; event_type: string; event_created_at: number; event_order: number;
+  state: string; attempts: number; next_attempt_at: number | null; last_attempt_at: number | null; last_status_code: number | null;
+  last_error: string | null; delivered_at: number | null; created_at: number; updated_at: number;
+}
+/** One HTTP attempt of a delivery; `kind` is `automatic` or `redeliver`. */
+export interface WebhookDeliveryAttemptTable {
+  delivery_id: string; attempt: number; tenant_id: string; kind: string; started_at: number; duration_ms: number;
+  status_code: number | null; error: string | null;
+}
+/** How far the webhook dispatcher has read a session's log (its events up to `seq` are fanned out). */
+export interface WebhookSessionCursorTable { session_id: string; tenant_id: string; seq: number; updated_at: number }
+
 export interface Database {
   tenant: TenantTable;
   membership: MembershipTable;
@@ -131,6 +156,11 @@ export interface Database {
   skills: SkillTable;
   skill_versions: SkillVersionTable;
   skill_version_files: SkillVersionFileTable;
+  webhooks: WebhookTable;
+  webhook_events: WebhookEventTable;
+  webhook_deliveries: WebhookDeliveryTable;
+  webhook_delivery_attempts: WebhookDeliveryAttemptTable;
+  webhook_session_cursors: WebhookSessionCursorTable;
   schema_migrations: SchemaMigrationTable;
 }
 

@@ -22,6 +22,7 @@ import { MemoriesRepository } from './memories-repository.ts';
 import { MemoryVersionsRepository } from './memory-versions-repository.ts';
 import { FilesRepository } from './files-repository.ts';
 import { SkillsRepository } from './skills-repository.ts';
+import { WebhooksRepository } from './webhooks-repository.ts';
 
 export class Store {
   readonly agents: AgentsRepository;
@@ -40,6 +41,8 @@ export class Store {
   readonly memoryVersions: MemoryVersionsRepository;
   readonly files: FilesRepository;
   readonly skills: SkillsRepository;
+  /** Webhook endpoints and the outbox: `tx.webhooks.enqueue(...)` inside the triggering change's transaction. */
+  readonly webhooks: WebhooksRepository;
 
   constructor(readonly dialect: StoreDialect, readonly db: Kysely<Database> = dialect.db) {
     this.agents = new AgentsRepository(db);
@@ -58,6 +61,7 @@ export class Store {
     this.memoryVersions = new MemoryVersionsRepository(db);
     this.files = new FilesRepository(db);
     this.skills = new SkillsRepository(db);
+    this.webhooks = new WebhooksRepository(db);
   }
 
   /** Runs fn in one transaction; commit when it resolves, roll back when it throws. */

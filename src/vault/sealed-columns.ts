@@ -25,6 +25,9 @@ export const SEALED_COLUMNS: readonly SealedColumn[] = [
   { table: 'model_cards', idColumn: 'id', tenantColumn: 'tenant_id', column: 'headers' },
   /** Vault credentials: token / access and refresh tokens / client secret / secret value, as one JSON value. */
   { table: 'vault_credentials', idColumn: 'id', tenantColumn: 'tenant_id', column: 'secret' },
+  // Webhook endpoints (issue #23, migration 45): the Standard Webhooks signing secret, and the one it replaced while its grace period lasts.
+  { table: 'webhooks', idColumn: 'id', tenantColumn: 'tenant_id', column: 'secret' },
+  { table: 'webhooks', idColumn: 'id', tenantColumn: 'tenant_id', column: 'previous_secret' },
 ];
 
 /** Looks up a registered column; throws when it is not registered (a sealing feature forgot to append it). */
