@@ -7,7 +7,8 @@
  *   (setgroups([]), setgid, setuid); bwrap sets no_new_privs itself.
  * - Limits are hard limits, set before bwrap starts, so the sandbox cannot raise them.
  * - Mounts: only /usr (plus the merged-/usr symlinks), a short list of /etc entries (bwrap-etc.ts),
- *   a private /proc, /dev and /tmp, and the session directory at /workspace. Nothing else of the
+ *   a private /proc, /dev and /tmp, the session directory at /workspace, and the session's mounts
+ *   (memory stores, files, skills: SandboxMount, after /workspace, parents first). Nothing else of the
  *   host, in particular not the workdir root or the server's data directory, exists inside. The
  *   root itself is remounted read-only once set up.
  * - `--disable-userns` and a seccomp filter (bwrap-seccomp.ts): no nested user namespaces, no mounts,
@@ -64,8 +65,8 @@ export interface BwrapCommandOptions {
   sessionDirectory: string | undefined;
   /** Extra host paths bound read-only at the same place. */
   readOnlyPaths: string[];
-  /** Memory store directories: host source → target under /mnt/memory, read-only or not. */
-  memoryBinds?: { source: string; target: string; readOnly: boolean }[];
+  /** The session's mounts (SandboxMount), parents first: host source → sandbox target, read-only or not. */
+  mountBinds?: { source: string; target: string; readOnly: boolean }[];
   /** Host paths to hide if any bound tree contains them, with whether each is a directory. */
   masks: { path: string; directory: boolean }[];
   tmpfsBytes: number;
@@ -131,7 +132,7 @@ function createBwrapArguments(options: BwrapCommandOptions): string[] {
     args.push('--bind', options.sessionDirectory, BWRAP_WORKDIR, '--chdir', BWRAP_WORKDIR);
   }
   // Their own mounts, so they keep their modes after the root is remounted read-only below.
-  for (const bind of options.memoryBinds ?? []) args.push(bind.readOnly ? '--ro-bind' : '--bind', bind.source, bind.target);
+  for (const bind of options.mountBinds ?? []) args.push(bind.readOnly ? '--ro-bind' : '--bind', bind.source, bind.target);
   args.push(...createMaskArguments(options));
   // Last: the root tmpfs (and the /etc copies on it) becomes read-only; /tmp, /workspace, /dev and
   // /proc are mounts of their own and keep their modes.

@@ -9,7 +9,8 @@ import { execFile } from 'node:child_process';
 import { mkdir, open, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { MEMORY_SANDBOX_ROOT, SandboxError, egressEnvironment, type SandboxMemory, type SandboxOpenOptions } from './sandbox.ts';
+import { SandboxError, egressEnvironment, type SandboxMount, type SandboxOpenOptions } from './sandbox.ts';
+import { allMounts, mountVariables } from './shared/mounts.ts';
 import { BWRAP_WORKDIR, createBwrapCommand, DEFAULT_BWRAP_LIMITS, type BwrapCommandOptions, type BwrapResourceLimits } from './bwrap-arguments.ts';
 import { openEtcSetup, readEtcEntries, withResolvConf, type EtcEntry } from './bwrap-etc.ts';
 import { attachProxyForwarder, SANDBOX_CA_PATH, SANDBOX_PROXY_PORT } from './bwrap-proxy-forwarder.ts';
@@ -46,7 +47,7 @@ export interface BwrapSandboxOptions {
 
 /** What the provider works out once: the command line's fixed part, /etc and networking. */
 interface BwrapBase {
-  command: Omit<BwrapCommandOptions, 'sessionDirectory' | 'network' | 'etc' | 'memoryBinds'>;
+  command: Omit<BwrapCommandOptions, 'sessionDirectory' | 'network' | 'etc' | 'mountBinds'>;
   etcEntries: EtcEntry[];
   networkSetup: NetworkSetup;
   /** The seccomp filter file (opened per command and handed to bwrap), when bwrap and the arch allow one. */
@@ -66,8 +67,8 @@ interface BwrapLaunch {
   /** Set instead of `network` when the vault proxy is the command's only way out. */
   egress?: { nsenter: string; socketPath: string; caCertPath: string };
   sessionId: string;
-  /** The session's memory store directories, bound under /mnt/memory. */
-  memoryBinds?: BwrapCommandOptions['memoryBinds'];
+  /** The session's mounts (memory stores, files, skills), bound after /workspace. */
+  mountBinds?: BwrapCommandOptions['mountBinds'];
 }
 
 const INSTALL_HINT =
@@ -138,20 +139,26 @@ export class BwrapSandboxProvider extends DirectorySandboxProvider {
       owner: uid === undefined ? undefined : { uid, gid: uid },
       rootMode: 0o711,
     });
-    const memoryBinds = await prepareMemoryBinds(options.memory, uid);
-    const memoryEnv: Record<string, string> = options.memory ? { OMA_MEMORY_DIR: MEMORY_SANDBOX_ROOT } : {};
+    const current = { binds: await prepareMountBinds(allMounts(this.name, sessionId, options), uid), env: {} as Record<string, string> };
+    current.env = mountVariables(current.binds.map((b) => ({ hostPath: b.source, sandboxPath: b.target, readOnly: b.readOnly })), (root) => root);
     const launcher = {
       provider: this.name,
       workdir: BWRAP_WORKDIR,
       createLaunchSpec: (bashArgs: string[], env: Record<string, string>, launch: { network: boolean }) => {
-        const launchOptions = { uid, sessionDirectory, network: launch.network ? network : undefined, egress: launch.network ? egress : undefined, sessionId, memoryBinds };
+        const launchOptions = { uid, sessionDirectory, network: launch.network ? network : undefined, egress: launch.network ? egress : undefined, sessionId, mountBinds: current.binds };
         // The environment is handed to bwrap itself, not set with --setenv: bwrap's argv is
         // visible to every host user in `ps`, and bwrap (pid 1 inside) holds no secret either.
-        const childEnv = createSandboxEnvironment({ home: BWRAP_WORKDIR, tmpdir: '/tmp', path: this.options.path, extra: { ...egressEnv, ...env, ...memoryEnv } });
+        const childEnv = createSandboxEnvironment({ home: BWRAP_WORKDIR, tmpdir: '/tmp', path: this.options.path, extra: { ...egressEnv, ...env, ...current.env } });
         return this.createLaunchSpec(base, launchOptions, { bashArgs, env: childEnv });
       },
     };
-    return new CommandSandbox({ sessionId, launcher });
+    const sandbox = new CommandSandbox({ sessionId, launcher });
+    sandbox.applyMounts = async (mounts: SandboxMount[]) => {
+      const binds = await prepareMountBinds(mounts, uid);
+      current.env = mountVariables(mounts, (root) => root);
+      current.binds = binds;
+    };
+    return sandbox;
   }
 
   /** Opens the command's /etc copies and builds its launch; the launcher closes the copies. */
@@ -161,7 +168,7 @@ export class BwrapSandboxProvider extends DirectorySandboxProvider {
     const etc = await openEtcSetup(egress ? [...entries, { source: egress.caCertPath, target: SANDBOX_CA_PATH, directory: false, required: true }] : entries);
     const seccomp = base.seccompFile === undefined ? undefined : await open(base.seccompFile, 'r');
     const seccompFd = seccomp && FIRST_PASSED_FILE_FD + etc.copies.length;
-    const options = { ...base.command, sessionDirectory: launch.sessionDirectory, network: network !== undefined || egress !== undefined, etc, seccompFd, memoryBinds: launch.memoryBinds };
+    const options = { ...base.command, sessionDirectory: launch.sessionDirectory, network: network !== undefined || egress !== undefined, etc, seccompFd, mountBinds: launch.mountBinds };
     const [file, ...args] = createBwrapCommand(options, command.bashArgs);
     const beforeStart = network
       ? (pid: number) => attachNetwork({ binaries: network.binaries, namespacePid: pid, sessionId: launch.sessionId })
@@ -277,10 +284,13 @@ export class BwrapSandboxProvider extends DirectorySandboxProvider {
   }
 }
 
-/** The bind list of a session's memory directories, each given to the session's uid (they are its to write). */
-async function prepareMemoryBinds(memory: SandboxMemory | undefined, uid: number | undefined): Promise<BwrapCommandOptions['memoryBinds']> {
-  if (!memory) return undefined;
-  const binds = memory.mounts.map((m) => ({ source: path.join(memory.hostRoot, m.name), target: `${MEMORY_SANDBOX_ROOT}/${m.name}`, readOnly: m.readOnly }));
+/**
+ * The bind list of a session's mounts, each tree given to the session's uid (prepared for this
+ * session alone, see SandboxMount; read-only ones are read-only binds, so owning them lets it
+ * read, not write).
+ */
+async function prepareMountBinds(mounts: SandboxMount[], uid: number | undefined): Promise<NonNullable<BwrapCommandOptions['mountBinds']>> {
+  const binds = mounts.map((m) => ({ source: m.hostPath, target: m.sandboxPath, readOnly: m.readOnly }));
   if (uid !== undefined) for (const bind of binds) await chownTree(bind.source, { uid, gid: uid });
   return binds;
 }

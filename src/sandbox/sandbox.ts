@@ -72,6 +72,12 @@ export interface Sandbox {
   list(path: string): Promise<DirEntry[]>;
   /** Kills every process the sandbox is running; the sandbox stays usable. */
   stop(): Promise<void>;
+  /**
+   * Replaces the sandbox's mounts (memory's included, see `allMounts`) for its next commands; the
+   * providers call it when `open` finds the sandbox already open. Optional for providers whose
+   * sandboxes cannot change mounts (they keep the first list).
+   */
+  applyMounts?(mounts: SandboxMount[]): Promise<void>;
 }
 
 /**
@@ -95,9 +101,48 @@ export interface SandboxMemory {
   mounts: { name: string; readOnly: boolean }[];
 }
 
+/**
+ * One host path shown inside the sandbox (docs/sandbox.md "Mounts", /work/notes/sandbox-mounts-api.md).
+ * bwrap: a bind mount (`--ro-bind` when read-only), made after /workspace, parents first.
+ * subprocess: the file tools translate the path; bash reaches it through the variable of its root
+ * (SANDBOX_MOUNT_VARIABLES) or `$OMA_MOUNTS/<sandboxPath>`.
+ */
+export interface SandboxMount {
+  /**
+   * A directory or regular file on the host, prepared for this session alone: bwrap gives the tree
+   * to the session's uid (lchown, symlinks not followed), so never pass a shared path. Its parent
+   * directories must be searchable by others (o+x, e.g. mode 0711).
+   */
+  hostPath: string;
+  /** Absolute, normalised path inside the sandbox (e.g. /mnt/session/uploads/file_…); not `/` nor a system directory. */
+  sandboxPath: string;
+  /** bwrap: a read-only bind. subprocess: the file tools refuse to write (bash is not stopped). */
+  readOnly: boolean;
+}
+
+/**
+ * The documented bash variables: when a mount is at or below the root, every command gets the
+ * variable naming that root as the command sees it (bwrap: the root itself; subprocess: its host
+ * alias). `$OMA_MEMORY_DIR` keeps its meaning from the memory-store issue (subprocess: the host
+ * directory holding the stores).
+ */
+export const SANDBOX_MOUNT_VARIABLES: readonly { root: string; variable: string }[] = [
+  { root: '/mnt/memory', variable: 'OMA_MEMORY_DIR' },
+  { root: '/mnt/session', variable: 'OMA_SESSION_DIR' },
+  { root: '/workspace/skills', variable: 'OMA_SKILLS_DIR' },
+];
+
+/** Where session files appear: uploads (read-only file resources) and outputs (collected at turn end). */
+export const SESSION_SANDBOX_ROOT = '/mnt/session';
+
 export interface SandboxOpenOptions {
-  /** Memory store directories to show inside (fixed when the sandbox is first opened). */
+  /** Memory store directories to show inside (shorthand for mounts under /mnt/memory). */
   memory?: SandboxMemory;
+  /**
+   * Other host paths to show inside. Every `open` passes the session's current list; a sandbox
+   * already open applies it to its next commands (`applyMounts`).
+   */
+  mounts?: SandboxMount[];
   /**
    * The session environment's networking. Omitted: no network at all. It is fixed when the
    * sandbox is first opened in this process; later calls get the sandbox already open.

@@ -5,7 +5,9 @@
  * the server can (its database, its secrets). Use bwrap or a remote provider for untrusted agents.
  */
 import { CommandSandbox } from './shared/command-sandbox.ts';
-import { MemoryAliasSandbox } from './shared/memory-alias-sandbox.ts';
+import { MountAliasSandbox } from './shared/mount-alias-sandbox.ts';
+import { allMounts } from './shared/mounts.ts';
+import { rm } from 'node:fs/promises';
 import type { Sandbox } from './sandbox.ts';
 import { createSandboxEnvironment } from './shared/environment.ts';
 import { ensureSessionDirectory } from './shared/session-directory.ts';
@@ -71,7 +73,19 @@ export class SubprocessSandboxProvider extends DirectorySandboxProvider {
         descendants: this.descendants.forCommand(),
       }),
     };
-    const sandbox = new CommandSandbox({ sessionId, launcher });
-    return options.memory ? new MemoryAliasSandbox(sandbox, options.memory) : sandbox;
+    const mounts = allMounts(this.name, sessionId, options);
+    const sandbox = new MountAliasSandbox(new CommandSandbox({ sessionId, launcher }), this.mountTree(sessionId), options.memory?.hostRoot);
+    await sandbox.applyMounts(mounts);
+    return sandbox;
+  }
+
+  /** The session's alias tree of mounts (mount-alias-sandbox.ts), outside its directory. */
+  private mountTree(sessionId: string): string {
+    return path.join(this.workdirRoot, '.mount-tree', sessionId);
+  }
+
+  override async destroy(sessionId: string): Promise<void> {
+    await super.destroy(sessionId);
+    await rm(this.mountTree(sessionId), { recursive: true, force: true });
   }
 }

@@ -4,7 +4,7 @@
  * process tracking are the same for all of them, so the agent sees the same behaviour everywhere.
  */
 import path from 'node:path';
-import { SandboxError, type DirEntry, type ExecOptions, type ExecResult, type Sandbox, type ShellResult } from '../sandbox.ts';
+import { SandboxError, type DirEntry, type ExecOptions, type ExecResult, type Sandbox, type SandboxMount, type ShellResult } from '../sandbox.ts';
 import { isEnvironmentName } from './environment.ts';
 import { readFileInSandbox, writeFileInSandbox, listInSandbox } from './sandbox-files.ts';
 import { ProcessSet } from './process-set.ts';
@@ -52,6 +52,8 @@ export class CommandSandbox implements Sandbox {
   readonly processes = new ProcessSet();
   private readonly launcher: BashLauncher;
   private readonly stateDirectory: string;
+  /** Set by a provider whose launches take the mounts (bwrap). */
+  applyMounts?: (mounts: SandboxMount[]) => Promise<void>;
 
   constructor(options: { sessionId: string; launcher: BashLauncher }) {
     this.sessionId = options.sessionId;

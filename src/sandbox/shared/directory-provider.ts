@@ -8,6 +8,7 @@ import type { Sandbox, SandboxOpenOptions, SandboxProvider } from '../sandbox.ts
 import { assertSessionId } from './session-id.ts';
 import { removeSessionDirectory } from './session-directory.ts';
 import { SessionSandboxes } from './session-sandboxes.ts';
+import { allMounts } from './mounts.ts';
 
 export abstract class DirectorySandboxProvider implements SandboxProvider {
   abstract readonly name: string;
@@ -16,7 +17,7 @@ export abstract class DirectorySandboxProvider implements SandboxProvider {
 
   constructor(workdirRoot: string) {
     this.workdirRoot = path.resolve(workdirRoot);
-    this.sandboxes = new SessionSandboxes((sessionId, options) => this.create(sessionId, options));
+    this.sandboxes = new SessionSandboxes((sessionId, options) => this.create(sessionId, options), (sessionId, options) => allMounts(this.name, sessionId, options));
   }
 
   abstract check(): Promise<string[]>;

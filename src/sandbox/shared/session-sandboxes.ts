@@ -1,19 +1,28 @@
 /** The open sandboxes of one provider, by session id: open once, stop, destroy, shut down. */
-import type { Sandbox, SandboxOpenOptions } from '../sandbox.ts';
+import type { Sandbox, SandboxMount, SandboxOpenOptions } from '../sandbox.ts';
 
 export class SessionSandboxes {
   private readonly sandboxes = new Map<string, Promise<Sandbox>>();
 
-  constructor(private readonly create: (sessionId: string, options: SandboxOpenOptions) => Promise<Sandbox>) {}
+  constructor(
+    private readonly create: (sessionId: string, options: SandboxOpenOptions) => Promise<Sandbox>,
+    private readonly mountsOf: (sessionId: string, options: SandboxOpenOptions) => SandboxMount[],
+  ) {}
 
-  /** Returns the session's sandbox, creating it once even under concurrent calls (the first call's options win). */
-  open(sessionId: string, options: SandboxOpenOptions = {}): Promise<Sandbox> {
-    let sandbox = this.sandboxes.get(sessionId);
-    if (!sandbox) {
-      sandbox = this.create(sessionId, options);
-      this.sandboxes.set(sessionId, sandbox);
-      sandbox.catch(() => this.sandboxes.delete(sessionId));
+  /**
+   * Returns the session's sandbox, creating it once even under concurrent calls (the first call's
+   * options win, but for the mounts: a sandbox already open gets this call's through `applyMounts`).
+   */
+  async open(sessionId: string, options: SandboxOpenOptions = {}): Promise<Sandbox> {
+    const existing = this.sandboxes.get(sessionId);
+    if (existing) {
+      const sandbox = await existing;
+      await sandbox.applyMounts?.(this.mountsOf(sessionId, options));
+      return sandbox;
     }
+    const sandbox = this.create(sessionId, options);
+    this.sandboxes.set(sessionId, sandbox);
+    sandbox.catch(() => this.sandboxes.delete(sessionId));
     return sandbox;
   }
 
