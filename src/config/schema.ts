@@ -28,6 +28,15 @@ export const envSchema = z.object({
     .optional(),
   SANDBOX_PROVIDER: z.string().min(1).default('subprocess'),
   SANDBOX_WORKDIR: z.string().min(1).optional(),
+  SANDBOX_IDLE_TIMEOUT_S: z.coerce.number().int().min(60).default(1800),
+  E2B_API_KEY: z.string().min(1).optional(),
+  E2B_API_URL: z.string().url('must be a URL such as https://api.e2b.app').optional(),
+  E2B_DOMAIN: z.string().min(1).optional(),
+  E2B_SANDBOX_URL: z.string().url('must be a URL such as https://sandbox.e2b.app').optional(),
+  E2B_TEMPLATE: z.string().min(1).default('base'),
+  DAYTONA_API_KEY: z.string().min(1).optional(),
+  DAYTONA_API_URL: z.string().url('must be a URL such as https://app.daytona.io/api').optional(),
+  DAYTONA_TARGET: z.string().min(1).optional(),
   MEMORY_BLOB_DIR: z.string().min(1).optional(),
   FILES_BLOB_DIR: z.string().min(1).optional(),
   FILES_MAX_BYTES: z.coerce.number().int().positive().default(500 * 1024 * 1024),
@@ -68,6 +77,7 @@ export const envSchema = z.object({
   SSE_MAX_STREAMS_PER_TENANT: z.coerce.number().int().positive().default(1024),
   SSE_MAX_STREAMS: z.coerce.number().int().positive().default(4096),
   VAULT_PROXY_URL: z.string().url('must be a URL such as http://oma-vault:8788').regex(/^http:\/\//, 'must be an http:// URL (the proxy itself is reached over plain HTTP; HTTPS goes through it with CONNECT)').optional(),
+  VAULT_PROXY_PUBLIC_URL: z.string().url('must be a URL such as http://203.0.113.7:8788').regex(/^http:\/\/[^/]+:\d+\/?$/, 'must be http://host:port (where remote sandboxes reach the vault proxy)').optional(),
   VAULT_PROXY_HOST: z.string().min(1).default('127.0.0.1'),
   VAULT_PROXY_PORT: port.default(0),
   VAULT_ALLOWED_PRIVATE_HOSTS: z.string().default(''),
@@ -87,7 +97,7 @@ export interface Config {
   authDatabasePath: string;
   /** better-auth in Postgres (shared by several instances) instead of authDatabasePath. */
   authDatabaseUrl?: string;
-  sandbox: { provider: string; workdir: string };
+  sandbox: SandboxConfig;
   memoryBlobDir: string;
   /** Memory blobs in an S3-compatible bucket instead of memoryBlobDir (all of MEMORY_S3_* set). */
   memoryS3?: { endpoint?: string; bucket: string; region: string; accessKeyId: string; secretAccessKey: string; forcePathStyle: boolean };
@@ -132,6 +142,17 @@ export interface Config {
     streams: { perCredential: number; perTenant: number; perServer: number };
   };
   vault: VaultConfig;
+}
+
+export interface SandboxConfig {
+  provider: string;
+  workdir: string;
+  /** Remote providers: a machine unused this long is deleted (SANDBOX_IDLE_TIMEOUT_S). */
+  idleTimeoutS: number;
+  /** VAULT_PROXY_PUBLIC_URL: the vault proxy as remote machines reach it. */
+  proxyPublic?: { host: string; port: number };
+  e2b: { apiKey?: string; apiUrl?: string; domain?: string; sandboxUrl?: string; template: string };
+  daytona: { apiKey?: string; apiUrl?: string; target?: string };
 }
 
 export interface VaultConfig {

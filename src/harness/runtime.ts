@@ -40,6 +40,7 @@ export async function createRuntime(options: { config: Config; store: Store; hub
     instanceId: config.instanceId,
     uids: new StoreUidLedger(store, DEFAULT_UID_RANGE),
     hiddenPaths: [config.dataDir, config.authDatabasePath, ...(config.database.kind === 'sqlite' ? [config.database.path] : [])],
+    remote: { config: config.sandbox, store, log: (level, message, details) => logger[level](details ?? {}, message) },
   });
   const checkWarnings = await provider.check();
   for (const w of [...warnings, ...checkWarnings]) logger.warn(w);

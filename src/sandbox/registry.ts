@@ -3,13 +3,19 @@ import { BwrapSandboxProvider } from './bwrap.ts';
 import { SandboxError, type SandboxProvider } from './sandbox.ts';
 import { SubprocessSandboxProvider } from './subprocess.ts';
 import type { SessionUidLedger } from './uid-ledger.ts';
+import type { SandboxConfig } from '../config/schema.ts';
+import type { Store } from '../store/store.ts';
+import { REMOTE_DRIVERS } from './remote/drivers.ts';
+import { RemoteSandboxProvider, type RemoteProviderOptions } from './remote/remote-provider.ts';
+
+/** Local providers; the remote ones are the keys of REMOTE_DRIVERS. */
+const LOCAL_PROVIDER_NAMES = ['subprocess', 'bwrap'];
 
 /** Providers this build can create. */
-export const SANDBOX_PROVIDER_NAMES = ['subprocess', 'bwrap'] as const;
-export type SandboxProviderName = (typeof SANDBOX_PROVIDER_NAMES)[number];
+export const SANDBOX_PROVIDER_NAMES: readonly string[] = [...LOCAL_PROVIDER_NAMES, ...Object.keys(REMOTE_DRIVERS)];
 
 /** Providers planned but not available yet; named in the error so an operator knows they are not typos. */
-const PLANNED_PROVIDER_NAMES = ['litebox', 'boxrun', 'daytona', 'e2b'];
+const PLANNED_PROVIDER_NAMES = ['litebox', 'boxrun', 'daytona', 'e2b'].filter((name) => !(name in REMOTE_DRIVERS));
 
 export interface CreateSandboxProviderOptions {
   /** "subprocess" or "bwrap". */
@@ -22,6 +28,8 @@ export interface CreateSandboxProviderOptions {
   instanceId?: string;
   /** bwrap: the uid ledger (the server passes one backed by its database). */
   uids?: SessionUidLedger;
+  /** Remote providers: the sandbox config (credentials, idle timeout, proxy address) and the store (remote_sandboxes). */
+  remote?: { config: SandboxConfig; store: Store; log?: RemoteProviderOptions['log'] };
 }
 
 /**
@@ -46,14 +54,25 @@ export function createSandboxProvider(options: CreateSandboxProviderOptions): { 
         : ['SANDBOX_PROVIDER=bwrap: the server does not run as root, so every session runs as the server uid and all sessions share one process limit.'];
       return { provider, warnings };
     }
-    default:
+    default: {
+      const driver = Object.hasOwn(REMOTE_DRIVERS, options.name) ? REMOTE_DRIVERS[options.name] : undefined;
+      if (driver && options.remote) {
+        const { config, store, log } = options.remote;
+        const provider = new RemoteSandboxProvider({ driver: driver(config), store, instanceId: options.instanceId ?? 'oma', idleTimeoutS: config.idleTimeoutS, proxyPublic: config.proxyPublic, log });
+        const warnings = config.proxyPublic
+          ? []
+          : [`SANDBOX_PROVIDER=${options.name}: VAULT_PROXY_PUBLIC_URL is not set, so ${options.name} sandboxes cannot reach the vault egress proxy: sessions with limited networking are refused, unrestricted ones go out directly without vault credentials.`];
+        return { provider, warnings };
+      }
+      if (driver) throw new SandboxError({ provider: options.name, operation: 'create', message: `SANDBOX_PROVIDER=${options.name} needs the server's store and sandbox config (internal wiring error).` });
       throw new SandboxError({
         provider: options.name,
         operation: 'create',
         message:
           `Unknown sandbox provider "${options.name}" (SANDBOX_PROVIDER). Valid values: ${SANDBOX_PROVIDER_NAMES.join(', ')}. ` +
-          `(${PLANNED_PROVIDER_NAMES.join(', ')} are not available yet.)`,
+          (PLANNED_PROVIDER_NAMES.length > 0 ? `(${PLANNED_PROVIDER_NAMES.join(', ')} are not available yet.)` : ''),
       });
+    }
   }
 }
 

@@ -242,6 +242,18 @@ export const MIGRATIONS: Migration[] = [
       for (const statement of WEBHOOKS_SCHEMA) await sql.raw(statement).execute(db);
     },
   },
+  {
+    version: 50,
+    name: 'remote sandboxes per session',
+    // One row per session with a remote sandbox (e2b, daytona, boxrun, litebox): the provider's id,
+    // state ('creating' before the provider answered, 'ready'), the instance that last attached.
+    async up({ db }) {
+      await sql.raw(`CREATE TABLE IF NOT EXISTS remote_sandboxes (session_id TEXT PRIMARY KEY, provider TEXT NOT NULL,
+        sandbox_id TEXT, tenant_id TEXT NOT NULL, deployment_id TEXT NOT NULL, instance_id TEXT NOT NULL, state TEXT NOT NULL,
+        created_at BIGINT NOT NULL, last_used_at BIGINT NOT NULL)`).execute(db);
+      await sql.raw('CREATE INDEX IF NOT EXISTS remote_sandboxes_provider ON remote_sandboxes (provider, deployment_id)').execute(db);
+    },
+  },
 ];
 
 export const SCHEMA_MIGRATIONS_DDL =

@@ -14,6 +14,11 @@ export interface InvitationTable {
 }
 /** Which outside uid a bwrap session runs as; released when the session is deleted. */
 export interface SandboxUidTable { uid: number; session_id: string; allocated_at: number }
+/** A session's remote sandbox (migration 50); `sandbox_id` is null while `state` is 'creating'. */
+export interface RemoteSandboxTable {
+  session_id: string; provider: string; sandbox_id: string | null; tenant_id: string; deployment_id: string;
+  instance_id: string; state: string; created_at: number; last_used_at: number;
+}
 export interface ApiKeyTable {
   id: string; tenant_id: string; name: string; prefix: string; key_hash: string;
   created_by: string | null; created_at: number; last_used_at: number | null; revoked_at: number | null;
@@ -137,6 +142,7 @@ export interface Database {
   api_keys: ApiKeyTable;
   tenant_invitations: InvitationTable;
   sandbox_uids: SandboxUidTable;
+  remote_sandboxes: RemoteSandboxTable;
   agents: AgentTable;
   agent_versions: AgentVersionTable;
   environments: EnvironmentTable;

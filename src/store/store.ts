@@ -15,6 +15,7 @@ import { MetaRepository } from './meta-repository.ts';
 import { TenantsRepository } from './tenants-repository.ts';
 import { InvitationsRepository } from './invitations-repository.ts';
 import { SandboxUidsRepository } from './sandbox-uids-repository.ts';
+import { RemoteSandboxesRepository } from './remote-sandboxes-repository.ts';
 import { ModelCardsRepository } from './model-cards-repository.ts';
 import { VaultsRepository } from './vaults-repository.ts';
 import { MemoryStoresRepository } from './memory-stores-repository.ts';
@@ -34,6 +35,7 @@ export class Store {
   readonly tenants: TenantsRepository;
   readonly invitations: InvitationsRepository;
   readonly sandboxUids: SandboxUidsRepository;
+  readonly remoteSandboxes: RemoteSandboxesRepository;
   readonly modelCards: ModelCardsRepository;
   readonly vaults: VaultsRepository;
   readonly memoryStores: MemoryStoresRepository;
@@ -54,6 +56,7 @@ export class Store {
     this.tenants = new TenantsRepository(db);
     this.invitations = new InvitationsRepository(db);
     this.sandboxUids = new SandboxUidsRepository(db);
+    this.remoteSandboxes = new RemoteSandboxesRepository(db);
     this.modelCards = new ModelCardsRepository(db);
     this.vaults = new VaultsRepository(db);
     this.memoryStores = new MemoryStoresRepository(db);

@@ -61,7 +61,16 @@ export async function createWorkdirRoot(prefix: string): Promise<string> {
  * behaviour is checked with the provider's network helpers in the loop); `name` must be a valid
  * session id fragment.
  */
-export function runSandboxContract(name: string, makeProvider: ProviderFactory, openOptions: SandboxOpenOptions = {}): void {
+export interface ContractHooks {
+  /**
+   * Whether the session's sandbox holds `relativePath` (under its workdir), looked at from outside
+   * the sandbox. Default: the host directory `<workdirRoot>/<sessionId>` (local providers); remote
+   * providers' tests ask their fake. `undefined`: the session has no sandbox at all.
+   */
+  sessionFileExists?(sessionId: string, relativePath: string): Promise<boolean | undefined>;
+}
+
+export function runSandboxContract(name: string, makeProvider: ProviderFactory, openOptions: SandboxOpenOptions = {}, hooks: ContractHooks = {}): void {
   describe(`sandbox contract: ${name}`, () => {
     let workdirRoot: string;
     let provider: SandboxProvider;
@@ -242,9 +251,10 @@ export function runSandboxContract(name: string, makeProvider: ProviderFactory, 
       const sessionId = `sess_${name}_destroy`;
       const sandbox = await open(sessionId);
       await sandbox.writeFile('keep.txt', 'x');
-      expect(existsSync(path.join(workdirRoot, sessionId, 'keep.txt'))).toBe(true);
+      const exists = hooks.sessionFileExists ?? (async (id: string, relative: string) => (existsSync(path.join(workdirRoot, id)) ? existsSync(path.join(workdirRoot, id, relative)) : undefined));
+      expect(await exists(sessionId, 'keep.txt')).toBe(true);
       await provider.destroy(sessionId);
-      expect(existsSync(path.join(workdirRoot, sessionId))).toBe(false);
+      expect(await exists(sessionId, 'keep.txt')).toBeUndefined();
       await provider.destroy(sessionId);
       const reopened = await open(sessionId);
       expect((await reopened.exec('ls')).stdout).toBe('');
