@@ -1,6 +1,6 @@
 /**
- * Directories the server owns on the host (memory stores: `<hostRoot>/<name>`), shown inside a
- * remote machine at `<sandboxDir>` by copying through the server: never by giving the machine
+ * Host paths the server owns (SandboxMount: memory store directories, session files, skills),
+ * shown inside a remote machine at their sandbox paths by copying through the server: never by giving the machine
  * blob-store (S3) credentials or anything of the vault. `reset` makes the machine's copy equal to
  * the host's (at open: after a reattach the machine may hold stale files); `push` sends what
  * changed on the host since the last sync (another session wrote the store); `pull`, after every
@@ -11,17 +11,12 @@
 import { createHash } from 'node:crypto';
 import { lstat, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { MEMORY_SANDBOX_ROOT, type SandboxMemory } from '../sandbox.ts';
+import type { SandboxMount } from '../sandbox.ts';
+import { mountHolding } from '../shared/mounts.ts';
 import { quoteShellWord } from '../shared/shell-quote.ts';
 import { RemoteProviderError, type RemoteMachine } from './driver.ts';
 import { withRetry } from './retry.ts';
 
-export interface SyncedMount {
-  hostDir: string;
-  /** Absolute path on the machine. */
-  sandboxDir: string;
-  readOnly: boolean;
-}
 
 /** Largest manifest read back from the machine. */
 const MANIFEST_LIMIT_BYTES = 16 * 1024 * 1024;
@@ -33,22 +28,30 @@ export class MountSync {
   /** Machine path → sha256 of the content both sides agreed on at the last sync. */
   private synced: Manifest = new Map();
 
-  constructor(private readonly provider: string, private readonly machine: RemoteMachine, private readonly mounts: SyncedMount[]) {}
+  constructor(private readonly provider: string, private readonly machine: RemoteMachine, private mounts: SandboxMount[]) {}
 
-  static forMemory(provider: string, machine: RemoteMachine, memory: SandboxMemory): MountSync {
-    return new MountSync(
-      provider,
-      machine,
-      memory.mounts.map((m) => ({ hostDir: path.join(memory.hostRoot, m.name), sandboxDir: path.posix.join(MEMORY_SANDBOX_ROOT, m.name), readOnly: m.readOnly })),
-    );
+  get isEmpty(): boolean {
+    return this.mounts.length === 0;
   }
 
   /** The mount path when `absolute` (a machine path) is inside a read-only mount. */
   readOnlyMountOf(absolute: string): string | undefined {
-    return this.mounts.find((m) => m.readOnly && (absolute === m.sandboxDir || absolute.startsWith(`${m.sandboxDir}/`)))?.sandboxDir;
+    const mount = mountHolding(this.mounts, absolute);
+    return mount?.readOnly ? mount.sandboxPath : undefined;
+  }
+
+  /** A new mount list (the harness opens with the session's current mounts): the machine is made equal to it. */
+  async replace(mounts: SandboxMount[]): Promise<void> {
+    const gone = this.mounts.filter((old) => !mounts.some((m) => m.sandboxPath === old.sandboxPath));
+    this.mounts = mounts;
+    if (gone.length > 0) await this.run(`rm -rf -- ${gone.map((m) => quoteShellWord(m.sandboxPath)).join(' ')}`);
+    await this.reset();
   }
 
   async reset(): Promise<void> {
+    const dirs: string[] = [];
+    for (const m of this.mounts) if ((await lstat(m.hostPath).catch(() => undefined))?.isDirectory()) dirs.push(m.sandboxPath);
+    if (dirs.length > 0) await this.run(`mkdir -p -- ${dirs.map(quoteShellWord).join(' ')}`);
     const [host, remote] = [await this.hostManifest(), await this.remoteManifest()];
     await this.upload([...host].filter(([file, sha]) => remote.get(file) !== sha).map(([file]) => file));
     await this.removeRemote([...remote.keys()].filter((file) => !host.has(file)));
@@ -91,14 +94,15 @@ export class MountSync {
     await this.removeRemote(restore.filter((file) => !this.synced.has(file)));
   }
 
-  private mountOf(file: string): SyncedMount | undefined {
-    return this.mounts.find((m) => file.startsWith(`${m.sandboxDir}/`));
+  private mountOf(file: string): SandboxMount | undefined {
+    return mountHolding(this.mounts, file);
   }
 
-  private hostPath(mount: SyncedMount, file: string): string {
-    const relative = file.slice(mount.sandboxDir.length + 1);
+  private hostPath(mount: SandboxMount, file: string): string {
+    if (file === mount.sandboxPath) return mount.hostPath;
+    const relative = file.slice(mount.sandboxPath.length + 1);
     if (relative.split('/').some((part) => part === '..' || part === '.' || part === '')) throw new Error(`unexpected path from the sandbox: ${JSON.stringify(file)}`);
-    return path.join(mount.hostDir, ...relative.split('/'));
+    return path.join(mount.hostPath, ...relative.split('/'));
   }
 
   private async upload(files: string[]): Promise<void> {
@@ -121,8 +125,10 @@ export class MountSync {
 
   /** Machine path → sha256 of every regular file under the mounts (creating missing mount directories). */
   private async remoteManifest(): Promise<Manifest> {
-    const dirs = this.mounts.map((m) => quoteShellWord(m.sandboxDir)).join(' ');
-    const output = await this.run(`for d in ${dirs}; do mkdir -p -- "$d" && find "$d" -type f -print0 | xargs -0 -r sha256sum -z; done`);
+    if (this.mounts.length === 0) return new Map();
+    const dirs = this.mounts.map((m) => quoteShellWord(m.sandboxPath)).join(' ');
+    // A mount that is a file on the host is a file on the machine: find lists it the same way.
+    const output = await this.run(`for d in ${dirs}; do if [ -e "$d" ]; then find "$d" -type f -print0 | xargs -0 -r sha256sum -z; fi; done`);
     const manifest: Manifest = new Map();
     for (const record of output.split('\0')) {
       if (record === '') continue;
@@ -135,7 +141,11 @@ export class MountSync {
 
   private async hostManifest(): Promise<Manifest> {
     const manifest: Manifest = new Map();
-    for (const mount of this.mounts) await walk(mount.hostDir, mount.sandboxDir, manifest);
+    for (const mount of this.mounts) {
+      const stats = await lstat(mount.hostPath).catch(() => undefined);
+      if (stats?.isFile()) manifest.set(mount.sandboxPath, sha256(await readFile(mount.hostPath)));
+      else if (stats?.isDirectory()) await walk(mount.hostPath, mount.sandboxPath, manifest);
+    }
     return manifest;
   }
 

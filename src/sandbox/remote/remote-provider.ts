@@ -15,6 +15,7 @@ import type { Store } from '../../store/store.ts';
 import type { RemoteSandboxRow } from '../../store/remote-sandboxes-repository.ts';
 import { egressEnvironment, SandboxError, type Sandbox, type SandboxOpenOptions, type SandboxProvider } from '../sandbox.ts';
 import { assertSessionId } from '../shared/session-id.ts';
+import { allMounts } from '../shared/mounts.ts';
 import { STATE_DIRECTORY_NAME } from '../shared/shell-script.ts';
 import { RemoteProviderError, type RemoteCreateSpec, type RemoteDriver, type RemoteMachine, type RemoteNetwork } from './driver.ts';
 import { MountSync } from './mount-sync.ts';
@@ -100,12 +101,16 @@ export class RemoteSandboxProvider implements SandboxProvider {
 
   async open(sessionId: string, options: SandboxOpenOptions = {}): Promise<Sandbox> {
     assertSessionId(this.name, sessionId);
-    let entry = this.live.get(sessionId);
-    if (!entry) {
-      entry = this.attach(sessionId, options);
-      this.live.set(sessionId, entry);
-      entry.catch(() => this.live.delete(sessionId));
+    const existing = this.live.get(sessionId);
+    if (existing) {
+      const { sandbox } = await existing;
+      // Networking is fixed by the first open; the mounts follow the session's current list.
+      await sandbox.applyMounts(allMounts(this.name, sessionId, options));
+      return sandbox;
     }
+    const entry = this.attach(sessionId, options);
+    this.live.set(sessionId, entry);
+    entry.catch(() => this.live.delete(sessionId));
     return (await entry).sandbox;
   }
 
@@ -166,9 +171,10 @@ export class RemoteSandboxProvider implements SandboxProvider {
       await this.retry(() => machine.upload(caCertPath, pem));
       egressEnv = egressEnvironment(egress, { endpoint: this.options.proxyPublic, caCertPath });
     }
-    const mounts = options.memory ? MountSync.forMemory(this.name, machine, options.memory) : undefined;
-    await mounts?.reset();
-    return new RemoteSandbox({ provider: this.name, sessionId, machine, egressEnv, mounts, onUse: () => this.touch(sessionId, machine) });
+    const mountList = allMounts(this.name, sessionId, options);
+    const mounts = new MountSync(this.name, machine, mountList);
+    await mounts.reset();
+    return new RemoteSandbox({ provider: this.name, sessionId, machine, egressEnv, mounts, mountList, onUse: () => this.touch(sessionId, machine) });
   }
 
   /** Moves the idle clock (throttled) and tells the provider the machine is in use. */

@@ -11,7 +11,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { MEMORY_SANDBOX_ROOT, SandboxError, type DirEntry, type ExecOptions, type ExecResult, type Sandbox, type ShellResult } from '../sandbox.ts';
+import { SandboxError, type DirEntry, type ExecOptions, type ExecResult, type Sandbox, type SandboxMount, type ShellResult } from '../sandbox.ts';
+import { mountVariables } from '../shared/mounts.ts';
 import { createSandboxEnvironment, isEnvironmentName } from '../shared/environment.ts';
 import { OutputCollector } from '../shared/output-collector.ts';
 import { REPORT_FD } from '../shared/run-process.ts';
@@ -53,7 +54,9 @@ export interface RemoteSandboxOptions {
   machine: RemoteMachine;
   /** Variables networked commands get (the egress proxy's), already for the machine's view. */
   egressEnv: Record<string, string>;
-  mounts?: MountSync;
+  mounts: MountSync;
+  /** The mount list `mounts` was built from (for the OMA_*_DIR variables). */
+  mountList: SandboxMount[];
   /** Called when an operation starts and ends (idle timeout clock, provider keep-alive). */
   onUse(): void;
 }
@@ -66,6 +69,7 @@ export class RemoteSandbox implements Sandbox {
   private readonly stateDir: string;
   /** Commands in flight: id → set when something killed it (stop, shutdown). */
   private readonly running = new Map<string, { killed: boolean }>();
+  private mountList: SandboxMount[];
   /** Serialises the mount sync with the operations that need it. */
   private syncChain: Promise<unknown> = Promise.resolve();
 
@@ -75,6 +79,13 @@ export class RemoteSandbox implements Sandbox {
     this.workdir = options.machine.workdir;
     this.stateDir = path.posix.join(this.workdir, STATE_DIRECTORY_NAME);
     this.runDir = path.posix.join(this.stateDir, 'run');
+    this.mountList = options.mountList;
+  }
+
+  /** The session's current mounts (the harness reopens with them at each turn): the machine's copy follows. */
+  async applyMounts(mounts: SandboxMount[]): Promise<void> {
+    this.mountList = mounts;
+    await this.serial(() => this.provider('sync', () => this.options.mounts.replace(mounts)));
   }
 
   get sandboxId(): string {
@@ -123,8 +134,8 @@ export class RemoteSandbox implements Sandbox {
   async writeFile(filePath: string, data: string | Buffer): Promise<void> {
     return this.withMounts(async () => {
       const absolute = this.resolve(filePath);
-      const readOnly = this.options.mounts?.readOnlyMountOf(absolute);
-      if (readOnly) throw this.error('writeFile', `${filePath} is in the read-only memory store at ${readOnly}`);
+      const readOnly = this.options.mounts.readOnlyMountOf(absolute);
+      if (readOnly) throw this.error('writeFile', `${filePath} is in the read-only mount at ${readOnly}`);
       const raw = await this.runBash(['-c', `if [ -d "$1" ]; then exit ${EXIT_WRONG_TYPE}; fi`, 'oma-write', absolute], { operation: 'writeFile', timeoutMs: FILE_TIMEOUT_MS });
       if (raw.exitCode === EXIT_WRONG_TYPE) throw this.error('writeFile', `Path is a directory, not a file: ${filePath}`);
       if (raw.exitCode !== 0) throw this.error('writeFile', `Could not write ${filePath}: ${describeFailure(raw)}`);
@@ -169,7 +180,7 @@ export class RemoteSandbox implements Sandbox {
     const env = createSandboxEnvironment({
       home: this.workdir,
       tmpdir: path.posix.join(this.stateDir, 'tmp'),
-      extra: { ...(options.network ? this.options.egressEnv : {}), ...(this.options.mounts ? { OMA_MEMORY_DIR: MEMORY_SANDBOX_ROOT } : {}), ...options.env },
+      extra: { ...(options.network ? this.options.egressEnv : {}), ...mountVariables(this.mountList, (root) => root), ...options.env },
     });
     const command = this.wrap(id, args, env, { stdin: options.stdin !== undefined, report: options.report === true });
     this.running.set(id, state);
@@ -264,7 +275,7 @@ export class RemoteSandbox implements Sandbox {
    */
   private async withMounts<T>(operation: () => Promise<T>, pullAfter = true): Promise<T> {
     const mounts = this.options.mounts;
-    if (!mounts) return operation();
+    if (mounts.isEmpty) return operation();
     await this.serial(() => this.provider('sync', () => mounts.push()));
     try {
       return await operation();
