@@ -32,6 +32,8 @@ export interface NewFile {
   expiresInSeconds?: number;
   /** Agent outputs: the session that produced the file. */
   sessionId?: string;
+  /** Agent outputs: the path under /mnt/session/outputs, recorded with the row (session_outputs) so it is collected once. */
+  outputPath?: string;
 }
 
 export function toFileMetadata(row: FileTable): FileMetadata {
@@ -107,7 +109,12 @@ export class FileService {
     } finally {
       await rm(input.tmpPath, { force: true });
     }
-    await this.deps.store.files.insert(row);
+    await this.deps.store.transaction(async (tx) => {
+      await tx.files.insert(row);
+      if (input.sessionId !== undefined && input.outputPath !== undefined) {
+        await tx.files.insertOutput({ session_id: input.sessionId, path: input.outputPath, sha256: input.sha256, tenant_id: tenantId, file_id: row.id, created_at: now });
+      }
+    });
     return toFileMetadata(row);
   }
 

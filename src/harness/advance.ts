@@ -53,6 +53,8 @@ export async function advance(ctx: StepContext): Promise<StepOutcome> {
     return 'stop';
   }
   if (state.turnEnded) {
+    // Outputs first: a crash before the idle below re-enters here, and collecting again adds nothing.
+    await ctx.collectOutputs?.();
     const reason = state.lastStopReason === 'refusal' ? { type: 'refusal' } : { type: 'end_turn' };
     await append(ctx, [idle(ctx, reason)], { sessionPatch: { status: 'idle', turn_id: null } });
     return state.queuedMessages.length > 0 ? 'continue' : 'stop';

@@ -10,7 +10,7 @@ import type { Store } from '../store/store.ts';
 import type { EventLog } from '../events/log.ts';
 import { LeaseLostError } from '../events/log.ts';
 import type { Tool } from '../tools/tool.ts';
-import type { SandboxProvider, Sandbox, SandboxEgress } from '../sandbox/sandbox.ts';
+import type { SandboxProvider, Sandbox, SandboxEgress, SandboxMount } from '../sandbox/sandbox.ts';
 import type { SessionTable } from '../store/schema.ts';
 import { sandboxNetworkingFor } from '../environments/environment-networking.ts';
 import type { ModelClient } from './model/model-client.ts';
@@ -26,6 +26,8 @@ import { withMemoryPrompt } from '../memory/memory-prompt.ts';
 import type { SessionMemoryMounts } from '../memory/session-memory-mounts.ts';
 import { memoryResourcesOf } from '../memory/session-memory.ts';
 import type { AgentSnapshot } from './request-builder.ts';
+import type { SessionFileMounts } from '../files/session-file-mounts.ts';
+import { withSkillsPrompt, type SessionSkill, type SessionSkills } from '../skills/session-skills.ts';
 import type { PriceLookup } from '../lib/model-prices.ts';
 
 export interface HarnessOptions {
@@ -45,6 +47,10 @@ export interface HarnessOptions {
   prices?: PriceLookup;
   /** The session's mounted memory stores (directories, sync into versions). */
   memory?: SessionMemoryMounts;
+  /** The session's file resources (read-only mounts) and /mnt/session/outputs (collected into Files at turn end). */
+  sessionFiles?: Pick<SessionFileMounts, 'prepare' | 'collectOutputs' | 'remove'>;
+  /** The agent's skills: mounted under /workspace/skills and described in the system prompt. */
+  skills?: Pick<SessionSkills, 'list' | 'prepare' | 'remove'>;
   /** Consecutive unexpected step failures before a session is given up (default STEP_FAILURE_LIMIT). */
   stepFailureLimit?: number;
   /** The composition root's clock (default: system time). */
@@ -121,6 +127,8 @@ export class Harness implements SessionLifecycle {
     await this.stop(sessionId);
     await this.options.sandboxes.destroy(sessionId);
     await this.options.memory?.remove(sessionId);
+    await this.options.sessionFiles?.remove(sessionId);
+    await this.options.skills?.remove(sessionId);
   }
 
   /**
@@ -156,13 +164,14 @@ export class Harness implements SessionLifecycle {
    * Sessions from before that snapshot existed (migration 5) read their environment as it is now
    * (no network if it is gone).
    */
-  private async openSandbox(session: Pick<SessionTable, 'id' | 'tenant_id' | 'environment_id' | 'environment_config' | 'resources'>): Promise<Sandbox> {
+  private async openSandbox(session: Pick<SessionTable, 'id' | 'tenant_id' | 'environment_id' | 'environment_config' | 'resources' | 'agent'>, skills: SessionSkill[]): Promise<Sandbox> {
     const environment = session.environment_config !== null
       ? { config: session.environment_config }
       : await this.options.store.environments.find(session.tenant_id, session.environment_id);
     const egress = await this.options.egress?.forSession(session.id);
     const memory = await this.options.memory?.prepare(session);
-    return this.options.sandboxes.open(session.id, { networking: sandboxNetworkingFor(environment), egress, memory });
+    const mounts: SandboxMount[] = [...((await this.options.sessionFiles?.prepare(session)) ?? []), ...((await this.options.skills?.prepare(session, skills)) ?? [])];
+    return this.options.sandboxes.open(session.id, { networking: sandboxNetworkingFor(environment), egress, memory, mounts });
   }
 
   private async run(sessionId: string, worker: Worker): Promise<void> {
@@ -183,6 +192,9 @@ export class Harness implements SessionLifecycle {
       const held = await HeldSession.load(store, { tenantId: session.tenant_id, sessionId });
       let sandbox: Promise<Sandbox> | undefined;
       const failures = { count: 0 };
+      const skills = (await this.options.skills?.list(session)) ?? [];
+      const agent = withSkillsPrompt(withMemoryPrompt(parseJson<AgentSnapshot | null>(session.agent, 'sessions.agent'), memoryResourcesOf(session.resources)), skills);
+      const sessionFiles = this.options.sessionFiles;
       do {
         worker.again = false;
         let controller = worker.controller;
@@ -195,7 +207,7 @@ export class Harness implements SessionLifecycle {
           const ctx: StepContext = {
             tenantId: session.tenant_id,
             sessionId,
-            agent: withMemoryPrompt(parseJson<AgentSnapshot | null>(session.agent, 'sessions.agent'), memoryResourcesOf(session.resources)),
+            agent,
             store,
             log: this.options.log,
             lease: { owner, token },
@@ -204,13 +216,14 @@ export class Harness implements SessionLifecycle {
             stopping: () => this.stopped,
             model: this.options.model,
             tools: this.options.tools,
-            sandbox: () => (sandbox ??= this.openSandbox(session)),
+            sandbox: () => (sandbox ??= this.openSandbox(session, skills)),
             retry: this.options.retry,
             logger,
             failures,
             prices: this.options.prices,
             syncMemory: this.options.memory && memoryResourcesOf(session.resources).length > 0 ? () => this.options.memory!.sync(session) : undefined,
             clock: this.options.clock ?? systemClock,
+            collectOutputs: sessionFiles ? async () => void (await sessionFiles.collectOutputs(session)) : undefined,
           };
           if ((await advance(ctx)) === 'stop') break;
         }

@@ -15,6 +15,8 @@ import { createModelCardFetch } from '../net/model-egress.ts';
 import { Harness, type HarnessOptions } from './harness.ts';
 import { join } from 'node:path';
 import { SessionMemoryMounts } from '../memory/session-memory-mounts.ts';
+import { SessionFileMounts } from '../files/session-file-mounts.ts';
+import { SessionSkills } from '../skills/session-skills.ts';
 import { StoreUidLedger } from '../sandbox/store-uid-ledger.ts';
 import { DEFAULT_UID_RANGE } from '../sandbox/bwrap-host.ts';
 import type { ModelClient } from './model/model-client.ts';
@@ -77,6 +79,11 @@ export async function createRuntime(options: { config: Config; store: Store; hub
         egress: extras?.egress,
         prices: (tenantId, modelId) => services.modelCards.priceFor(tenantId, modelId),
         memory: new SessionMemoryMounts({ store, blobs: services.memoryBlobs, root: join(config.sandbox.workdir, '.memory') }),
+        sessionFiles: new SessionFileMounts({
+          store, blobs: services.fileBlobs, files: services.files, root: join(config.sandbox.workdir, '.mounts'),
+          spoolDir: config.files.uploadDir, maxOutputBytes: config.files.maxBytes, logger,
+        }),
+        skills: new SessionSkills({ skills: services.skills, root: join(config.sandbox.workdir, '.mounts'), logger }),
       });
     },
     async start() {

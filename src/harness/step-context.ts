@@ -43,6 +43,11 @@ export interface StepContext {
    * before the tool's result is committed; returns notices for the result. Absent without stores.
    */
   syncMemory?: () => Promise<string[]>;
+  /**
+   * Turns what the agent left in /mnt/session/outputs into Files of the session, run before a turn's
+   * end is committed; collecting the same content twice is a no-op, so a re-run after a crash is safe.
+   */
+  collectOutputs?: () => Promise<void>;
 }
 
 export type StepOutcome = 'continue' | 'stop';

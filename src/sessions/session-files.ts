@@ -7,6 +7,7 @@ import { InvalidRequestError, notFound } from '../errors.ts';
 import { newId } from '../lib/ids.ts';
 import { toIso } from '../lib/time.ts';
 import type { Store } from '../store/store.ts';
+import { reservedMountPathReason } from '../sandbox/shared/mounts.ts';
 import { MAX_FILES_PER_SESSION, type FileResource, type FileResourceParam } from '../api/schemas/session-resources.ts';
 
 /** Where uploaded files appear by default, and where outputs are collected from. */
@@ -27,6 +28,10 @@ export async function resolveFileResources(store: Store, tenantId: string, param
     const mountPath = param.mount_path ?? `${UPLOADS_MOUNT_ROOT}/${file.id}`;
     if (taken.has(mountPath)) throw new InvalidRequestError(`${at}.mount_path: ${mountPath} is already used by another resource of the session`);
     if (mountPath === OUTPUTS_DIRECTORY || mountPath.startsWith(`${OUTPUTS_DIRECTORY}/`)) throw new InvalidRequestError(`${at}.mount_path: ${OUTPUTS_DIRECTORY} is for the agent's outputs; mount inputs elsewhere`);
+    const reserved = reservedMountPathReason(mountPath);
+    if (reserved || mountPath === '/workspace') throw new InvalidRequestError(`${at}.mount_path: ${mountPath} cannot hold a file (${reserved ?? 'it is the working directory'}); pick a path such as ${UPLOADS_MOUNT_ROOT}/<name> or /workspace/<name>`);
+    const nested = [...taken].find((other) => mountPath.startsWith(`${other}/`) || other.startsWith(`${mountPath}/`));
+    if (nested) throw new InvalidRequestError(`${at}.mount_path: ${mountPath} and ${nested} (another resource) cannot be inside one another; a file resource is a file`);
     taken.add(mountPath);
     out.push({ id: newId('sesrsc'), type: 'file', file_id: file.id, mount_path: mountPath, created_at: now, updated_at: now });
   }

@@ -1,6 +1,6 @@
 /** SQL for files. Every query is scoped by tenant except `countHolding` (blobs are shared by content). */
 import type { Kysely } from 'kysely';
-import type { Database, FileTable } from './schema.ts';
+import type { Database, FileTable, SessionOutputTable } from './schema.ts';
 import { decodeCursor, encodeCursor } from './pagination.ts';
 
 export interface FileListOptions {
@@ -33,6 +33,16 @@ export class FilesRepository {
     if (ids.length === 0) return Promise.resolve([]);
     return this.db.selectFrom('files').selectAll().where('tenant_id', '=', tenantId).where('id', 'in', ids)
       .orderBy('created_at', 'desc').orderBy('id', 'desc').execute();
+  }
+
+  /** Whether this content at this output path of the session already became a File. */
+  async hasOutput(sessionId: string, path: string, sha256: string): Promise<boolean> {
+    const row = await this.db.selectFrom('session_outputs').select('file_id').where('session_id', '=', sessionId).where('path', '=', path).where('sha256', '=', sha256).executeTakeFirst();
+    return row !== undefined;
+  }
+
+  async insertOutput(row: SessionOutputTable): Promise<void> {
+    await this.db.insertInto('session_outputs').values(row).execute();
   }
 
   /** Removes the row; false when there was none. */

@@ -28,3 +28,13 @@ export const SKILLS_SCHEMA = [
      sha256 TEXT NOT NULL, size_bytes BIGINT NOT NULL, PRIMARY KEY (skill_id, version, path))`,
   `CREATE INDEX IF NOT EXISTS skill_version_files_sha256 ON skill_version_files (sha256)`,
 ];
+
+/**
+ * DDL for collected agent outputs (migration 33): one row per (session, path under
+ * /mnt/session/outputs, content) that became a File, so a turn end re-run after a crash, or a later
+ * turn end, never makes that File again (also not after the client deleted it).
+ */
+export const SESSION_OUTPUTS_SCHEMA = [
+  `CREATE TABLE IF NOT EXISTS session_outputs (session_id TEXT NOT NULL, path TEXT NOT NULL, sha256 TEXT NOT NULL,
+     tenant_id TEXT NOT NULL, file_id TEXT NOT NULL, created_at BIGINT NOT NULL, PRIMARY KEY (session_id, path, sha256))`,
+];

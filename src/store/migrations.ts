@@ -8,7 +8,7 @@ import { sql, type Kysely } from 'kysely';
 import type { Database } from './schema.ts';
 import type { DialectCapabilities } from './dialect.ts';
 import { NOTIFY_TRIGGERS } from './postgres/notify-triggers.ts';
-import { FILES_SCHEMA, SKILLS_SCHEMA } from './files-schema.ts';
+import { FILES_SCHEMA, SESSION_OUTPUTS_SCHEMA, SKILLS_SCHEMA } from './files-schema.ts';
 import { WEBHOOKS_SCHEMA } from './webhooks-schema.ts';
 
 export interface MigrationContext {
@@ -233,6 +233,13 @@ export const MIGRATIONS: Migration[] = [
     name: 'skills and skill versions',
     async up({ db }) {
       for (const statement of SKILLS_SCHEMA) await sql.raw(statement).execute(db);
+    },
+  },
+  {
+    version: 33,
+    name: 'agent outputs collected into files',
+    async up({ db }) {
+      for (const statement of SESSION_OUTPUTS_SCHEMA) await sql.raw(statement).execute(db);
     },
   },
   {

@@ -103,6 +103,9 @@ export interface FileTable {
   downloadable: number; scope_type: string | null; scope_id: string | null; created_at: number; expires_at: number | null;
 }
 
+/** An output file of a session (path relative to /mnt/session/outputs) that became the File `file_id`. */
+export interface SessionOutputTable { session_id: string; path: string; sha256: string; tenant_id: string; file_id: string; created_at: number }
+
 /** A custom skill; `name` is the immutable slug of its first version, `latest_version` its newest version. */
 export interface SkillTable {
   id: string; tenant_id: string; display_name: string; name: string; latest_version: string; created_at: number; updated_at: number;
@@ -159,6 +162,7 @@ export interface Database {
   memory_versions: MemoryVersionTable;
   session_memory_stores: SessionMemoryStoreTable;
   files: FileTable;
+  session_outputs: SessionOutputTable;
   skills: SkillTable;
   skill_versions: SkillVersionTable;
   skill_version_files: SkillVersionFileTable;

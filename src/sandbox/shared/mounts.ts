@@ -13,6 +13,19 @@ export function isAtOrBelow(candidate: string, root: string): boolean {
   return candidate === root || candidate.startsWith(root === '/' ? '/' : `${root}/`);
 }
 
+/**
+ * Why a client-chosen mount path (a `file` resource's `mount_path`) cannot be used, or undefined:
+ * system directories, the workdir itself, and the trees the server mounts (memory, skills, outputs)
+ * or their parents.
+ */
+export function reservedMountPathReason(sandboxPath: string): string | undefined {
+  if (SYSTEM_ROOTS.some((root) => isAtOrBelow(sandboxPath, root)) || sandboxPath === '/tmp') return 'it is a system directory of the sandbox';
+  for (const root of [MEMORY_SANDBOX_ROOT, '/workspace/skills', '/mnt/session/outputs']) {
+    if (isAtOrBelow(sandboxPath, root) || isAtOrBelow(root, sandboxPath)) return `${root} is where the server mounts ${root === MEMORY_SANDBOX_ROOT ? 'memory stores' : root.endsWith('skills') ? 'skills' : "the agent's outputs"}`;
+  }
+  return undefined;
+}
+
 /** The session's mounts from open options. Throws SandboxError (operation "open") for a bad sandbox path. */
 export function allMounts(provider: string, sessionId: string, options: Pick<SandboxOpenOptions, 'memory' | 'mounts'>): SandboxMount[] {
   const memory = options.memory;
@@ -24,7 +37,7 @@ export function allMounts(provider: string, sessionId: string, options: Pick<San
   for (const mount of mounts) {
     const fail = (why: string) => new SandboxError({ provider, operation: 'open', sandboxId: sessionId, message: `Cannot mount ${mount.sandboxPath}: ${why}` });
     if (!path.posix.isAbsolute(mount.sandboxPath) || path.posix.normalize(mount.sandboxPath) !== mount.sandboxPath || mount.sandboxPath.endsWith('/')) throw fail('the sandbox path must be absolute and normalised');
-    if (SYSTEM_ROOTS.some((root) => isAtOrBelow(mount.sandboxPath, root)) || mount.sandboxPath === '/' || mount.sandboxPath === '/tmp') throw fail('it is a system directory of the sandbox');
+    if (SYSTEM_ROOTS.some((root) => isAtOrBelow(mount.sandboxPath, root)) || mount.sandboxPath === '/' || mount.sandboxPath === '/tmp' || mount.sandboxPath === '/workspace') throw fail('it is a system directory of the sandbox');
     if (!path.isAbsolute(mount.hostPath)) throw fail(`the host path ${mount.hostPath} is not absolute`);
     if (seen.has(mount.sandboxPath)) throw fail('two mounts have this path');
     seen.add(mount.sandboxPath);
