@@ -78,12 +78,7 @@ export async function createRuntime(options: { config: Config; store: Store; hub
         retry: { maxRetries: config.model.maxRetries, baseMs: config.model.retryBaseMs },
         egress: extras?.egress,
         prices: (tenantId, modelId) => services.modelCards.priceFor(tenantId, modelId),
-        memory: new SessionMemoryMounts({ store, blobs: services.memoryBlobs, root: join(config.sandbox.workdir, '.memory') }),
-        sessionFiles: new SessionFileMounts({
-          store, blobs: services.fileBlobs, files: services.files, root: join(config.sandbox.workdir, '.mounts'),
-          spoolDir: config.files.uploadDir, maxOutputBytes: config.files.maxBytes, logger,
-        }),
-        skills: new SessionSkills({ skills: services.skills, root: join(config.sandbox.workdir, '.mounts'), logger }),
+        ...createSessionMounts(config, store, services, logger),
       });
     },
     async start() {
@@ -96,5 +91,15 @@ export async function createRuntime(options: { config: Config; store: Store; hub
     async shutdown() {
       return (await harness?.shutdown()) ?? [];
     },
+  };
+}
+
+/** What the harness mounts into sandboxes: memory stores, files and outputs, skills (host side under SANDBOX_WORKDIR). */
+function createSessionMounts(config: Config, store: Store, services: Services, logger: Logger): Pick<HarnessOptions, 'memory' | 'sessionFiles' | 'skills'> {
+  const root = join(config.sandbox.workdir, '.mounts');
+  return {
+    memory: new SessionMemoryMounts({ store, blobs: services.memoryBlobs, root: join(config.sandbox.workdir, '.memory') }),
+    sessionFiles: new SessionFileMounts({ store, blobs: services.fileBlobs, files: services.files, root, spoolDir: config.files.uploadDir, maxOutputBytes: config.files.maxBytes, logger }),
+    skills: new SessionSkills({ skills: services.skills, root, logger }),
   };
 }

@@ -45,13 +45,15 @@ describe.each(backendProviderPairs(BACKENDS))('files in the sandbox ($backend, $
     await fake?.close();
   });
 
+  /** The tenant's default environment (the server makes one when none is given). */
+  const create = (params: Record<string, unknown>) => client.beta.sessions.create(params as unknown as Anthropic.Beta.Sessions.SessionCreateParams);
   const agent = async () => (await client.beta.agents.create({ name: 'files', model: MODEL, tools: [{ type: 'agent_toolset_20260401' }] })).id;
   const run = async (sessionId: string, count: number) => {
     await client.beta.sessions.events.send(sessionId, { events: [userMessage('go')] });
     return waitForIdle(client, sessionId, count, 60_000);
   };
   const sessionFiles = async (sessionId: string) => {
-    const out: Anthropic.Beta.FileMetadata[] = [];
+    const out: Anthropic.Beta.BetaFileMetadata[] = [];
     for await (const f of client.beta.files.list({ scope_id: sessionId })) out.push(f);
     return out;
   };
@@ -60,7 +62,7 @@ describe.each(backendProviderPairs(BACKENDS))('files in the sandbox ($backend, $
   it('mounts a file resource read-only at its mount_path: bash and read see it, writes are refused; a file added while idle appears next turn', async () => {
     const csv = await client.beta.files.upload({ file: await toFile(Buffer.from(CSV), 'sales.csv') });
     const later = await client.beta.files.upload({ file: await toFile(Buffer.from('added later\n'), 'later.txt') });
-    const session = await client.beta.sessions.create({ agent: await agent(), resources: [{ type: 'file', file_id: csv.id }] });
+    const session = await create({ agent: await agent(), resources: [{ type: 'file', file_id: csv.id }] });
     const upload = `/mnt/session/uploads/${csv.id}`;
     const bashRead = provider === 'bwrap' ? `cat ${upload}` : `cat "$OMA_SESSION_DIR/uploads/${csv.id}"`;
     // bash under subprocess is not confined (docs/sandbox.md), so only bwrap can refuse its write.
@@ -89,8 +91,8 @@ describe.each(backendProviderPairs(BACKENDS))('files in the sandbox ($backend, $
   });
 
   it('turns the outputs left at turn end into Files of the session, byte-identical, once each, also across a restart', async () => {
-    const session = await client.beta.sessions.create({ agent: await agent() });
-    const other = await client.beta.sessions.create({ agent: await agent() });
+    const session = await create({ agent: await agent() });
+    const other = await create({ agent: await agent() });
     fake.script([
       reply(toolUse('bash', { command: `mkdir -p "$OMA_SESSION_DIR/outputs/charts" && printf '${printfOf(BINARY)}' > "$OMA_SESSION_DIR/outputs/charts/data.bin" && head -c ${MAX_BYTES + 1} /dev/zero > "$OMA_SESSION_DIR/outputs/too-big.bin" && ln -s /etc/passwd "$OMA_SESSION_DIR/outputs/link"` })),
       reply(toolUse('write', { file_path: '/mnt/session/outputs/report.md', content: '# Report\n\nnorth 12, south 30\n' })),
