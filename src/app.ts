@@ -23,6 +23,7 @@ import { mountMemoryRoutes } from './api/routes/memories.ts';
 import { mountMemoryVersionRoutes } from './api/routes/memory-versions.ts';
 import { mountFileRoutes } from './api/routes/files.ts';
 import { mountSkillRoutes } from './api/routes/skills.ts';
+import { mountDeploymentRoutes } from './api/routes/deployments.ts';
 import { isStreamedUpload } from './api/routes/upload-helpers.ts';
 import { mountAuthRoutes, mountPublicAuthRoutes } from './api/routes/auth.ts';
 import { mountConsoleRoutes } from './api/routes/console.ts';
@@ -72,6 +73,7 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
   mountVaultRoutes(app, services);
   mountFileRoutes(app, services);
   mountSkillRoutes(app, services);
+  mountDeploymentRoutes(app, services);
   mountSessionEventRoutes(app, { events: services.sessionEvents, testEmit: options.testEmit, maxEventBytes: options.security.maxEventBytes, sse: { log: services.log, sessions: services.sessions, logger, limiter: new StreamLimiter(options.security.streams), maxEventBytes: options.security.maxEventBytes } });
   if (options.consoleDir) mountConsoleRoutes(app, { dir: options.consoleDir });
   return app;

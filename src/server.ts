@@ -26,12 +26,16 @@ import { createConsoleAuth, type ConsoleAuth } from './auth/console-auth.ts';
 import { createEmailSender } from './auth/email.ts';
 import { createFileBlobStore, createMemoryBlobStore } from './blobs/create-blob-store.ts';
 import { prepareUploadDir } from './files/upload-dir.ts';
+import { DeploymentScheduler } from './deployments/scheduler.ts';
+import { systemClock } from './lib/clock.ts';
 
 export interface RunningServer {
   url: string;
   port: number;
   services: Services;
   runtime: Runtime;
+  /** Polls for due deployment slots and expired run claims (tests call `tick()` directly). */
+  scheduler: DeploymentScheduler;
   /** Graceful stop: close the listener, let requests finish, stop the harness, close the database. */
   close(): Promise<void>;
 }
@@ -59,6 +63,7 @@ interface ServerParts {
   server: ServerType;
   relay: NotificationListener | undefined;
   runtime: Runtime;
+  scheduler: DeploymentScheduler;
   store: Store;
   logger: Logger;
   egress: VaultEgress;
@@ -73,6 +78,7 @@ async function closeServer(p: ServerParts): Promise<void> {
   // Open SSE streams never end on their own; close idle keep-alive sockets and then the rest.
   (server as unknown as { closeIdleConnections?: () => void }).closeIdleConnections?.();
   await p.relay?.close();
+  await p.scheduler.stop();
   const released = await p.runtime.shutdown();
   await CrossInstanceRelay.handOver(p.store.dialect, NOTIFY_CHANNEL, released).catch((err: unknown) => p.logger.warn({ err }, 'handover notification failed; other instances take the sessions at their next sweep'));
   await p.egress.close();
@@ -102,7 +108,7 @@ export async function startServer(config: Config, logger: Logger, ports: ServerP
     await prepareUploadDir(config.files.uploadDir);
     const hub = new InProcessEventHub();
     const runtime = await createRuntime({ config, store, hub, logger, model: ports.model, clock: ports.clock });
-    const services = createServices({ store, hub, lifecycle: runtime.lifecycle, secretBox: new AesGcmSecretBox(config.secrets.platformRootSecret), vault: config.vault, modelFallback: Boolean(config.model.apiKey), modelCardPrivateHosts: config.model.cardAllowedPrivateHosts, blobs: { memory: createMemoryBlobStore(config), files: createFileBlobStore(config) }, files: config.files, clock: ports.clock, ids: ports.ids });
+    const services = createServices({ store, hub, lifecycle: runtime.lifecycle, secretBox: new AesGcmSecretBox(config.secrets.platformRootSecret), vault: config.vault, modelFallback: Boolean(config.model.apiKey), modelCardPrivateHosts: config.model.cardAllowedPrivateHosts, blobs: { memory: createMemoryBlobStore(config), files: createFileBlobStore(config) }, files: config.files, clock: ports.clock, ids: ports.ids, deployments: { owner: config.instanceId, claimTtlMs: config.leaseTtlMs, stallAt: config.deployments.stallAt, logger } });
     egress = await startVaultEgress({ config, store, secretBox: services.secretBox, logger });
     runtime.attach(services, { egress: egress.planner });
     consoleAuth = await createConsoleAuth({ config, store, logger, sendEmail: createEmailSender(config.auth.smtp, logger) });
@@ -130,14 +136,17 @@ export async function startServer(config: Config, logger: Logger, ports: ServerP
     const address = server.address() as AddressInfo;
     const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
     await runtime.start();
+    const scheduler = new DeploymentScheduler({ store, executor: services.deploymentRuns, clock: ports.clock ?? systemClock, pollMs: config.deployments.pollMs, logger });
+    scheduler.start();
     let closing: Promise<void> | undefined;
     return {
       url: `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`,
       port: address.port,
       services,
       runtime,
+      scheduler,
       close() {
-        closing ??= closeServer({ server, relay, runtime, store, logger, egress: egressOf, auth, storage });
+        closing ??= closeServer({ server, relay, runtime, scheduler, store, logger, egress: egressOf, auth, storage });
         return closing;
       },
     };

@@ -15,6 +15,7 @@ import { VaultHttp } from './vault/vault-http.ts';
 import { OAuthRefresher } from './vault/oauth-refresh.ts';
 import { CredentialValidator } from './vault/credential-validator.ts';
 import type { BlobStore } from './blobs/blob-store.ts';
+import type { Logger } from 'pino';
 import type { Clock } from './lib/clock.ts';
 import type { IdSource } from './lib/ids.ts';
 import { SessionResourceService } from './sessions/session-resource-service.ts';
@@ -24,6 +25,10 @@ import { MemoryVersionService } from './memory/memory-version-service.ts';
 import { FileService } from './files/file-service.ts';
 import { SkillService } from './skills/skill-service.ts';
 import type { Config } from './config/schema.ts';
+import { systemClock } from './lib/clock.ts';
+import { randomIds } from './lib/ids.ts';
+import { DeploymentService } from './deployments/deployment-service.ts';
+import { RunExecutor, type DeploymentEventSink, type StallPoint } from './deployments/run-executor.ts';
 
 export interface Services {
   store: Store;
@@ -48,6 +53,9 @@ export interface Services {
   skills: SkillService;
   /** Where file and skill bytes live (FILES_BLOB_DIR or MEMORY_S3_* under files/). */
   fileBlobs: BlobStore;
+  deployments: DeploymentService;
+  /** Claims and runs deployment runs (the scheduler in server.ts drives it for scheduled ones). */
+  deploymentRuns: RunExecutor;
 }
 
 export interface ServiceDependencies {
@@ -65,9 +73,14 @@ export interface ServiceDependencies {
   /** Time and ids for what the services write (tests pass controllable ones). */
   clock?: Clock;
   ids?: IdSource;
+  /** This instance's claims on deployment runs (INSTANCE_ID, LEASE_TTL_MS) and the test stall point. */
+  deployments: { owner: string; claimTtlMs: number; stallAt?: StallPoint; logger?: Logger };
 }
 
-export function createServices({ store, hub, lifecycle, secretBox, vault, modelFallback, modelCardPrivateHosts, blobs, files: filesConfig, clock, ids }: ServiceDependencies): Services {
+/** Webhook events of deployments go to the webhooks outbox once it exists; until then nothing is written. */
+const noWebhooks: DeploymentEventSink = async () => {};
+
+export function createServices({ store, hub, lifecycle, secretBox, vault, modelFallback, modelCardPrivateHosts, blobs, files: filesConfig, clock, ids, deployments: deploymentConfig }: ServiceDependencies): Services {
   const log = new EventLog(store, hub, { clock, ids });
   const modelCards = new ModelCardService({ store, secretBox, allowedPrivateHosts: modelCardPrivateHosts });
   const skills = new SkillService({ store, blobs: blobs.files, uploadDir: filesConfig.uploadDir });
@@ -83,7 +96,11 @@ export function createServices({ store, hub, lifecycle, secretBox, vault, modelF
   const memories = new MemoryService({ store, blobs: blobs.memory });
   const memoryVersions = new MemoryVersionService({ store, blobs: blobs.memory });
   const files = new FileService({ store, blobs: blobs.files, uploads: { dir: filesConfig.uploadDir, maxBytes: filesConfig.maxBytes } });
+  const prices = (tenantId: string, model: string) => modelCards.priceFor(tenantId, model);
+  const deploymentRuns = new RunExecutor({ store, sessions, clock: clock ?? systemClock, ids: ids ?? randomIds, emit: noWebhooks, ...deploymentConfig });
+  const deployments = new DeploymentService({ store, agents, environments, vaults, prices, executor: deploymentRuns, emit: noWebhooks, clock: clock ?? systemClock, ids: ids ?? randomIds });
   return {
+    deployments, deploymentRuns,
     store, log, agents, environments, sessions, sessionEvents, secretBox, modelCards, vaults, oauthRefresher, credentialValidator,
     sessionResources: new SessionResourceService({ sessions, store }), memoryStores, memories, memoryVersions, memoryBlobs: blobs.memory, files, skills, fileBlobs: blobs.files,
   };

@@ -82,6 +82,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { gene
     maxBodyBytes: e.MAX_BODY_BYTES,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     leaseTtlMs: e.LEASE_TTL_MS,
+    deployments: { pollMs: e.DEPLOYMENT_POLL_MS, stallAt: e.DEPLOYMENT_TEST_STALL_AT },
     security: {
       allowedHosts: e.ALLOWED_HOSTS,
       maxEventBytes: e.MAX_EVENT_BYTES,

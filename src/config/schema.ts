@@ -71,6 +71,8 @@ export const envSchema = z.object({
   MODEL_RETRY_BASE_MS: z.coerce.number().int().min(0).default(1000),
   LEASE_TTL_MS: z.coerce.number().int().min(1000).default(30_000),
   INSTANCE_ID: z.string().min(1).optional(),
+  DEPLOYMENT_POLL_MS: z.coerce.number().int().min(10).default(1000),
+  DEPLOYMENT_TEST_STALL_AT: z.enum(['claim', 'session']).optional(),
   ALLOWED_HOSTS: z.string().optional().transform((v) => (v ?? '').split(',').map((h) => h.trim()).filter(Boolean)),
   MAX_EVENT_BYTES: z.coerce.number().int().min(1024).max(16 * 1024 * 1024).default(4 * 1024 * 1024),
   SSE_MAX_STREAMS_PER_KEY: z.coerce.number().int().positive().default(256),
@@ -133,6 +135,12 @@ export interface Config {
   shutdownTimeoutMs: number;
   leaseTtlMs: number;
   instanceId: string;
+  deployments: {
+    /** How often each instance polls for due deployment slots and expired run claims (real ms). */
+    pollMs: number;
+    /** Testing only: a run stops for good at this point, to be killed there (crash tests). */
+    stallAt?: 'claim' | 'session';
+  };
   security: {
     /** ALLOWED_HOSTS: Host names answered besides loopback names, IP literals and PUBLIC_URL's host. */
     allowedHosts: string[];

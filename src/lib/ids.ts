@@ -9,7 +9,8 @@ const ALPHABET = '123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz';
 export type IdPrefix =
   | 'agent' | 'env' | 'sesn' | 'sevt' | 'sthr' | 'sesrsc' | 'vlt' | 'vcrd' | 'memstore' | 'mem'
   | 'memver' | 'file' | 'skill' | 'req' | 'apikey' | 'user' | 'tenant' | 'outc' | 'lease' | 'mdlcard' | 'invite'
-  | 'whk' | 'event' | 'whdlv';
+  | 'whk' | 'event' | 'whdlv'
+  | 'depl' | 'drun';
 
 function encode(bytes: Buffer, length: number): string {
   let n = BigInt(`0x${bytes.toString('hex')}`);

@@ -46,6 +46,13 @@ export interface SessionLifecycle {
   destroy(sessionId: string): Promise<void>;
 }
 
+/** Ids chosen ahead of an idempotent create (see SessionService.create). */
+export interface CreatePlan {
+  sessionId: string;
+  /** One per initial event, in order. */
+  eventIds: string[];
+}
+
 export class SessionService {
   constructor(
     private readonly deps: { store: Store; agents: AgentService; environments: EnvironmentService; vaults: VaultService; log: EventLog; lifecycle: SessionLifecycle; prices: PriceLookup; clock?: Clock; ids?: IdSource },
@@ -55,7 +62,15 @@ export class SessionService {
     return (this.deps.clock ?? systemClock).now();
   }
 
-  async create(tenantId: string, input: SessionCreate): Promise<Session> {
+  /**
+   * `plan` makes the create idempotent (deployment runs): the session gets the planned id and its
+   * initial events the planned event ids, and a repeat finds both already written and writes nothing.
+   */
+  async create(tenantId: string, input: SessionCreate, plan?: CreatePlan): Promise<Session> {
+    if (plan && (await this.deps.store.sessions.find(tenantId, plan.sessionId))) {
+      await this.appendInitialEvents(tenantId, plan.sessionId, input, plan);
+      return this.get(tenantId, plan.sessionId);
+    }
     const snapshot = input.agent === undefined ? null : await this.resolveAgent(tenantId, input.agent);
     const budget = await budgetAtCreate({ tenantId, model: modelOf(snapshot), budget: input.budget, prices: this.deps.prices });
     if (input.initial_events?.length && !snapshot) throw new InvalidRequestError('initial_events: a session without an agent cannot run; pass "agent"');
@@ -70,7 +85,7 @@ export class SessionService {
     const resources = [...memories, ...(await resolveFileResources(this.deps.store, tenantId, fileParams, memories))];
     const now = this.now();
     const row: SessionTable = {
-      id: (this.deps.ids ?? randomIds).next('sesn'),
+      id: plan?.sessionId ?? (this.deps.ids ?? randomIds).next('sesn'),
       tenant_id: tenantId,
       agent_id: snapshot ? String(snapshot.id) : null,
       agent_version: snapshot ? Number(snapshot.version) : null,
@@ -92,15 +107,29 @@ export class SessionService {
       turn_id: null,
       budget,
     };
-    await this.deps.store.transaction(async (tx) => {
-      await tx.sessions.insert(row);
-      await tx.memoryStores.linkSession(tenantId, row.id, memories.map((r) => r.memory_store_id));
-    });
-    if (input.initial_events?.length) {
-      await this.deps.log.append(tenantId, row.id, input.initial_events.map((e) => newEvent('user.message', SPEC_PAYLOAD_SCHEMAS['user.message'].parse({ content: e.content }), null)));
-      this.deps.lifecycle.wake(row.id);
+    try {
+      await this.deps.store.transaction(async (tx) => {
+        await tx.sessions.insert(row);
+        await tx.memoryStores.linkSession(tenantId, row.id, memories.map((r) => r.memory_store_id));
+      });
+    } catch (err) {
+      // A planned create racing its own repeat (a run taken over): the other one inserted it.
+      if (!plan || !this.deps.store.isUniqueViolation(err)) throw err;
     }
+    await this.appendInitialEvents(tenantId, row.id, input, plan);
     return this.get(tenantId, row.id);
+  }
+
+  private async appendInitialEvents(tenantId: string, sessionId: string, input: SessionCreate, plan: CreatePlan | undefined): Promise<void> {
+    if (!input.initial_events?.length) return;
+    const events = input.initial_events.map((e, i) => newEvent('user.message', SPEC_PAYLOAD_SCHEMAS['user.message'].parse({ content: e.content }), null, plan?.eventIds[i]));
+    try {
+      await this.deps.log.append(tenantId, sessionId, events);
+    } catch (err) {
+      // Planned event ids already stored: the initial events were sent by an earlier attempt.
+      if (!plan || !this.deps.store.isUniqueViolation(err)) throw err;
+    }
+    this.deps.lifecycle.wake(sessionId);
   }
 
   private async resolveAgent(tenantId: string, ref: NonNullable<SessionCreate['agent']>): Promise<Record<string, unknown>> {

@@ -10,6 +10,7 @@ import type { DialectCapabilities } from './dialect.ts';
 import { NOTIFY_TRIGGERS } from './postgres/notify-triggers.ts';
 import { FILES_SCHEMA, SESSION_OUTPUTS_SCHEMA, SKILLS_SCHEMA } from './files-schema.ts';
 import { WEBHOOKS_SCHEMA } from './webhooks-schema.ts';
+import { DEPLOYMENTS_SCHEMA } from './deployments-schema.ts';
 
 export interface MigrationContext {
   db: Kysely<Database>;
@@ -240,6 +241,13 @@ export const MIGRATIONS: Migration[] = [
     name: 'agent outputs collected into files',
     async up({ db }) {
       for (const statement of SESSION_OUTPUTS_SCHEMA) await sql.raw(statement).execute(db);
+    },
+  },
+  {
+    version: 40,
+    name: 'deployments and deployment runs',
+    async up({ db }) {
+      for (const statement of DEPLOYMENTS_SCHEMA) await sql.raw(statement).execute(db);
     },
   },
   {

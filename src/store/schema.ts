@@ -138,6 +138,32 @@ export interface WebhookDeliveryAttemptTable {
 }
 /** How far the webhook dispatcher has read a session's log (its events up to `seq` are fanned out). */
 export interface WebhookSessionCursorTable { session_id: string; tenant_id: string; seq: number; updated_at: number }
+/**
+ * A deployment (issue 23): what each run's session is made of, its optional cron schedule, and the
+ * scheduler's bookkeeping. `next_fire_at` is the next scheduled slot not yet claimed (null: no
+ * schedule, or archived); an instance claims a slot by moving it forward with a compare-and-set.
+ */
+export interface DeploymentTable {
+  id: string; tenant_id: string; name: string; description: string | null;
+  agent_id: string; agent_version: number; environment_id: string;
+  initial_events: string; resources: string; vault_ids: string; metadata: string; budget: string | null;
+  schedule: string | null; status: string; paused_reason: string | null;
+  next_fire_at: number | null; last_run_at: number | null;
+  created_at: number; updated_at: number; archived_at: number | null;
+}
+/**
+ * One run of a deployment. `pending` while claimed (claim_owner holds it until claim_expires_at,
+ * claim_token fences a takeover); the session id and initial event ids are chosen at claim time,
+ * so a run taken over after a crash creates the same session and events, or finds them made.
+ */
+export interface DeploymentRunTable {
+  id: string; tenant_id: string; deployment_id: string; agent_id: string; agent_version: number;
+  trigger_type: string; scheduled_at: number | null; state: string;
+  session_id: string | null; error: string | null;
+  planned_session_id: string; planned_event_ids: string;
+  claim_owner: string | null; claim_token: number; claim_expires_at: number | null;
+  created_at: number; completed_at: number | null;
+}
 
 export interface Database {
   tenant: TenantTable;
@@ -171,6 +197,8 @@ export interface Database {
   webhook_deliveries: WebhookDeliveryTable;
   webhook_delivery_attempts: WebhookDeliveryAttemptTable;
   webhook_session_cursors: WebhookSessionCursorTable;
+  deployments: DeploymentTable;
+  deployment_runs: DeploymentRunTable;
   schema_migrations: SchemaMigrationTable;
 }
 

@@ -24,6 +24,8 @@ import { MemoryVersionsRepository } from './memory-versions-repository.ts';
 import { FilesRepository } from './files-repository.ts';
 import { SkillsRepository } from './skills-repository.ts';
 import { WebhooksRepository } from './webhooks-repository.ts';
+import { DeploymentsRepository } from './deployments-repository.ts';
+import { DeploymentRunsRepository } from './deployment-runs-repository.ts';
 
 export class Store {
   readonly agents: AgentsRepository;
@@ -45,6 +47,8 @@ export class Store {
   readonly skills: SkillsRepository;
   /** Webhook endpoints and the outbox: `tx.webhooks.enqueue(...)` inside the triggering change's transaction. */
   readonly webhooks: WebhooksRepository;
+  readonly deployments: DeploymentsRepository;
+  readonly deploymentRuns: DeploymentRunsRepository;
 
   constructor(readonly dialect: StoreDialect, readonly db: Kysely<Database> = dialect.db) {
     this.agents = new AgentsRepository(db);
@@ -65,6 +69,8 @@ export class Store {
     this.files = new FilesRepository(db);
     this.skills = new SkillsRepository(db);
     this.webhooks = new WebhooksRepository(db);
+    this.deployments = new DeploymentsRepository(db);
+    this.deploymentRuns = new DeploymentRunsRepository(db);
   }
 
   /** Runs fn in one transaction; commit when it resolves, roll back when it throws. */

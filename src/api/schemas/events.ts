@@ -93,6 +93,11 @@ export const initialEventSchema = z.discriminatedUnion('type', [userMessageSchem
   error: unknownEventType('user.message'),
 });
 
+/** One entry of a deployment's initial_events: the SDK allows user.message, user.define_outcome and system.message. */
+export const deploymentInitialEventSchema = z.discriminatedUnion('type', [userMessageSchema, unsupportedEvent('user.define_outcome'), unsupportedEvent('system.message')], {
+  error: unknownEventType('user.message'),
+});
+
 export type EventParam = z.infer<typeof eventParamSchema>;
 
 /** Every persisted event type of the reference (BetaManagedAgentsSessionEventType). */
