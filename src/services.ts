@@ -77,8 +77,10 @@ export interface ServiceDependencies {
   deployments: { owner: string; claimTtlMs: number; stallAt?: StallPoint; logger?: Logger };
 }
 
-/** Webhook events of deployments go to the webhooks outbox once it exists; until then nothing is written. */
-const noWebhooks: DeploymentEventSink = async () => {};
+/** Deployment webhook events go to the webhooks outbox, in the caller's transaction (see webhook-outbox-api). */
+const toOutbox: DeploymentEventSink = async (tx, tenantId, data, now) => {
+  await tx.webhooks.enqueue(tenantId, data, { now });
+};
 
 export function createServices({ store, hub, lifecycle, secretBox, vault, modelFallback, modelCardPrivateHosts, blobs, files: filesConfig, clock, ids, deployments: deploymentConfig }: ServiceDependencies): Services {
   const log = new EventLog(store, hub, { clock, ids });
@@ -97,8 +99,8 @@ export function createServices({ store, hub, lifecycle, secretBox, vault, modelF
   const memoryVersions = new MemoryVersionService({ store, blobs: blobs.memory });
   const files = new FileService({ store, blobs: blobs.files, uploads: { dir: filesConfig.uploadDir, maxBytes: filesConfig.maxBytes } });
   const prices = (tenantId: string, model: string) => modelCards.priceFor(tenantId, model);
-  const deploymentRuns = new RunExecutor({ store, sessions, clock: clock ?? systemClock, ids: ids ?? randomIds, emit: noWebhooks, ...deploymentConfig });
-  const deployments = new DeploymentService({ store, agents, environments, vaults, prices, executor: deploymentRuns, emit: noWebhooks, clock: clock ?? systemClock, ids: ids ?? randomIds });
+  const deploymentRuns = new RunExecutor({ store, sessions, clock: clock ?? systemClock, ids: ids ?? randomIds, emit: toOutbox, ...deploymentConfig });
+  const deployments = new DeploymentService({ store, agents, environments, vaults, prices, executor: deploymentRuns, emit: toOutbox, clock: clock ?? systemClock, ids: ids ?? randomIds });
   return {
     deployments, deploymentRuns,
     store, log, agents, environments, sessions, sessionEvents, secretBox, modelCards, vaults, oauthRefresher, credentialValidator,

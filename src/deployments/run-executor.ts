@@ -19,12 +19,13 @@ import type { RunClaim } from '../store/deployment-runs-repository.ts';
 import { parseJson, toJson } from '../store/json.ts';
 import type { Clock } from '../lib/clock.ts';
 import type { IdSource } from '../lib/ids.ts';
+import type { WebhookEventType } from '../lib/webhook-event-types.ts';
 import type { SessionService } from '../sessions/session-service.ts';
 import type { SessionCreate } from '../api/schemas/sessions.ts';
 import type { DeploymentRunError, RunErrorType } from '../api/schemas/deployments.ts';
 
-/** Writes a webhook event inside the caller's transaction (the webhooks outbox; a no-op without it). */
-export type DeploymentEventSink = (tx: Store, tenantId: string, data: { type: string; id: string }, now: number) => Promise<void>;
+/** Writes a webhook event inside the caller's transaction (the webhooks outbox). */
+export type DeploymentEventSink = (tx: Store, tenantId: string, data: { type: WebhookEventType; id: string }, now: number) => Promise<void>;
 
 /** Errors of a scheduled run that pause the deployment (the SDK's paused_reason error types). */
 const AUTO_PAUSE = new Set<RunErrorType>([
