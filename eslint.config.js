@@ -11,6 +11,7 @@ const budgets = {
 };
 
 const ANTHROPIC_SDK_ONLY_IN_ADAPTER = { group: ['@anthropic-ai/sdk', '@anthropic-ai/sdk/*'], message: 'Only src/harness/model/anthropic-*.ts may import the Anthropic SDK; use the ModelClient port (model-client.ts).' };
+const MCP_SDK_ONLY_IN_ADAPTER = { group: ['@modelcontextprotocol/sdk', '@modelcontextprotocol/sdk/*'], message: 'Only src/tools/mcp/mcp-client.ts may import the MCP SDK; use McpSessions (tools/mcp/mcp-sessions.ts).' };
 const OPENAI_SDK_ONLY_IN_ADAPTER = { group: ['openai', 'openai/*'], message: 'Only src/harness/model/openai-*.ts may import the OpenAI SDK; use the ModelClient port (model-client.ts).' };
 
 /*
@@ -90,16 +91,20 @@ export default tseslint.config(
   {
     // The model port speaks our own types; only each provider's adapter files know its SDK.
     files: ['src/**/*.ts'],
-    ignores: ['src/harness/model/anthropic-*.ts', 'src/harness/model/prompt-cache*.ts', 'src/harness/model/openai-*.ts'],
-    rules: { 'no-restricted-imports': ['error', { patterns: [ANTHROPIC_SDK_ONLY_IN_ADAPTER, OPENAI_SDK_ONLY_IN_ADAPTER] }] },
+    ignores: ['src/harness/model/anthropic-*.ts', 'src/harness/model/prompt-cache*.ts', 'src/harness/model/openai-*.ts', 'src/tools/mcp/mcp-client.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [ANTHROPIC_SDK_ONLY_IN_ADAPTER, OPENAI_SDK_ONLY_IN_ADAPTER, MCP_SDK_ONLY_IN_ADAPTER] }] },
   },
   {
     files: ['src/harness/model/anthropic-*.ts', 'src/harness/model/prompt-cache*.ts'],
-    rules: { 'no-restricted-imports': ['error', { patterns: [OPENAI_SDK_ONLY_IN_ADAPTER] }] },
+    rules: { 'no-restricted-imports': ['error', { patterns: [OPENAI_SDK_ONLY_IN_ADAPTER, MCP_SDK_ONLY_IN_ADAPTER] }] },
   },
   {
     files: ['src/harness/model/openai-*.ts'],
-    rules: { 'no-restricted-imports': ['error', { patterns: [ANTHROPIC_SDK_ONLY_IN_ADAPTER] }] },
+    rules: { 'no-restricted-imports': ['error', { patterns: [ANTHROPIC_SDK_ONLY_IN_ADAPTER, MCP_SDK_ONLY_IN_ADAPTER] }] },
+  },
+  {
+    files: ['src/tools/mcp/mcp-client.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [ANTHROPIC_SDK_ONLY_IN_ADAPTER, OPENAI_SDK_ONLY_IN_ADAPTER] }] },
   },
   ...layers,
   {

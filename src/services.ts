@@ -14,6 +14,7 @@ import { EgressPolicy } from './vault/egress-policy.ts';
 import { VaultHttp } from './vault/vault-http.ts';
 import { OAuthRefresher } from './vault/oauth-refresh.ts';
 import { CredentialValidator } from './vault/credential-validator.ts';
+import { VaultMcpAccess } from './vault/mcp-access.ts';
 import type { BlobStore } from './blobs/blob-store.ts';
 import type { Logger } from 'pino';
 import type { Clock } from './lib/clock.ts';
@@ -43,6 +44,8 @@ export interface Services {
   vaults: VaultService;
   oauthRefresher: OAuthRefresher;
   credentialValidator: CredentialValidator;
+  /** How the server's MCP client reaches MCP servers: egress policy and the session's vault credentials. */
+  mcpAccess: VaultMcpAccess;
   sessionResources: SessionResourceService;
   memoryStores: MemoryStoreService;
   memories: MemoryService;
@@ -89,8 +92,10 @@ export function createServices({ store, hub, lifecycle, secretBox, vault, modelF
   const agents = new AgentService(store, { checkModel: (tenantId, model) => modelCards.assertServable(tenantId, model, modelFallback), resolveSkills: (tenantId, refs) => skills.resolveRefs(tenantId, refs) });
   const environments = new EnvironmentService(store);
   const vaults = new VaultService({ store, secretBox });
-  const http = new VaultHttp({ policy: new EgressPolicy(vault.allowedPrivateHosts), upstreamCaFile: vault.upstreamCaFile });
+  const policy = new EgressPolicy(vault.allowedPrivateHosts);
+  const http = new VaultHttp({ policy, upstreamCaFile: vault.upstreamCaFile });
   const oauthRefresher = new OAuthRefresher({ store, secretBox, http });
+  const mcpAccess = new VaultMcpAccess({ store, refresher: oauthRefresher, policy, ca: http.trustedCa });
   const credentialValidator = new CredentialValidator({ vaults, refresher: oauthRefresher, http });
   const sessions = new SessionService({ store, agents, environments, vaults, log, lifecycle, prices: (tenantId, model) => modelCards.priceFor(tenantId, model), clock, ids });
   const sessionEvents = new SessionEventsService({ store, log, sessions, lifecycle });
@@ -103,7 +108,7 @@ export function createServices({ store, hub, lifecycle, secretBox, vault, modelF
   const deployments = new DeploymentService({ store, agents, environments, vaults, prices, executor: deploymentRuns, emit: toOutbox, clock: clock ?? systemClock, ids: ids ?? randomIds });
   return {
     deployments, deploymentRuns,
-    store, log, agents, environments, sessions, sessionEvents, secretBox, modelCards, vaults, oauthRefresher, credentialValidator,
+    store, log, agents, environments, sessions, sessionEvents, secretBox, modelCards, vaults, oauthRefresher, credentialValidator, mcpAccess,
     sessionResources: new SessionResourceService({ sessions, store }), memoryStores, memories, memoryVersions, memoryBlobs: blobs.memory, files, skills, fileBlobs: blobs.files,
   };
 }

@@ -92,6 +92,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { gene
     // leases at once instead of waiting for them to expire; other instances need their own DATA_DIR or INSTANCE_ID.
     instanceId: e.INSTANCE_ID ?? `${hostname()}:${createHash('sha256').update(dataDir).digest('hex').slice(0, 12)}`,
     vault: vaultConfig(e, dataDir),
+    mcp: { connectTimeoutMs: e.MCP_CONNECT_TIMEOUT_MS, callTimeoutMs: e.MCP_CALL_TIMEOUT_MS, maxResultBytes: e.MCP_MAX_RESULT_BYTES },
   };
 }
 

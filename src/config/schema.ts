@@ -85,6 +85,9 @@ export const envSchema = z.object({
   VAULT_ALLOWED_PRIVATE_HOSTS: z.string().default(''),
   VAULT_UPSTREAM_CA_FILE: z.string().min(1).optional(),
   VAULT_AUDIT_LOG: z.string().min(1).optional(),
+  MCP_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).default(15_000),
+  MCP_CALL_TIMEOUT_MS: z.coerce.number().int().min(100).default(120_000),
+  MCP_MAX_RESULT_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -150,6 +153,8 @@ export interface Config {
     streams: { perCredential: number; perTenant: number; perServer: number };
   };
   vault: VaultConfig;
+  /** The server's MCP client: connect/list and call timeouts, largest tool result (MCP_*). */
+  mcp: { connectTimeoutMs: number; callTimeoutMs: number; maxResultBytes: number };
 }
 
 export interface SandboxConfig {

@@ -74,6 +74,19 @@ export const SPEC_PAYLOAD_SCHEMAS = {
     evaluation: z.looseObject({ type: z.string() }).optional(),
   }),
   'agent.custom_tool_use': z.looseObject({ name: z.string(), input: z.unknown() }),
+  /** A call of a tool of one of the agent's MCP servers (run by the server's MCP client). */
+  'agent.mcp_tool_use': z.looseObject({
+    name: z.string(),
+    mcp_server_name: z.string(),
+    input: z.unknown(),
+    evaluated_permission: permission.optional(),
+    evaluation: z.looseObject({ type: z.string() }).optional(),
+  }),
+  'agent.mcp_tool_result': z.looseObject({
+    mcp_tool_use_id: z.string(),
+    content: z.array(toolResultBlockSchema).optional(),
+    is_error: z.boolean().nullable().optional(),
+  }),
   'agent.tool_result': z.looseObject({
     tool_use_id: z.string(),
     content: z.array(toolResultBlockSchema).optional(),

@@ -10,6 +10,7 @@ import { blockingTools, nextRunnableTool, USER_EVENTS_PROCESSED, type SessionSta
 import { runModelRequest } from './model-step.ts';
 import { pauseAtBudget, resumeAfterBudget } from './budget-step.ts';
 import { runToolStep } from './tool-step.ts';
+import { runMcpToolStep } from './mcp-step.ts';
 import { append, zeroUsage, type StepContext, type StepOutcome } from './step-context.ts';
 
 const idle = (ctx: StepContext, stopReason: { type: string; event_ids?: string[] }): NewEvent => ({ type: 'session.status_idle', payload: { stop_reason: stopReason, stop_details: null }, processedAt: ctx.clock.now() });
@@ -46,7 +47,7 @@ export async function advance(ctx: StepContext): Promise<StepOutcome> {
   }
 
   const runnable = nextRunnableTool(state);
-  if (runnable) return runToolStep(ctx, runnable);
+  if (runnable) return runnable.kind === 'mcp' ? runMcpToolStep(ctx, runnable) : runToolStep(ctx, runnable);
   const blocking = blockingTools(state);
   if (blocking.length > 0) {
     await append(ctx, [idle(ctx, { type: 'requires_action', event_ids: blocking.map((t) => t.eventId) })], { sessionPatch: { status: 'idle' }, markProcessed: processedConfirmations(state) });
@@ -99,16 +100,13 @@ async function handleInterrupt(ctx: StepContext, state: SessionState): Promise<S
   // Every tool use gets exactly one result in the log, also when the turn is cut short. A call that
   // had started is one whose step was cut off by a crash (a step the interrupt aborted committed its
   // own result), so it may have run.
-  const unanswered = busy ? state.pendingTools.filter((t) => t.kind === 'builtin' && !t.result && t.confirmation?.result !== 'deny') : [];
-  const events: NewEvent[] = unanswered.map((t) => ({
-    type: 'agent.tool_result',
-    payload: {
-      tool_use_id: t.eventId,
-      content: [{ type: 'text', text: t.started ? `Tool "${t.name}" was stopped: the user interrupted the turn. It may or may not have completed; check its effects before retrying.` : `This tool call was not run: the user interrupted the turn.` }],
-      is_error: true,
-    },
-    processedAt: ctx.clock.now(),
-  }));
+  const unanswered = busy ? state.pendingTools.filter((t) => t.kind !== 'custom' && !t.result && t.confirmation?.result !== 'deny') : [];
+  const events: NewEvent[] = unanswered.map((t) => {
+    const content = [{ type: 'text' as const, text: t.started ? `Tool "${t.name}" was stopped: the user interrupted the turn. It may or may not have completed; check its effects before retrying.` : `This tool call was not run: the user interrupted the turn.` }];
+    return t.kind === 'mcp'
+      ? { type: 'agent.mcp_tool_result', payload: { mcp_tool_use_id: t.eventId, content, is_error: true }, processedAt: ctx.clock.now() }
+      : { type: 'agent.tool_result', payload: { tool_use_id: t.eventId, content, is_error: true }, processedAt: ctx.clock.now() };
+  });
   events.push({ type: USER_EVENTS_PROCESSED, payload: { event_ids: ids }, processedAt: ctx.clock.now() });
   if (state.openSpan) {
     events.push({ type: 'span.model_request_end', payload: { model_request_start_id: state.openSpan.id, is_error: null, model_usage: zeroUsage() }, processedAt: ctx.clock.now() });

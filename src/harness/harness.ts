@@ -29,6 +29,7 @@ import type { AgentSnapshot } from './request-builder.ts';
 import type { SessionFileMounts } from '../files/session-file-mounts.ts';
 import { withSkillsPrompt, type SessionSkill, type SessionSkills } from '../skills/session-skills.ts';
 import type { PriceLookup } from '../lib/model-prices.ts';
+import type { McpSessions } from '../tools/mcp/mcp-sessions.ts';
 
 export interface HarnessOptions {
   store: Store;
@@ -55,6 +56,8 @@ export interface HarnessOptions {
   stepFailureLimit?: number;
   /** The composition root's clock (default: system time). */
   clock?: Clock;
+  /** MCP client connections of the sessions this process runs (closed when a session's worker stops). */
+  mcp?: McpSessions;
 }
 
 /** How long a session woken by another instance's input is left to that instance before this one tries. */
@@ -144,6 +147,7 @@ export class Harness implements SessionLifecycle {
       w.controller.abort();
     }
     await Promise.allSettled([...this.workers.values()].map((w) => w.done));
+    await this.options.mcp?.closeAll();
     await this.options.sandboxes.shutdown();
     return released;
   }
@@ -224,6 +228,7 @@ export class Harness implements SessionLifecycle {
             syncMemory: this.options.memory && memoryResourcesOf(session.resources).length > 0 ? () => this.options.memory!.sync(session) : undefined,
             clock: this.options.clock ?? systemClock,
             collectOutputs: sessionFiles ? async () => void (await sessionFiles.collectOutputs(session)) : undefined,
+            mcp: this.options.mcp,
           };
           if ((await advance(ctx)) === 'stop') break;
         }
@@ -232,6 +237,8 @@ export class Harness implements SessionLifecycle {
       if (err instanceof LeaseLostError) logger.warn({ sessionId }, err.message);
       else if (!this.stopped && !renewal.lost) await this.onStepFailure({ sessionId, tenantId, token }, err);
     } finally {
+      // The session idles, ends or is given up here: its MCP connections close (reopened on the next run).
+      await this.options.mcp?.close(sessionId);
       clearInterval(renewal.timer);
       if (!renewal.lost) await store.leases.release(sessionId, owner, token).catch(() => undefined);
     }

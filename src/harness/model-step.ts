@@ -8,7 +8,8 @@ import { newEvent, type EventPayloadInput, type NewEvent } from '../events/types
 import { ModelAbortedError, ModelError, type ModelStreamEvent } from './model/model-client.ts';
 import { collectResponse, type ModelResponse } from './model/collect-response.ts';
 import type { ModelTextBlock } from './model/model-content.ts';
-import { buildModelRequest, builtinPolicy, customToolNames } from './request-builder.ts';
+import { buildModelRequest, builtinPolicy, customToolNames, type ToolPolicy } from './request-builder.ts';
+import { offeredMcpTools, type OfferedMcpTools } from './mcp-tools.ts';
 import { MODEL_RESPONSE, type SessionState } from './session-state.ts';
 import { append, zeroUsage, type StepContext, type StepOutcome } from './step-context.ts';
 import { retryDelayMs, sleep } from './backoff.ts';
@@ -19,7 +20,9 @@ import type { StoredUsage } from '../sessions/session-mapper.ts';
 
 export async function runModelRequest(ctx: StepContext, state: SessionState): Promise<StepOutcome> {
   const agent = ctx.agent!;
-  const request = buildModelRequest(agent, state.messages, ctx.tools);
+  const mcp = await offeredMcpTools(ctx, agent);
+  if (mcp.errors.length > 0) await append(ctx, mcp.errors);
+  const request = buildModelRequest(agent, state.messages, ctx.tools, mcp.definitions);
   request.scope = { tenantId: ctx.tenantId, sessionId: ctx.sessionId };
   const [start] = await append(ctx, [{ type: 'span.model_request_start', payload: {}, processedAt: ctx.clock.now() }]);
   const previews = livePreviews(ctx);
@@ -31,7 +34,7 @@ export async function runModelRequest(ctx: StepContext, state: SessionState): Pr
     return handleFailure(ctx, start!.id, err);
   }
   ctx.failures.count = 0;
-  const events = responseEvents(ctx, response, previews);
+  const events = responseEvents(ctx, response, previews, mcp);
   const usage = {
     input_tokens: response.usage.inputTokens,
     output_tokens: response.usage.outputTokens,
@@ -73,7 +76,7 @@ function livePreviews(ctx: StepContext): Previews {
 }
 
 /** The stored events of a complete response: thinking, message, tool uses, then the raw response. */
-function responseEvents(ctx: StepContext, response: ModelResponse, previews: Previews): NewEvent[] {
+function responseEvents(ctx: StepContext, response: ModelResponse, previews: Previews, mcp: OfferedMcpTools): NewEvent[] {
   const agent = ctx.agent!;
   const events: NewEvent[] = [];
   if (response.content.some((b) => b.type === 'thinking' || b.type === 'redacted_thinking')) events.push({ type: 'agent.thinking', id: previews.thinkingId, payload: {}, processedAt: ctx.clock.now() });
@@ -89,6 +92,11 @@ function responseEvents(ctx: StepContext, response: ModelResponse, previews: Pre
       events.push({ id, type: 'agent.custom_tool_use', payload: { name: block.name, input: block.input }, processedAt: ctx.clock.now() });
       continue;
     }
+    const mcpTool = mcp.byName.get(block.name);
+    if (mcpTool) {
+      events.push(newEvent('agent.mcp_tool_use', { name: block.name, mcp_server_name: mcpTool.server, input: block.input, ...evaluate(mcpTool.policy, true) }, ctx.clock.now(), id));
+      continue;
+    }
     const policy = builtinPolicy(agent, block.name);
     const available = policy?.enabled && ctx.tools.has(block.name);
     const permission = !available ? 'deny' : policy.permission === 'always_allow' ? 'allow' : 'ask';
@@ -98,6 +106,15 @@ function responseEvents(ctx: StepContext, response: ModelResponse, previews: Pre
   }
   events.push({ type: MODEL_RESPONSE, payload: { message: { id: response.id, content: response.content, stop_reason: response.stopReason }, tool_event_ids: toolEventIds }, processedAt: ctx.clock.now() });
   return events;
+}
+
+/** evaluated_permission and evaluation of a call under `policy` (`auto` is judged `ask`: no classifier here). */
+function evaluate(policy: ToolPolicy | undefined, available: boolean): Pick<EventPayloadInput<'agent.tool_use'>, 'evaluated_permission' | 'evaluation'> {
+  if (!available || !policy?.enabled) return { evaluated_permission: 'deny' };
+  return {
+    evaluated_permission: policy.permission === 'always_allow' ? 'allow' : 'ask',
+    evaluation: { type: policy.permission, ...(policy.permission === 'auto' ? { evaluated_permission: { type: 'ask', reason_code: 'indeterminate' } } : {}) },
+  };
 }
 
 const ERROR_TYPES: Record<string, string> = {

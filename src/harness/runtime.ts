@@ -21,6 +21,7 @@ import { StoreUidLedger } from '../sandbox/store-uid-ledger.ts';
 import { DEFAULT_UID_RANGE } from '../sandbox/bwrap-host.ts';
 import type { ModelClient } from './model/model-client.ts';
 import type { Clock } from '../lib/clock.ts';
+import { McpSessions } from '../tools/mcp/mcp-sessions.ts';
 
 export interface Runtime {
   lifecycle: SessionLifecycle;
@@ -79,6 +80,7 @@ export async function createRuntime(options: { config: Config; store: Store; hub
         egress: extras?.egress,
         prices: (tenantId, modelId) => services.modelCards.priceFor(tenantId, modelId),
         ...createSessionMounts(config, store, services, logger),
+        mcp: new McpSessions({ access: services.mcpAccess, limits: config.mcp, logger }),
       });
     },
     async start() {

@@ -17,7 +17,9 @@ export interface ToolUseState {
   toolUseId: string;
   name: string;
   input: unknown;
-  kind: 'builtin' | 'custom';
+  kind: 'builtin' | 'custom' | 'mcp';
+  /** For kind 'mcp': the agent's mcp_servers[].name the tool belongs to. */
+  mcpServer?: string;
   permission: 'allow' | 'ask' | 'deny';
   confirmation?: { result: 'allow' | 'deny'; denyMessage?: string | null; eventId: string };
   result?: { content: unknown[]; isError: boolean };
@@ -92,7 +94,14 @@ function onIdle(state: FoldState, event: LogEventOf<'session.status_idle'>): voi
   state.lastIdleReason = event.payload.stop_reason;
 }
 
-function onToolUse(state: FoldState, event: LogEventOf<'agent.tool_use'> | LogEventOf<'agent.custom_tool_use'>): void {
+function onToolUse(state: FoldState, event: LogEventOf<'agent.tool_use'> | LogEventOf<'agent.custom_tool_use'> | LogEventOf<'agent.mcp_tool_use'>): void {
+  if (event.type === 'agent.mcp_tool_use') {
+    state.tools[event.id] = {
+      eventId: event.id, toolUseId: '', name: event.payload.name, input: event.payload.input,
+      kind: 'mcp', mcpServer: event.payload.mcp_server_name, permission: event.payload.evaluated_permission ?? 'ask', started: false,
+    };
+    return;
+  }
   const permission = event.type === 'agent.tool_use' ? (event.payload.evaluated_permission ?? 'allow') : 'allow';
   state.tools[event.id] = {
     eventId: event.id, toolUseId: '', name: event.payload.name, input: event.payload.input,
@@ -115,7 +124,7 @@ function onModelResponse(state: FoldState, event: LogEventOf<'oma.model_response
   });
 }
 
-function onToolResult(state: FoldState, toolEventId: string, payload: EventPayload<'agent.tool_result'> | EventPayload<'user.custom_tool_result'>): void {
+function onToolResult(state: FoldState, toolEventId: string, payload: EventPayload<'agent.tool_result'> | EventPayload<'user.custom_tool_result'> | EventPayload<'agent.mcp_tool_result'>): void {
   const tool = state.tools[toolEventId];
   if (tool) tool.result = { content: payload.content ?? [], isError: Boolean(payload.is_error) };
   closeOpenTools(state, false);
@@ -176,10 +185,12 @@ export function foldEvent(state: FoldState, event: LogEvent): void {
     case 'span.model_request_start': state.openSpans.push(event.id); return;
     case 'span.model_request_end': return onSpanEnd(state, event);
     case 'agent.tool_use':
-    case 'agent.custom_tool_use': return onToolUse(state, event);
+    case 'agent.custom_tool_use':
+    case 'agent.mcp_tool_use': return onToolUse(state, event);
     case 'oma.model_response': return onModelResponse(state, event);
     case 'oma.tool_execution_started': return onExecutionStarted(state, event);
     case 'agent.tool_result': return onToolResult(state, event.payload.tool_use_id, event.payload);
+    case 'agent.mcp_tool_result': return onToolResult(state, event.payload.mcp_tool_use_id, event.payload);
     case 'user.custom_tool_result': return onToolResult(state, event.payload.custom_tool_use_id, event.payload);
     case 'user.tool_confirmation': return onConfirmation(state, event);
     case 'user.message': return onUserMessage(state, event);

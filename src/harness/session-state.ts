@@ -84,5 +84,5 @@ export function blockingTools(state: SessionState): ToolUseState[] {
 
 /** The next tool the server itself should run (or answer), if any. */
 export function nextRunnableTool(state: SessionState): ToolUseState | undefined {
-  return state.pendingTools.find((t) => !isAnswered(t) && t.kind === 'builtin' && (t.permission !== 'ask' || t.confirmation?.result === 'allow'));
+  return state.pendingTools.find((t) => !isAnswered(t) && t.kind !== 'custom' && (t.permission !== 'ask' || t.confirmation?.result === 'allow'));
 }

@@ -13,6 +13,7 @@ import type { AgentSnapshot } from './request-builder.ts';
 import type { HeldSession } from './held-session.ts';
 import type { PriceLookup } from '../lib/model-prices.ts';
 import type { Clock } from '../lib/clock.ts';
+import type { McpSessions } from '../tools/mcp/mcp-sessions.ts';
 
 export interface StepContext {
   tenantId: string;
@@ -48,6 +49,8 @@ export interface StepContext {
    * end is committed; collecting the same content twice is a no-op, so a re-run after a crash is safe.
    */
   collectOutputs?: () => Promise<void>;
+  /** The server's MCP client connections (absent: MCP toolsets offer no tools). */
+  mcp?: McpSessions;
 }
 
 export type StepOutcome = 'continue' | 'stop';

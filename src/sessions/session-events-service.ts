@@ -92,7 +92,9 @@ export class SessionEventsService {
       if (seen.has(target)) throw new InvalidRequestError(`events[${i}].${rule.field}: ${target} is answered twice in this request`);
       seen.add(target);
       const request = await this.deps.store.events.findById(tenantId, sessionId, target);
-      if (!request || request.type !== rule.answers) throw new InvalidRequestError(`events[${i}].${rule.field}: ${target} is not an ${rule.answers} event of session ${sessionId}`);
+      // A confirmation answers a built-in call or an MCP call alike.
+      const answerable = rule.answers === 'agent.tool_use' ? ['agent.tool_use', 'agent.mcp_tool_use'] : [rule.answers];
+      if (!request || !answerable.includes(request.type)) throw new InvalidRequestError(`events[${i}].${rule.field}: ${target} is not an ${answerable.join(' or ')} event of session ${sessionId}`);
       if (rule.answers === 'agent.tool_use' && request.payload.evaluated_permission !== 'ask') {
         throw new InvalidRequestError(`events[${i}].tool_use_id: ${target} did not ask for confirmation (evaluated_permission is ${String(request.payload.evaluated_permission)})`);
       }
