@@ -38,6 +38,7 @@ export function ToolCall({ sessionId, item }: { sessionId: string; item: Extract
   const [busy, setBusy] = useState(false);
   const [denyMessage, setDenyMessage] = useState('');
   const name = String(use.name ?? 'tool');
+  const label = use.type === 'agent.mcp_tool_use' ? `MCP tool call ${name} (${String(use.mcp_server_name ?? '')})` : `Tool call ${name}`;
   async function answer(choice: 'allow' | 'deny') {
     setBusy(true);
     setError(null);
@@ -50,9 +51,10 @@ export function ToolCall({ sessionId, item }: { sessionId: string; item: Extract
   }
   const state = result ? (result.is_error ? 'failed' : 'done') : needsConfirmation ? 'waiting for you' : confirmation?.result === 'deny' ? 'denied' : 'running';
   return (
-    <article className={`tool-call state-${state.replace(/ /g, '-')}`} aria-label={`Tool call ${name}`}>
+    <article className={`tool-call state-${state.replace(/ /g, '-')}`} aria-label={label}>
       <header>
         <span className="tool-name mono">{name}</span>
+        {use.type === 'agent.mcp_tool_use' ? <span className="badge" title="Tool of this MCP server">MCP: {String(use.mcp_server_name ?? '')}</span> : null}
         <code className="tool-summary">{summary(use)}</code>
         <span className="badge">{state}</span>
       </header>

@@ -19,6 +19,18 @@ describe('buildView', () => {
     expect(done.status).toBe('running');
   });
 
+  it('an MCP call is a tool call: confirmed, joined with its agent.mcp_tool_result; MCP server errors name the server', () => {
+    const use = ev('agent.mcp_tool_use', { name: 'lookup_weather', mcp_server_name: 'weather', input: { city: 'Oslo' }, evaluated_permission: 'ask' });
+    expect(buildView([use]).items[0]).toMatchObject({ kind: 'tool', needsConfirmation: true });
+    const done = buildView([use, ev('user.tool_confirmation', { tool_use_id: use.id, result: 'allow' }), ev('agent.mcp_tool_result', { mcp_tool_use_id: use.id, content: [{ type: 'text', text: 'sunny' }], is_error: false })]);
+    expect(done.items).toHaveLength(1);
+    expect(done.items[0]).toMatchObject({ kind: 'tool', needsConfirmation: false, result: { mcp_tool_use_id: use.id } });
+    const down = buildView([ev('session.error', { error: { type: 'mcp_connection_failed_error', mcp_server_name: 'weather', message: 'could not be reached', retry_status: { type: 'retrying' } } })]);
+    expect(down.items[0]).toMatchObject({ kind: 'marker', tone: 'warn', label: 'MCP server weather is unavailable', detail: 'could not be reached' });
+    const refused = buildView([ev('session.error', { error: { type: 'mcp_authentication_failed_error', mcp_server_name: 'weather', message: 'no credential' } })]);
+    expect(refused.items[0]).toMatchObject({ label: 'MCP server weather refused our credentials' });
+  });
+
   it('a custom tool call waits for an answer until user.custom_tool_result names it', () => {
     const use = ev('agent.custom_tool_use', { name: 'get_weather', input: {} });
     expect(buildView([use]).items[0]).toMatchObject({ awaitingAnswer: true });

@@ -53,7 +53,11 @@ function marker(e: SessionEvent): TimelineItem | undefined {
     case 'user.interrupt':
       return { kind: 'marker', event: e, tone: 'warn', label: 'Interrupted by the user' };
     case 'session.error': {
-      const err = e.error as { message?: string; type?: string } | undefined;
+      const err = e.error as { message?: string; type?: string; mcp_server_name?: string } | undefined;
+      if (err?.mcp_server_name) {
+        const what = err.type === 'mcp_authentication_failed_error' ? 'refused our credentials' : 'is unavailable';
+        return { kind: 'marker', event: e, tone: 'warn', label: `MCP server ${err.mcp_server_name} ${what}`, detail: err.message };
+      }
       return { kind: 'marker', event: e, tone: 'error', label: 'Error', detail: err?.message ?? err?.type };
     }
     case 'session.status_terminated':
