@@ -53,7 +53,8 @@ export function backupRoots(config: Config): Root[] {
   const excluded = new Set([LOCK_FILE, `${LOCK_FILE}-journal`, PID_FILE, ...dbFiles(config.authDatabasePath), ...(config.database.kind === 'sqlite' ? dbFiles(config.database.path) : [])].filter((x): x is string => x !== undefined));
   const sandboxesInData = inside(config.dataDir, config.sandbox.workdir);
   const blobsInData = inside(config.dataDir, config.memoryBlobDir);
-  const ledger = (rel: string, base: string | undefined) => under(rel, base === undefined ? '.processes' : `${base}/.processes`);
+  // The process ledger and the subprocess mount alias trees (symlinks to host paths, rebuilt at every open) stay behind.
+  const ledger = (rel: string, base: string | undefined) => ['.processes', '.mount-tree'].some((name) => under(rel, base === undefined ? name : `${base}/${name}`));
   const roots: Root[] = [{ name: 'data', dir: config.dataDir, skip: (rel) => excluded.has(rel) || (sandboxesInData !== undefined && ledger(rel, sandboxesInData)) }];
   if (sandboxesInData === undefined) roots.push({ name: 'sandboxes', dir: config.sandbox.workdir, skip: (rel) => ledger(rel, undefined) });
   if (blobsInData === undefined) roots.push({ name: 'memory-blobs', dir: config.memoryBlobDir, skip: () => false });
