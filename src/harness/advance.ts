@@ -112,6 +112,8 @@ async function handleInterrupt(ctx: StepContext, state: SessionState): Promise<S
     events.push({ type: 'span.model_request_end', payload: { model_request_start_id: state.openSpan.id, is_error: null, model_usage: zeroUsage() }, processedAt: ctx.clock.now() });
   }
   if (busy) events.push(idle(ctx, { type: 'end_turn' }));
+  // An interrupted turn ends too: its outputs so far become Files (again safe to repeat after a crash).
+  if (busy) await ctx.collectOutputs?.();
   await append(ctx, events, { sessionPatch: busy ? { status: 'idle', turn_id: null } : {}, markProcessed: [...ids, ...state.answeringConfirmations, ...state.staleConfirmations] });
   return state.queuedMessages.length > 0 ? 'continue' : 'stop';
 }
