@@ -13,6 +13,6 @@ describe('createSandboxProvider', () => {
     expect(warnings.join(' ')).toContain('no isolation');
     expect(createSandboxProvider({ name: 'bwrap', workdirRoot: '/tmp/oma-unused' }).provider.name).toBe('bwrap');
     expect(() => createSandboxProvider({ name: 'docker', workdirRoot: '/tmp/oma-unused' })).toThrow(SandboxError);
-    expect(() => createSandboxProvider({ name: 'e2b', workdirRoot: '/tmp/oma-unused' })).toThrow(/Valid values: subprocess, bwrap.*e2b are not available yet/);
+    expect(() => createSandboxProvider({ name: 'docker', workdirRoot: '/tmp/oma-unused' })).toThrow(/Valid values: subprocess, bwrap, e2b/);
   });
 });

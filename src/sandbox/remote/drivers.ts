@@ -4,7 +4,10 @@
  */
 import type { SandboxConfig } from '../../config/schema.ts';
 import type { RemoteDriver } from './driver.ts';
+import { E2bDriver } from './e2b.ts';
 
 export type RemoteDriverFactory = (config: SandboxConfig) => RemoteDriver;
 
-export const REMOTE_DRIVERS: Record<string, RemoteDriverFactory> = {};
+export const REMOTE_DRIVERS: Record<string, RemoteDriverFactory> = {
+  e2b: (config) => new E2bDriver(config.e2b),
+};
