@@ -23,7 +23,7 @@ const OPENAI_SDK_ONLY_IN_ADAPTER = { group: ['openai', 'openai/*'], message: 'On
 const folders = (...names) => names.flatMap((name) => [`**/${name}/*`, `**/${name}/**`]);
 const LAYER_GROUPS = {
   api: folders('api'),
-  services: folders('agents', 'sessions', 'environments', 'vault', 'model-cards', 'memory', 'auth', 'deployments'),
+  services: folders('agents', 'sessions', 'environments', 'vault', 'model-cards', 'memory', 'auth', 'deployments', 'webhooks'),
   core: folders('events', 'harness', 'tools', 'sandbox', 'blobs'),
   store: folders('store'),
 };
@@ -45,7 +45,7 @@ const layerRule = (message, ...groups) => ({
   '@typescript-eslint/no-restricted-imports': ['error', { patterns: [{ group: groups.flat(), allowTypeImports: true, message }] }],
 });
 const layers = [
-  { files: inSrc('agents', 'sessions', 'environments', 'vault', 'model-cards', 'memory', 'auth', 'deployments'), ignores: LAYER_EXEMPTIONS, rules: layerRule('services must not import values from api/ (layer order: api → services → core → store)', LAYER_GROUPS.api) },
+  { files: inSrc('agents', 'sessions', 'environments', 'vault', 'model-cards', 'memory', 'auth', 'deployments', 'webhooks'), ignores: LAYER_EXEMPTIONS, rules: layerRule('services must not import values from api/ (layer order: api → services → core → store)', LAYER_GROUPS.api) },
   { files: inSrc('events', 'harness', 'tools', 'sandbox', 'blobs'), ignores: LAYER_EXEMPTIONS, rules: layerRule('the core (events, harness, tools, sandbox) must not import values from api/ or the services', LAYER_GROUPS.api, LAYER_GROUPS.services) },
   { files: inSrc('store'), rules: layerRule('store/ must not import values from the layers above it', LAYER_GROUPS.api, LAYER_GROUPS.services, LAYER_GROUPS.core) },
   { files: inSrc('lib', 'net', 'config'), rules: layerRule('lib/, net/ and config/ are leaves: no values from the layers above', LAYER_GROUPS.api, LAYER_GROUPS.services, LAYER_GROUPS.core, LAYER_GROUPS.store) },

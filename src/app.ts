@@ -24,6 +24,7 @@ import { mountMemoryVersionRoutes } from './api/routes/memory-versions.ts';
 import { mountFileRoutes } from './api/routes/files.ts';
 import { mountSkillRoutes } from './api/routes/skills.ts';
 import { mountDeploymentRoutes } from './api/routes/deployments.ts';
+import { mountWebhookRoutes } from './api/routes/webhooks.ts';
 import { isStreamedUpload } from './api/routes/upload-helpers.ts';
 import { mountAuthRoutes, mountPublicAuthRoutes } from './api/routes/auth.ts';
 import { mountConsoleRoutes } from './api/routes/console.ts';
@@ -74,6 +75,7 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
   mountFileRoutes(app, services);
   mountSkillRoutes(app, services);
   mountDeploymentRoutes(app, services);
+  mountWebhookRoutes(app, services);
   mountSessionEventRoutes(app, { events: services.sessionEvents, testEmit: options.testEmit, maxEventBytes: options.security.maxEventBytes, sse: { log: services.log, sessions: services.sessions, logger, limiter: new StreamLimiter(options.security.streams), maxEventBytes: options.security.maxEventBytes } });
   if (options.consoleDir) mountConsoleRoutes(app, { dir: options.consoleDir });
   return app;

@@ -28,6 +28,7 @@ import { createFileBlobStore, createMemoryBlobStore } from './blobs/create-blob-
 import { prepareUploadDir } from './files/upload-dir.ts';
 import { DeploymentScheduler } from './deployments/scheduler.ts';
 import { systemClock } from './lib/clock.ts';
+import { WebhookDispatcher } from './webhooks/dispatcher.ts';
 
 export interface RunningServer {
   url: string;
@@ -36,6 +37,8 @@ export interface RunningServer {
   runtime: Runtime;
   /** Polls for due deployment slots and expired run claims (tests call `tick()` directly). */
   scheduler: DeploymentScheduler;
+  /** Fans out and sends webhook deliveries (polls every WEBHOOK_POLL_MS; tests call runOnce). */
+  webhooks: WebhookDispatcher;
   /** Graceful stop: close the listener, let requests finish, stop the harness, close the database. */
   close(): Promise<void>;
 }
@@ -64,6 +67,7 @@ interface ServerParts {
   relay: NotificationListener | undefined;
   runtime: Runtime;
   scheduler: DeploymentScheduler;
+  webhooks: WebhookDispatcher;
   store: Store;
   logger: Logger;
   egress: VaultEgress;
@@ -79,6 +83,7 @@ async function closeServer(p: ServerParts): Promise<void> {
   (server as unknown as { closeIdleConnections?: () => void }).closeIdleConnections?.();
   await p.relay?.close();
   await p.scheduler.stop();
+  await p.webhooks.stop();
   const released = await p.runtime.shutdown();
   await CrossInstanceRelay.handOver(p.store.dialect, NOTIFY_CHANNEL, released).catch((err: unknown) => p.logger.warn({ err }, 'handover notification failed; other instances take the sessions at their next sweep'));
   await p.egress.close();
@@ -138,6 +143,8 @@ export async function startServer(config: Config, logger: Logger, ports: ServerP
     await runtime.start();
     const scheduler = new DeploymentScheduler({ store, executor: services.deploymentRuns, clock: ports.clock ?? systemClock, pollMs: config.deployments.pollMs, logger });
     scheduler.start();
+    const webhooks = new WebhookDispatcher({ store, secretBox: services.secretBox, http: services.webhookHttp, logger, owner: config.instanceId, leaseTtlMs: config.leaseTtlMs, pollMs: config.webhookPollMs, clock: ports.clock });
+    webhooks.start();
     let closing: Promise<void> | undefined;
     return {
       url: `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`,
@@ -145,8 +152,9 @@ export async function startServer(config: Config, logger: Logger, ports: ServerP
       services,
       runtime,
       scheduler,
+      webhooks,
       close() {
-        closing ??= closeServer({ server, relay, runtime, scheduler, store, logger, egress: egressOf, auth, storage });
+        closing ??= closeServer({ server, relay, runtime, scheduler, webhooks, store, logger, egress: egressOf, auth, storage });
         return closing;
       },
     };

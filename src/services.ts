@@ -30,6 +30,7 @@ import { systemClock } from './lib/clock.ts';
 import { randomIds } from './lib/ids.ts';
 import { DeploymentService } from './deployments/deployment-service.ts';
 import { RunExecutor, type DeploymentEventSink, type StallPoint } from './deployments/run-executor.ts';
+import { WebhookService } from './webhooks/webhook-service.ts';
 
 export interface Services {
   store: Store;
@@ -59,6 +60,9 @@ export interface Services {
   deployments: DeploymentService;
   /** Claims and runs deployment runs (the scheduler in server.ts drives it for scheduled ones). */
   deploymentRuns: RunExecutor;
+  webhooks: WebhookService;
+  /** How webhook deliveries are POSTed: the vault egress policy (VAULT_ALLOWED_PRIVATE_HOSTS), no redirects. */
+  webhookHttp: VaultHttp;
 }
 
 export interface ServiceDependencies {
@@ -110,5 +114,6 @@ export function createServices({ store, hub, lifecycle, secretBox, vault, modelF
     deployments, deploymentRuns,
     store, log, agents, environments, sessions, sessionEvents, secretBox, modelCards, vaults, oauthRefresher, credentialValidator, mcpAccess,
     sessionResources: new SessionResourceService({ sessions, store }), memoryStores, memories, memoryVersions, memoryBlobs: blobs.memory, files, skills, fileBlobs: blobs.files,
+    webhooks: new WebhookService({ store, secretBox, policy, clock, ids }), webhookHttp: http,
   };
 }

@@ -83,6 +83,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { gene
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     leaseTtlMs: e.LEASE_TTL_MS,
     deployments: { pollMs: e.DEPLOYMENT_POLL_MS, stallAt: e.DEPLOYMENT_TEST_STALL_AT },
+    webhookPollMs: e.WEBHOOK_POLL_MS,
     security: {
       allowedHosts: e.ALLOWED_HOSTS,
       maxEventBytes: e.MAX_EVENT_BYTES,

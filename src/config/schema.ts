@@ -73,6 +73,7 @@ export const envSchema = z.object({
   INSTANCE_ID: z.string().min(1).optional(),
   DEPLOYMENT_POLL_MS: z.coerce.number().int().min(10).default(1000),
   DEPLOYMENT_TEST_STALL_AT: z.enum(['claim', 'session']).optional(),
+  WEBHOOK_POLL_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
   ALLOWED_HOSTS: z.string().optional().transform((v) => (v ?? '').split(',').map((h) => h.trim()).filter(Boolean)),
   MAX_EVENT_BYTES: z.coerce.number().int().min(1024).max(16 * 1024 * 1024).default(4 * 1024 * 1024),
   SSE_MAX_STREAMS_PER_KEY: z.coerce.number().int().positive().default(256),
@@ -144,6 +145,8 @@ export interface Config {
     /** Testing only: a run stops for good at this point, to be killed there (crash tests). */
     stallAt?: 'claim' | 'session';
   };
+  /** WEBHOOK_POLL_MS: how often each instance looks for webhook events to fan out and deliveries due. */
+  webhookPollMs: number;
   security: {
     /** ALLOWED_HOSTS: Host names answered besides loopback names, IP literals and PUBLIC_URL's host. */
     allowedHosts: string[];

@@ -5,6 +5,7 @@
  */
 export const WEBHOOK_EVENT_TYPES = [
   'session.created',
+  'session.updated',
   'session.status_run_started',
   'session.status_idled',
   'session.requires_action',

@@ -4,6 +4,7 @@
  */
 import { ConflictError, InvalidRequestError, notFound } from '../errors.ts';
 import { randomIds, type IdSource } from '../lib/ids.ts';
+import { enqueueSessionDeleted, fanOutBeforeDelete } from '../webhooks/session-fanout.ts';
 import { systemClock, type Clock } from '../lib/clock.ts';
 import type { Store } from '../store/store.ts';
 import type { SessionTable } from '../store/schema.ts';
@@ -230,7 +231,12 @@ export class SessionService {
   async delete(tenantId: string, id: string): Promise<{ id: string; type: 'session_deleted' }> {
     const row = await this.getRow(tenantId, id);
     await this.deps.lifecycle.destroy(id);
-    await this.deps.store.transaction((tx) => tx.sessions.delete(tenantId, id));
+    // Webhooks: the log goes with the session, so what the dispatcher has not read yet is fanned out first.
+    await fanOutBeforeDelete(this.deps.store, tenantId, id, this.now());
+    await this.deps.store.transaction(async (tx) => {
+      await enqueueSessionDeleted(tx, tenantId, { id, lastSeq: Number(row.last_seq) }, this.now());
+      await tx.sessions.delete(tenantId, id);
+    });
     this.deps.log.hub.publish(id, { kind: 'deleted', sessionId: id, seq: Number(row.last_seq) + 1 });
     return { id, type: 'session_deleted' };
   }

@@ -258,6 +258,14 @@ export const MIGRATIONS: Migration[] = [
     },
   },
   {
+    version: 46,
+    name: 'webhook redelivery requests',
+    async up(ctx) {
+      // Set by POST …/redeliver: the next attempt is recorded as a redelivery.
+      await ctx.addColumn('webhook_deliveries', 'redeliver_requested_at', 'BIGINT');
+    },
+  },
+  {
     version: 50,
     name: 'remote sandboxes per session',
     // One row per session with a remote sandbox (e2b, daytona, boxrun, litebox): the provider's id,

@@ -130,6 +130,8 @@ export interface WebhookDeliveryTable {
   id: string; tenant_id: string; webhook_id: string; event_id: string; event_type: string; event_created_at: number; event_order: number;
   state: string; attempts: number; next_attempt_at: number | null; last_attempt_at: number | null; last_status_code: number | null;
   last_error: string | null; delivered_at: number | null; created_at: number; updated_at: number;
+  /** Set by a redeliver request until its attempt is recorded (migration 46; optional for rows written before). */
+  redeliver_requested_at?: number | null;
 }
 /** One HTTP attempt of a delivery; `kind` is `automatic` or `redeliver`. */
 export interface WebhookDeliveryAttemptTable {

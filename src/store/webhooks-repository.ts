@@ -19,8 +19,10 @@ export interface EnqueueOptions {
   occurredAt?: number;
   /** The event's id (`event_…`, the `webhook-id` receivers dedupe on); default a new one. */
   eventId?: string;
-  /** For events read from a session's log: the session and the row's seq (orders events of one instant). */
+  /** For events read from a session's log: the session and the row's seq. */
   session?: { id: string; seq: number };
+  /** Orders events of one instant for an endpoint (default: session.seq, else 0). */
+  order?: number;
 }
 
 export type WebhookPatch = Partial<Omit<WebhookTable, 'id' | 'tenant_id' | 'created_at'>>;
@@ -53,7 +55,7 @@ export class WebhooksRepository {
     }).execute();
     await this.db.insertInto('webhook_deliveries').values(targets.map((t) => ({
       id: newId('whdlv'), tenant_id: tenantId, webhook_id: t.id, event_id: eventId, event_type: data.type,
-      event_created_at: occurredAt, event_order: options.session?.seq ?? 0, state: 'pending', attempts: 0,
+      event_created_at: occurredAt, event_order: options.order ?? options.session?.seq ?? 0, state: 'pending', attempts: 0,
       next_attempt_at: options.now, last_attempt_at: null, last_status_code: null, last_error: null, delivered_at: null,
       created_at: options.now, updated_at: options.now,
     }))).execute();
@@ -68,6 +70,11 @@ export class WebhooksRepository {
 
   find(tenantId: string, id: string): Promise<WebhookTable | undefined> {
     return this.db.selectFrom('webhooks').selectAll().where('id', '=', id).where('tenant_id', '=', tenantId).executeTakeFirst();
+  }
+
+  async count(tenantId: string): Promise<number> {
+    const row = await this.db.selectFrom('webhooks').select((eb) => eb.fn.countAll<number>().as('n')).where('tenant_id', '=', tenantId).executeTakeFirstOrThrow();
+    return Number(row.n);
   }
 
   async update(tenantId: string, id: string, patch: WebhookPatch): Promise<void> {
@@ -122,4 +129,107 @@ export class WebhooksRepository {
   findEvent(id: string): Promise<{ id: string; tenant_id: string; type: string; data: string; created_at: number } | undefined> {
     return this.db.selectFrom('webhook_events').select(['id', 'tenant_id', 'type', 'data', 'created_at']).where('id', '=', id).executeTakeFirst();
   }
+
+  // ---- the dispatcher: session fan-out ----
+
+  /**
+   * Sessions of tenants that have any endpoint whose log has rows past the dispatcher's cursor, or
+   * that have no cursor yet (new sessions: session.created). Oldest first.
+   */
+  async sessionsToFanOut(limit: number): Promise<SessionToFanOut[]> {
+    const rows = await this.db.selectFrom('sessions as s')
+      .leftJoin('webhook_session_cursors as c', 'c.session_id', 's.id')
+      .select(['s.id', 's.tenant_id', 's.last_seq', 's.created_at', 's.archived_at', 'c.seq as cursor_seq'])
+      .where('s.tenant_id', 'in', (eb) => eb.selectFrom('webhooks').select('webhooks.tenant_id'))
+      .where((eb) => eb.or([eb('c.session_id', 'is', null), eb('s.last_seq', '>', eb.ref('c.seq'))]))
+      .orderBy('s.created_at').orderBy('s.id').limit(limit).execute();
+    return rows.map((r) => ({
+      id: r.id, tenantId: r.tenant_id, lastSeq: Number(r.last_seq), createdAt: Number(r.created_at),
+      archivedAt: r.archived_at === null ? null : Number(r.archived_at), cursorSeq: r.cursor_seq === null ? null : Number(r.cursor_seq),
+    }));
+  }
+
+  /** One session as sessionsToFanOut would return it (whether or not it has anything new). */
+  async sessionToFanOut(tenantId: string, sessionId: string): Promise<SessionToFanOut | undefined> {
+    const r = await this.db.selectFrom('sessions as s').leftJoin('webhook_session_cursors as c', 'c.session_id', 's.id')
+      .select(['s.id', 's.tenant_id', 's.last_seq', 's.created_at', 's.archived_at', 'c.seq as cursor_seq'])
+      .where('s.id', '=', sessionId).where('s.tenant_id', '=', tenantId).executeTakeFirst();
+    return r && {
+      id: r.id, tenantId: r.tenant_id, lastSeq: Number(r.last_seq), createdAt: Number(r.created_at),
+      archivedAt: r.archived_at === null ? null : Number(r.archived_at), cursorSeq: r.cursor_seq === null ? null : Number(r.cursor_seq),
+    };
+  }
+
+  /** When the tenant's oldest endpoint was created (events before it go nowhere), or undefined. */
+  async firstEndpointCreatedAt(tenantId: string): Promise<number | undefined> {
+    const row = await this.db.selectFrom('webhooks').select((eb) => eb.fn.min('created_at').as('first')).where('tenant_id', '=', tenantId).executeTakeFirst();
+    return row?.first === null || row?.first === undefined ? undefined : Number(row.first);
+  }
+
+  /** Log rows of the given types with afterSeq < seq <= uptoSeq (and created at or after `since`), in seq order. */
+  async logRows(sessionId: string, q: { afterSeq: number; uptoSeq: number; types: readonly string[]; since: number; limit: number }): Promise<LogRow[]> {
+    const rows = await this.db.selectFrom('session_events').select(['seq', 'id', 'type', 'payload', 'created_at'])
+      .where('session_id', '=', sessionId).where('seq', '>', q.afterSeq).where('seq', '<=', q.uptoSeq)
+      .where('type', 'in', [...q.types]).where('created_at', '>=', q.since)
+      .orderBy('seq').limit(q.limit).execute();
+    return rows.map((r) => ({ seq: Number(r.seq), id: r.id, type: r.type, payload: r.payload, createdAt: Number(r.created_at) }));
+  }
+
+  /**
+   * Moves a session's cursor from `from` (null: no cursor yet) to `to`; false when another writer
+   * moved it first (the caller rolls its transaction back). On Postgres the UPDATE waits for a
+   * concurrent mover's commit and then finds the cursor changed; an INSERT waits on the key.
+   */
+  async advanceCursor(session: { id: string; tenantId: string }, from: number | null, to: number, now: number): Promise<boolean> {
+    const { id: sessionId, tenantId } = session;
+    if (from === null) {
+      const result = await this.db.insertInto('webhook_session_cursors').values({ session_id: sessionId, tenant_id: tenantId, seq: to, updated_at: now })
+        .onConflict((oc) => oc.column('session_id').doNothing()).returning('session_id').executeTakeFirst();
+      return result !== undefined;
+    }
+    const result = await this.db.updateTable('webhook_session_cursors').set({ seq: to, updated_at: now })
+      .where('session_id', '=', sessionId).where('seq', '=', from).executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
+
+  // ---- the dispatcher: sending ----
+
+  /** Enabled endpoints with a pending delivery due at `now`. */
+  async dueWebhooks(now: number, limit: number): Promise<string[]> {
+    const rows = await this.db.selectFrom('webhook_deliveries as d').innerJoin('webhooks as w', 'w.id', 'd.webhook_id')
+      .select('d.webhook_id').distinct()
+      .where('d.state', '=', 'pending').where('d.next_attempt_at', '<=', now).where('w.status', '=', 'enabled')
+      .limit(limit).execute();
+    return rows.map((r) => r.webhook_id);
+  }
+
+  /** Takes (or renews) the endpoint's sending lease for `owner` unless another live owner holds it. */
+  async claim(id: string, owner: string, now: number, ttlMs: number): Promise<boolean> {
+    const result = await this.db.updateTable('webhooks').set({ lease_owner: owner, lease_until: now + ttlMs })
+      .where('id', '=', id).where('status', '=', 'enabled')
+      .where((eb) => eb.or([eb('lease_owner', 'is', null), eb('lease_owner', '=', owner), eb('lease_until', '<', now)]))
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
+
+  async release(id: string, owner: string): Promise<void> {
+    await this.db.updateTable('webhooks').set({ lease_owner: null, lease_until: null }).where('id', '=', id).where('lease_owner', '=', owner).execute();
+  }
+
+  /** The endpoint's due pending deliveries with their events, in event order. */
+  async dueDeliveries(webhookId: string, now: number, limit: number): Promise<DueDelivery[]> {
+    const rows = await this.db.selectFrom('webhook_deliveries as d').innerJoin('webhook_events as e', 'e.id', 'd.event_id')
+      .selectAll('d').select(['e.data as event_data', 'e.created_at as event_at'])
+      .where('d.webhook_id', '=', webhookId).where('d.state', '=', 'pending').where('d.next_attempt_at', '<=', now)
+      .orderBy('d.event_created_at').orderBy('d.event_order').orderBy('d.event_id').limit(limit).execute();
+    return rows.map(({ event_data, event_at, ...delivery }) => ({ delivery, eventData: event_data, eventAt: Number(event_at) }));
+  }
 }
+
+export interface SessionToFanOut {
+  id: string; tenantId: string; lastSeq: number; createdAt: number; archivedAt: number | null; cursorSeq: number | null;
+}
+
+export interface LogRow { seq: number; id: string; type: string; payload: string; createdAt: number }
+
+export interface DueDelivery { delivery: WebhookDeliveryTable; eventData: string; eventAt: number }

@@ -114,7 +114,22 @@ const KNOWN_ROUTES = [
   'GET /v1/files/{file_id}', 'GET /v1/files/{file_id}/content', 'DELETE /v1/files/{file_id}', 'GET /v1/files',
   'GET /v1/skills/{skill_id}', 'DELETE /v1/skills/{skill_id}', 'POST /v1/skills/{skill_id}/versions', 'GET /v1/skills/{skill_id}/versions',
   'GET /v1/skills/{skill_id}/versions/{version}', 'DELETE /v1/skills/{skill_id}/versions/{version}', 'GET /v1/skills/{skill_id}/versions/{version}/content', 'GET /v1/skills',
+  'GET /v1/webhooks/{webhook_id}', 'POST /v1/webhooks/{webhook_id}', 'DELETE /v1/webhooks/{webhook_id}', 'POST /v1/webhooks/{webhook_id}/rotate_secret',
+  'GET /v1/webhooks/{webhook_id}/deliveries', 'POST /v1/webhooks/{webhook_id}/deliveries/{delivery_id}/redeliver', 'GET /v1/webhooks',
 ];
+
+/**
+ * A webhook endpoint of the key's tenant with one delivery (an event enqueued through the outbox,
+ * as a deployment run would). Its URL is loopback (allowed for this suite) and nothing listens there.
+ */
+async function createWebhook(t: TestServer, apiKey: string, tenantId: string, label: string): Promise<{ webhook_id: string; delivery_id: string }> {
+  const res = await fetch(`${t.baseURL}/v1/webhooks`, { method: 'POST', headers: { 'x-api-key': apiKey, 'content-type': 'application/json' }, body: JSON.stringify({ url: 'http://127.0.0.1:9/hook', description: `webhook of ${label}` }) });
+  const webhook = (await res.json()) as { id: string };
+  expect(res.status, JSON.stringify(webhook)).toBe(200);
+  const eventId = await t.server.services.store.transaction((tx) => tx.webhooks.enqueue(tenantId, { type: 'deployment_run.started', id: `drun_of_${label}` }, { now: Date.now() }));
+  const delivery = await t.server.services.store.db.selectFrom('webhook_deliveries').select('id').where('event_id', '=', eventId!).where('webhook_id', '=', webhook.id).executeTakeFirstOrThrow();
+  return { webhook_id: webhook.id, delivery_id: delivery.id };
+}
 
 /** Creates a skill with two versions as the key's tenant; returns its id and the first (not latest) version. */
 async function createSkill(baseURL: string, apiKey: string, name: string): Promise<{ skill_id: string; version: string }> {
@@ -160,6 +175,7 @@ const BODIES: Record<string, unknown> = {
   // The file is set to tenant A's own file once it exists (beforeAll).
   'POST /v1/sessions/{session_id}/resources': { type: 'file', file_id: 'file_set_in_before_all' },
   'POST /v1/sessions/{session_id}/resources/{resource_id}': { authorization_token: 'token-of-another-tenant' },
+  'POST /v1/webhooks/{webhook_id}': { description: 'renamed by another tenant', event_types: ['session.status_idled'] },
 };
 
 /**
@@ -321,6 +337,7 @@ describe.each(BACKENDS)('cross-tenant matrix (%s)', (backend) => {
     `/v1/sessions/${resA.session_id}/resources`, `/v1/sessions?memory_store_id=${resA.memory_store_id}`,
     `/v1/files/${idsA.file_id}`, '/v1/files?limit=1000',
     `/v1/skills/${idsA.skill_id}`, `/v1/skills/${idsA.skill_id}/versions`, '/v1/skills?limit=1000',
+    `/v1/webhooks/${idsA.webhook_id}`, '/v1/webhooks?limit=1000',
   ];
   const snapshotA = async () => {
     const out = new Map<string, unknown>();
@@ -334,7 +351,8 @@ describe.each(BACKENDS)('cross-tenant matrix (%s)', (backend) => {
 
   beforeAll(async () => {
     fake = await startFakeModel();
-    t = await startTestServer(backend, { env: { ANTHROPIC_BASE_URL: fake.url } });
+    // Webhook deliveries are not attempted during the suite (their attempts would change the owner's views).
+    t = await startTestServer(backend, { env: { ANTHROPIC_BASE_URL: fake.url, VAULT_ALLOWED_PRIVATE_HOSTS: '127.0.0.1', WEBHOOK_POLL_MS: '60000' } });
     a = await createTenant(t, 'a');
     b = await createTenant(t, 'b');
     routes = await listV1Routes(t.baseURL);
@@ -350,7 +368,8 @@ describe.each(BACKENDS)('cross-tenant matrix (%s)', (backend) => {
     const fileA = await uploadFile(t.baseURL, a.key, 'file content of tenant a');
     BODIES['POST /v1/sessions/{session_id}/resources'] = { type: 'file', file_id: fileA };
     const skillA = await createSkill(t.baseURL, a.key, 'skill-of-a');
-    idsA = { ...skillA, file_id: fileA, model_card_id: resA.model_card_id, agent_id: resA.agent_id, environment_id: resA.environment_id, session_id: resA.session_id, api_key_id: a.keyId, invitation_id: invitation.id, vault_id: resA.vault_id, credential_id: resA.credential_id,
+    const webhookA = await createWebhook(t, a.key, a.id, 'tenant-a');
+    idsA = { ...skillA, ...webhookA, file_id: fileA, model_card_id: resA.model_card_id, agent_id: resA.agent_id, environment_id: resA.environment_id, session_id: resA.session_id, api_key_id: a.keyId, invitation_id: invitation.id, vault_id: resA.vault_id, credential_id: resA.credential_id,
       memory_store_id: resA.memory_store_id, memory_id: resA.memory_id, memory_version_id: resA.memory_version_id, resource_id: resA.resource_id };
     secretsA = [...Object.values(idsA), ...Object.values(archivedA), ...resA.event_ids, ...resA.names, a.id, a.keyPrefix];
     before = await snapshotA();
@@ -476,6 +495,7 @@ describe.each(BACKENDS)('cross-tenant matrix (%s)', (backend) => {
     const ids: Record<string, string> = {
       file_id: await uploadFile(t.baseURL, a.key, 'control file'),
       ...(await createSkill(t.baseURL, a.key, 'control-skill')),
+      ...(await createWebhook(t, a.key, a.id, 'control')),
       model_card_id: control.model_card_id, agent_id: control.agent_id, environment_id: control.environment_id, session_id: control.session_id, api_key_id: controlKey.id,
       memory_store_id: control.memory_store_id, memory_id: control.memory_id, memory_version_id: control.memory_version_id, resource_id: control.resource_id,
     };

@@ -1,0 +1,184 @@
+/**
+ * The webhook dispatcher, one per server instance, polling the database (the outbox is the truth,
+ * never this process's memory):
+ *  1. fan-out: session lifecycle rows past each session's cursor become webhook events
+ *     (session-fanout.ts); other events were enqueued by their own transactions;
+ *  2. sending: for each enabled endpoint with due deliveries, take its lease (one instance at a time
+ *     per endpoint, `webhooks.lease_owner/lease_until`, LEASE_TTL_MS), POST its due deliveries in
+ *     event order, and record each attempt with its outcome in one transaction.
+ * At-least-once: a crash between a POST and its record sends it again (same webhook-id); nothing is
+ * sent that no committed transaction enqueued. Retries follow RETRY_DELAYS_MS; an endpoint whose
+ * every attempt failed for DISABLE_AFTER_MS is auto_disabled with the reason. Times come from the
+ * injected clock, except `webhook-timestamp`, which receivers compare with their own wall clock.
+ */
+import type { Logger } from 'pino';
+import type { Store } from '../store/store.ts';
+import type { WebhookTable } from '../store/schema.ts';
+import type { DueDelivery } from '../store/webhooks-repository.ts';
+import type { SecretBox } from '../vault/secret-box.ts';
+import { sealContext, sealedColumn } from '../vault/sealed-columns.ts';
+import { systemClock, type Clock } from '../lib/clock.ts';
+import { toIso } from '../lib/time.ts';
+import { fanOutSession } from './session-fanout.ts';
+import { payloadBody } from './webhook-mapper.ts';
+import { signedHeaders } from './webhook-signing.ts';
+
+/** Delay before retry n (after the n-th failed attempt): 5 s … 8 h, about 24 hours in all; then the delivery is failed. */
+export const RETRY_DELAYS_MS = [5_000, 30_000, 120_000, 600_000, 1_800_000, 3_600_000, 7_200_000, 14_400_000, 28_800_000, 28_800_000];
+/** An endpoint whose attempts all failed for this long (5 days) is auto_disabled. */
+export const DISABLE_AFTER_MS = 5 * 24 * 3_600_000;
+
+export const SECRET_COLUMN = sealedColumn('webhooks', 'secret');
+export const PREVIOUS_SECRET_COLUMN = sealedColumn('webhooks', 'previous_secret');
+
+/** How a delivery is POSTed (VaultHttp: the egress policy with VAULT_ALLOWED_PRIVATE_HOSTS, no redirects followed). */
+export interface WebhookHttp {
+  post(url: string, request: { headers: Record<string, string>; body: string }): Promise<{ status: number }>;
+}
+
+export interface DispatcherOptions {
+  store: Store;
+  secretBox: SecretBox;
+  http: WebhookHttp;
+  logger: Logger;
+  /** This instance's id (INSTANCE_ID): the lease owner. */
+  owner: string;
+  leaseTtlMs: number;
+  pollMs: number;
+  clock?: Clock;
+  /** For `webhook-timestamp` only (default: system time). */
+  wallClock?: Clock;
+}
+
+export interface DispatchResult { fannedOut: number; attempted: number }
+
+export class WebhookDispatcher {
+  private readonly clock: Clock;
+  private readonly wallClock: Clock;
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<DispatchResult> | undefined;
+  private stopped = false;
+
+  constructor(private readonly o: DispatcherOptions) {
+    this.clock = o.clock ?? systemClock;
+    this.wallClock = o.wallClock ?? systemClock;
+  }
+
+  start(): void {
+    this.stopped = false;
+    this.timer = setInterval(() => {
+      if (this.running) return;
+      this.runOnce().catch((err: unknown) => this.o.logger.warn({ err }, 'webhook dispatch failed; retrying at the next poll'));
+    }, this.o.pollMs);
+    this.timer.unref();
+  }
+
+  /** Stops polling and waits for a pass in progress. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    await this.running?.catch(() => undefined);
+  }
+
+  /** One pass (fan-out, then sending); a call during a pass waits for it and runs another. */
+  async runOnce(): Promise<DispatchResult> {
+    while (this.running) await this.running.catch(() => undefined);
+    const pass = this.pass().finally(() => {
+      this.running = undefined;
+    });
+    this.running = pass;
+    return pass;
+  }
+
+  private async pass(): Promise<DispatchResult> {
+    let fannedOut = 0;
+    for (let page = 0; page < 20 && !this.stopped; page++) {
+      const sessions = await this.o.store.webhooks.sessionsToFanOut(200);
+      for (const session of sessions) fannedOut += await fanOutSession(this.o.store, session, this.clock.now());
+      if (sessions.length < 200) break;
+    }
+    const due = this.stopped ? [] : await this.o.store.webhooks.dueWebhooks(this.clock.now(), 50);
+    const counts = await Promise.all(due.map((id) => this.sendEndpoint(id)));
+    return { fannedOut, attempted: counts.reduce((a, b) => a + b, 0) };
+  }
+
+  /** Sends an endpoint's due deliveries in order while this instance holds its lease. */
+  private async sendEndpoint(webhookId: string): Promise<number> {
+    const { store, owner, leaseTtlMs } = this.o;
+    if (!(await store.webhooks.claim(webhookId, owner, this.clock.now(), leaseTtlMs))) return 0;
+    let attempted = 0;
+    try {
+      for (let batch = 0; batch < 10 && !this.stopped; batch++) {
+        const due = await store.webhooks.dueDeliveries(webhookId, this.clock.now(), 20);
+        if (due.length === 0) break;
+        for (const delivery of due) {
+          // Renew before each send; a lost lease (we stalled past it) or a disabled endpoint stops here.
+          if (this.stopped || !(await store.webhooks.claim(webhookId, owner, this.clock.now(), leaseTtlMs))) return attempted;
+          const webhook = await store.webhooks.find(delivery.delivery.tenant_id, webhookId);
+          if (!webhook || webhook.status !== 'enabled') return attempted;
+          await this.attempt(webhook, delivery);
+          attempted++;
+        }
+      }
+    } finally {
+      await store.webhooks.release(webhookId, owner).catch((err: unknown) => this.o.logger.warn({ err, webhookId }, 'could not release webhook lease; it expires'));
+    }
+    return attempted;
+  }
+
+  /** The secrets to sign with now: the current one, plus the previous one during its grace period. */
+  private secrets(webhook: WebhookTable, now: number): string[] {
+    const secrets = [this.o.secretBox.open(sealContext(SECRET_COLUMN, webhook.tenant_id, webhook.id), webhook.secret)];
+    if (webhook.previous_secret && Number(webhook.previous_secret_expires_at ?? 0) > now) {
+      secrets.push(this.o.secretBox.open(sealContext(PREVIOUS_SECRET_COLUMN, webhook.tenant_id, webhook.id), webhook.previous_secret));
+    }
+    return secrets;
+  }
+
+  private async attempt(webhook: WebhookTable, due: DueDelivery): Promise<void> {
+    const { delivery } = due;
+    const startedAt = this.clock.now();
+    const body = payloadBody({ id: delivery.event_id, tenantId: delivery.tenant_id, createdAt: due.eventAt, data: due.eventData });
+    const headers = { 'content-type': 'application/json', 'user-agent': 'open-managed-agents-webhooks', ...signedHeaders(this.secrets(webhook, startedAt), delivery.event_id, this.wallClock.now(), body) };
+    const t0 = performance.now();
+    let status: number | null = null;
+    let error: string | null = null;
+    try {
+      status = (await this.o.http.post(webhook.url, { headers, body })).status;
+      if (status < 200 || status > 299) error = status >= 300 && status < 400 ? `HTTP ${status} (redirects are not followed)` : `HTTP ${status}`;
+    } catch (err) {
+      error = err instanceof Error ? err.message : String(err);
+    }
+    const durationMs = Math.round(performance.now() - t0);
+    const ok = error === null;
+    const attempts = Number(delivery.attempts) + 1;
+    const now = this.clock.now();
+    await this.o.store.transaction(async (tx) => {
+      await tx.webhooks.insertAttempt({
+        delivery_id: delivery.id, attempt: attempts, tenant_id: delivery.tenant_id, kind: delivery.redeliver_requested_at ? 'redeliver' : 'automatic',
+        started_at: startedAt, duration_ms: durationMs, status_code: status, error,
+      });
+      const retryIn = RETRY_DELAYS_MS[attempts - 1];
+      await tx.webhooks.updateDelivery(delivery.id, {
+        state: ok ? 'delivered' : retryIn === undefined ? 'failed' : 'pending',
+        attempts, last_attempt_at: startedAt, last_status_code: status, last_error: error,
+        next_attempt_at: ok || retryIn === undefined ? null : now + retryIn, delivered_at: ok ? now : delivery.delivered_at,
+        redeliver_requested_at: null, updated_at: now,
+      });
+      if (ok) {
+        if (webhook.failing_since !== null) await tx.webhooks.update(webhook.tenant_id, webhook.id, { failing_since: null });
+        return;
+      }
+      const failingSince = webhook.failing_since === null ? startedAt : Number(webhook.failing_since);
+      if (startedAt - failingSince >= DISABLE_AFTER_MS) {
+        await tx.webhooks.update(webhook.tenant_id, webhook.id, {
+          status: 'auto_disabled', failing_since: failingSince, updated_at: now,
+          disabled_reason: `every delivery attempt since ${toIso(failingSince)} failed (last: ${error}); fix the endpoint, then re-enable it with POST /v1/webhooks/${webhook.id} {"status":"enabled"}`,
+        });
+      } else if (webhook.failing_since === null) {
+        await tx.webhooks.update(webhook.tenant_id, webhook.id, { failing_since: failingSince });
+      }
+    });
+    this.o.logger.debug({ webhookId: webhook.id, deliveryId: delivery.id, eventId: delivery.event_id, attempt: attempts, status, error }, ok ? 'webhook delivered' : 'webhook delivery failed');
+  }
+}
