@@ -77,6 +77,8 @@ export interface ServiceDependencies {
   modelCardPrivateHosts?: string[];
   blobs: { memory: BlobStore; files: BlobStore };
   files: Config['files'];
+  /** GIT_BASE_URL: where github_repository resources may point. */
+  git: Pick<Config['git'], 'baseUrl'>;
   /** Time and ids for what the services write (tests pass controllable ones). */
   clock?: Clock;
   ids?: IdSource;
@@ -89,7 +91,7 @@ const toOutbox: DeploymentEventSink = async (tx, tenantId, data, now) => {
   await tx.webhooks.enqueue(tenantId, data, { now });
 };
 
-export function createServices({ store, hub, lifecycle, secretBox, vault, modelFallback, modelCardPrivateHosts, blobs, files: filesConfig, clock, ids, deployments: deploymentConfig }: ServiceDependencies): Services {
+export function createServices({ store, hub, lifecycle, secretBox, vault, modelFallback, modelCardPrivateHosts, blobs, files: filesConfig, git, clock, ids, deployments: deploymentConfig }: ServiceDependencies): Services {
   const log = new EventLog(store, hub, { clock, ids });
   const modelCards = new ModelCardService({ store, secretBox, allowedPrivateHosts: modelCardPrivateHosts });
   const skills = new SkillService({ store, blobs: blobs.files, uploadDir: filesConfig.uploadDir });
@@ -101,7 +103,7 @@ export function createServices({ store, hub, lifecycle, secretBox, vault, modelF
   const oauthRefresher = new OAuthRefresher({ store, secretBox, http });
   const mcpAccess = new VaultMcpAccess({ store, refresher: oauthRefresher, policy, ca: http.trustedCa });
   const credentialValidator = new CredentialValidator({ vaults, refresher: oauthRefresher, http });
-  const sessions = new SessionService({ store, agents, environments, vaults, log, lifecycle, prices: (tenantId, model) => modelCards.priceFor(tenantId, model), clock, ids });
+  const sessions = new SessionService({ store, agents, environments, vaults, log, lifecycle, prices: (tenantId, model) => modelCards.priceFor(tenantId, model), secretBox, git, clock, ids });
   const sessionEvents = new SessionEventsService({ store, log, sessions, lifecycle });
   const memoryStores = new MemoryStoreService({ store, blobs: blobs.memory });
   const memories = new MemoryService({ store, blobs: blobs.memory });
@@ -113,7 +115,7 @@ export function createServices({ store, hub, lifecycle, secretBox, vault, modelF
   return {
     deployments, deploymentRuns,
     store, log, agents, environments, sessions, sessionEvents, secretBox, modelCards, vaults, oauthRefresher, credentialValidator, mcpAccess,
-    sessionResources: new SessionResourceService({ sessions, store }), memoryStores, memories, memoryVersions, memoryBlobs: blobs.memory, files, skills, fileBlobs: blobs.files,
+    sessionResources: new SessionResourceService({ sessions, store, secretBox }), memoryStores, memories, memoryVersions, memoryBlobs: blobs.memory, files, skills, fileBlobs: blobs.files,
     webhooks: new WebhookService({ store, secretBox, policy, clock, ids }), webhookHttp: http,
   };
 }

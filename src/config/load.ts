@@ -64,6 +64,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { gene
     memoryBlobDir: resolve(e.MEMORY_BLOB_DIR ?? join(dataDir, 'memory-blobs')),
     memoryS3: memoryS3Config(e),
     files: { blobDir: resolve(e.FILES_BLOB_DIR ?? join(dataDir, 'file-blobs')), uploadDir: join(dataDir, 'uploads'), maxBytes: e.FILES_MAX_BYTES },
+    git: gitConfig(e),
     consoleDir: e.CONSOLE_DIR ? resolve(e.CONSOLE_DIR) : fileURLToPath(new URL('../../console/dist', import.meta.url)),
     secrets: {
       betterAuthSecret: secret('BETTER_AUTH_SECRET', e.BETTER_AUTH_SECRET, () => randomBytes(32).toString('hex')),
@@ -168,4 +169,11 @@ export function isAllowedHostEntry(entry: string): boolean {
   const family = net.isIP(network);
   if (bits !== undefined) return family !== 0 && /^\d+$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128);
   return family !== 0 || /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/i.test(network);
+}
+
+function gitConfig(e: Env): Config['git'] {
+  return {
+    baseUrl: e.GIT_BASE_URL.replace(/\/+$/, ''),
+    allowedPrivateHosts: e.GIT_ALLOWED_PRIVATE_HOSTS.split(',').map((h) => h.trim()).filter((h) => h !== ''),
+  };
 }

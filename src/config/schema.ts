@@ -52,6 +52,12 @@ export const envSchema = z.object({
   ANTHROPIC_API_KEY: z.string().min(1).optional(),
   ANTHROPIC_BASE_URL: z.string().url('must be a URL such as https://api.anthropic.com').optional(),
   MODEL_CARD_ALLOWED_PRIVATE_HOSTS: z.string().optional(),
+  GIT_BASE_URL: z
+    .string()
+    .url('must be a URL such as https://github.com or https://ghe.example.com')
+    .refine((u) => /^https?:$/.test(new URL(u).protocol) && !new URL(u).search && !new URL(u).hash && !new URL(u).username, { message: 'must be an http(s) URL without credentials, query or fragment' })
+    .default('https://github.com'),
+  GIT_ALLOWED_PRIVATE_HOSTS: z.string().default(''),
   AUTH_DISABLED: flag,
   AUTH_REQUIRE_EMAIL_VERIFY: flag,
   GOOGLE_CLIENT_ID: z.string().min(1).optional(),
@@ -124,6 +130,8 @@ export interface Config {
     /** Hosts (names or IPs, `*` for all) model cards may reach although they are not public. */
     cardAllowedPrivateHosts: string[];
   };
+  /** github_repository resources: where repositories are cloned from, and private hosts allowed for that. */
+  git: GitConfig;
   auth: {
     disabled: boolean;
     requireEmailVerify: boolean;
@@ -169,6 +177,13 @@ export interface SandboxConfig {
   proxyPublic?: { host: string; port: number };
   e2b: { apiKey?: string; apiUrl?: string; domain?: string; sandboxUrl?: string; template: string };
   daytona: { apiKey?: string; apiUrl?: string; target?: string };
+}
+
+export interface GitConfig {
+  /** GIT_BASE_URL without a trailing slash: repository URLs must lie under it. */
+  baseUrl: string;
+  /** GIT_ALLOWED_PRIVATE_HOSTS: hosts (names or IPs, `*` for all) the clone may reach although not public. */
+  allowedPrivateHosts: string[];
 }
 
 export interface VaultConfig {

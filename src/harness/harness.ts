@@ -16,7 +16,7 @@ import { sandboxNetworkingFor } from '../environments/environment-networking.ts'
 import type { ModelClient } from './model/model-client.ts';
 import type { SessionLifecycle, WakeOptions } from '../sessions/session-service.ts';
 import { advance } from './advance.ts';
-import type { StepContext } from './step-context.ts';
+import { append, type StepContext } from './step-context.ts';
 import { HeldSession } from './held-session.ts';
 import { recordStepFailure } from './step-failures.ts';
 import { retryDelayMs } from './backoff.ts';
@@ -30,6 +30,8 @@ import type { SessionFileMounts } from '../files/session-file-mounts.ts';
 import { withSkillsPrompt, type SessionSkill, type SessionSkills } from '../skills/session-skills.ts';
 import type { PriceLookup } from '../lib/model-prices.ts';
 import type { McpSessions } from '../tools/mcp/mcp-sessions.ts';
+import type { RepositoryFailure } from '../repos/session-repository-checkouts.ts';
+import { withRepositoryPrompt } from '../repos/repository-prompt.ts';
 
 export interface HarnessOptions {
   store: Store;
@@ -52,6 +54,15 @@ export interface HarnessOptions {
   sessionFiles?: Pick<SessionFileMounts, 'prepare' | 'collectOutputs' | 'remove'>;
   /** The agent's skills: mounted under /workspace/skills and described in the system prompt. */
   skills?: Pick<SessionSkills, 'list' | 'prepare' | 'remove'>;
+  /**
+   * The session's github_repository resources: cloned by the server into the sandbox directory when
+   * the sandbox is first opened in a run; each failure becomes a `session.error` (retrying).
+   */
+  repositories?: {
+    prepare(session: Pick<SessionTable, 'id' | 'tenant_id' | 'resources'>): Promise<{ failures: RepositoryFailure[]; placed: number }>;
+    /** Mounts that show the checkouts at their mount paths where the provider needs them (subprocess, remote). */
+    mounts(session: Pick<SessionTable, 'id' | 'resources'>): SandboxMount[];
+  };
   /** Consecutive unexpected step failures before a session is given up (default STEP_FAILURE_LIMIT). */
   stepFailureLimit?: number;
   /** The composition root's clock (default: system time). */
@@ -168,14 +179,22 @@ export class Harness implements SessionLifecycle {
    * Sessions from before that snapshot existed (migration 5) read their environment as it is now
    * (no network if it is gone).
    */
-  private async openSandbox(session: Pick<SessionTable, 'id' | 'tenant_id' | 'environment_id' | 'environment_config' | 'resources' | 'agent'>, skills: SessionSkill[]): Promise<Sandbox> {
+  private async openSandbox(session: Pick<SessionTable, 'id' | 'tenant_id' | 'environment_id' | 'environment_config' | 'resources' | 'agent'>, skills: SessionSkill[], ctx: StepContext): Promise<Sandbox> {
     const environment = session.environment_config !== null
       ? { config: session.environment_config }
       : await this.options.store.environments.find(session.tenant_id, session.environment_id);
     const egress = await this.options.egress?.forSession(session.id);
     const memory = await this.options.memory?.prepare(session);
-    const mounts: SandboxMount[] = [...((await this.options.sessionFiles?.prepare(session)) ?? []), ...((await this.options.skills?.prepare(session, skills)) ?? [])];
-    return this.options.sandboxes.open(session.id, { networking: sandboxNetworkingFor(environment), egress, memory, mounts });
+    const repositoryMounts = this.options.repositories?.mounts(session) ?? [];
+    const mounts: SandboxMount[] = [...((await this.options.sessionFiles?.prepare(session)) ?? []), ...((await this.options.skills?.prepare(session, skills)) ?? []), ...repositoryMounts];
+    const options = { networking: sandboxNetworkingFor(environment), egress, memory, mounts };
+    const sandbox = await this.options.sandboxes.open(session.id, options);
+    const { failures, placed } = (await this.options.repositories?.prepare(session)) ?? { failures: [], placed: 0 };
+    // New checkouts behind mounts: opening again applies the mount list now that they exist (remote providers copy them).
+    if (placed > 0 && repositoryMounts.length > 0) await this.options.sandboxes.open(session.id, options);
+    // Repository failures never stop the session (reference §3.7): it proceeds without the repository.
+    if (failures.length > 0) await append(ctx, failures.map((error) => ({ type: 'session.error', payload: { error: { ...error, retry_status: { type: 'retrying' } } }, processedAt: this.now() })));
+    return sandbox;
   }
 
   private async run(sessionId: string, worker: Worker): Promise<void> {
@@ -197,7 +216,7 @@ export class Harness implements SessionLifecycle {
       let sandbox: Promise<Sandbox> | undefined;
       const failures = { count: 0 };
       const skills = (await this.options.skills?.list(session)) ?? [];
-      const agent = withSkillsPrompt(withMemoryPrompt(parseJson<AgentSnapshot | null>(session.agent, 'sessions.agent'), memoryResourcesOf(session.resources)), skills);
+      const agent = withRepositoryPrompt(withSkillsPrompt(withMemoryPrompt(parseJson<AgentSnapshot | null>(session.agent, 'sessions.agent'), memoryResourcesOf(session.resources)), skills), session.resources);
       const sessionFiles = this.options.sessionFiles;
       do {
         worker.again = false;
@@ -220,7 +239,7 @@ export class Harness implements SessionLifecycle {
             stopping: () => this.stopped,
             model: this.options.model,
             tools: this.options.tools,
-            sandbox: () => (sandbox ??= this.openSandbox(session, skills)),
+            sandbox: () => (sandbox ??= this.openSandbox(session, skills, ctx)),
             retry: this.options.retry,
             logger,
             failures,

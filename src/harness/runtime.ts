@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { SessionMemoryMounts } from '../memory/session-memory-mounts.ts';
 import { SessionFileMounts } from '../files/session-file-mounts.ts';
 import { SessionSkills } from '../skills/session-skills.ts';
+import { SessionRepositoryCheckouts } from '../repos/session-repository-checkouts.ts';
 import { StoreUidLedger } from '../sandbox/store-uid-ledger.ts';
 import { DEFAULT_UID_RANGE } from '../sandbox/bwrap-host.ts';
 import type { ModelClient } from './model/model-client.ts';
@@ -81,6 +82,7 @@ export async function createRuntime(options: { config: Config; store: Store; hub
         prices: (tenantId, modelId) => services.modelCards.priceFor(tenantId, modelId),
         ...createSessionMounts(config, store, services, logger),
         mcp: new McpSessions({ access: services.mcpAccess, limits: config.mcp, logger }),
+        repositories: new SessionRepositoryCheckouts({ store, secretBox: services.secretBox, workdirRoot: config.sandbox.workdir, allowedPrivateHosts: config.git.allowedPrivateHosts, logger, provider: provider.name }),
       });
     },
     async start() {

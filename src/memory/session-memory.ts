@@ -24,11 +24,8 @@ export async function resolveSessionResources(store: Store, tenantId: string, pa
   const now = toIso(Date.now());
   const slugs = new Set<string>();
   for (const [i, param] of (params ?? []).entries()) {
-    // File resources are resolved by sessions/session-files.ts.
-    if (param.type === 'file') continue;
-    if (param.type !== 'memory_store') {
-      throw new InvalidRequestError(`resources[${i}]: ${param.type} resources are not supported by this server yet; only memory_store resources can be attached`);
-    }
+    // File and repository resources are resolved by sessions/session-files.ts and session-repositories.ts.
+    if (param.type === 'file' || param.type === 'github_repository') continue;
     if (out.some((r) => r.memory_store_id === param.memory_store_id)) throw new InvalidRequestError(`resources[${i}]: memory store ${param.memory_store_id} is attached twice`);
     const row = await store.memoryStores.find(tenantId, param.memory_store_id);
     if (!row) throw notFound('memory store', param.memory_store_id);

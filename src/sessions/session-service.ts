@@ -15,6 +15,8 @@ import type { EnvironmentService } from '../environments/environment-service.ts'
 import type { VaultService } from '../vault/vault-service.ts';
 import type { Session, SessionCreate, SessionUpdate } from '../api/schemas/sessions.ts';
 import { resolveFileResources } from './session-files.ts';
+import { resolveRepositoryResources } from './session-repositories.ts';
+import type { SecretBox } from '../vault/secret-box.ts';
 import { resolveModel, resolveSkills, resolveTools, validateAgentConfig } from '../agents/resolve-config.ts';
 import type { EventLog } from '../events/log.ts';
 import { newEvent } from '../events/types.ts';
@@ -56,7 +58,7 @@ export interface CreatePlan {
 
 export class SessionService {
   constructor(
-    private readonly deps: { store: Store; agents: AgentService; environments: EnvironmentService; vaults: VaultService; log: EventLog; lifecycle: SessionLifecycle; prices: PriceLookup; clock?: Clock; ids?: IdSource },
+    private readonly deps: { store: Store; agents: AgentService; environments: EnvironmentService; vaults: VaultService; log: EventLog; lifecycle: SessionLifecycle; prices: PriceLookup; secretBox: SecretBox; git: { baseUrl: string }; clock?: Clock; ids?: IdSource },
   ) {}
 
   private now(): number {
@@ -83,10 +85,14 @@ export class SessionService {
     const params = input.resources ?? [];
     const memories = await resolveSessionResources(this.deps.store, tenantId, params);
     const fileParams = params.flatMap((param, i) => (param.type === 'file' ? [{ param, at: `resources[${i}]` }] : []));
-    const resources = [...memories, ...(await resolveFileResources(this.deps.store, tenantId, fileParams, memories))];
+    const withFiles = [...memories, ...(await resolveFileResources(this.deps.store, tenantId, fileParams, memories))];
     const now = this.now();
+    const sessionId = plan?.sessionId ?? (this.deps.ids ?? randomIds).next('sesn');
+    const repoParams = params.flatMap((param, i) => (param.type === 'github_repository' ? [{ param, at: `resources[${i}]` }] : []));
+    const repositories = resolveRepositoryResources(repoParams, withFiles, { tenantId, sessionId, baseUrl: this.deps.git.baseUrl, secretBox: this.deps.secretBox, now });
+    const resources = [...withFiles, ...repositories.resources];
     const row: SessionTable = {
-      id: plan?.sessionId ?? (this.deps.ids ?? randomIds).next('sesn'),
+      id: sessionId,
       tenant_id: tenantId,
       agent_id: snapshot ? String(snapshot.id) : null,
       agent_version: snapshot ? Number(snapshot.version) : null,
@@ -111,6 +117,7 @@ export class SessionService {
     try {
       await this.deps.store.transaction(async (tx) => {
         await tx.sessions.insert(row);
+        await tx.sessionRepositories.insertMany(repositories.rows);
         await tx.memoryStores.linkSession(tenantId, row.id, memories.map((r) => r.memory_store_id));
       });
     } catch (err) {

@@ -244,6 +244,17 @@ export const MIGRATIONS: Migration[] = [
     },
   },
   {
+    version: 36,
+    name: 'session repositories',
+    // github_repository resources: the sealed token (SEALED_COLUMNS) and the clone marker; the
+    // resource object itself is in sessions.resources.
+    async up({ db }) {
+      await sql.raw(`CREATE TABLE IF NOT EXISTS session_repositories (id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL,
+        session_id TEXT NOT NULL, authorization_token TEXT, cloned_at BIGINT, created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL)`).execute(db);
+      await sql.raw('CREATE INDEX IF NOT EXISTS session_repositories_session ON session_repositories (session_id)').execute(db);
+    },
+  },
+  {
     version: 40,
     name: 'deployments and deployment runs',
     async up({ db }) {

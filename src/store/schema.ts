@@ -166,6 +166,19 @@ export interface DeploymentRunTable {
   claim_owner: string | null; claim_token: number; claim_expires_at: number | null;
   created_at: number; completed_at: number | null;
 }
+/**
+ * A github_repository session resource's server-side state (migration 36): the sealed
+ * `authorization_token` (never in the session's `resources` JSON) and whether the clone is in place.
+ * `id` is the resource's `sesrsc_` id.
+ */
+export interface SessionRepositoryTable {
+  id: string; tenant_id: string; session_id: string;
+  /** Sealed (`sb1.…`, SEALED_COLUMNS) or null when the resource has no token. */
+  authorization_token: string | null;
+  /** When the checkout was placed in the sandbox; null until a clone succeeded. */
+  cloned_at: number | null;
+  created_at: number; updated_at: number;
+}
 
 export interface Database {
   tenant: TenantTable;
@@ -201,6 +214,7 @@ export interface Database {
   webhook_session_cursors: WebhookSessionCursorTable;
   deployments: DeploymentTable;
   deployment_runs: DeploymentRunTable;
+  session_repositories: SessionRepositoryTable;
   schema_migrations: SchemaMigrationTable;
 }
 

@@ -41,6 +41,7 @@ export class SessionsRepository {
     await this.db.deleteFrom('session_leases').where('session_id', '=', id).execute();
     await this.db.deleteFrom('session_memory_stores').where('session_id', '=', id).where('tenant_id', '=', tenantId).execute();
     await this.db.deleteFrom('session_outputs').where('session_id', '=', id).where('tenant_id', '=', tenantId).execute();
+    await this.db.deleteFrom('session_repositories').where('session_id', '=', id).where('tenant_id', '=', tenantId).execute();
     await this.db.deleteFrom('sessions').where('id', '=', id).where('tenant_id', '=', tenantId).execute();
   }
 

@@ -26,6 +26,7 @@ import { SkillsRepository } from './skills-repository.ts';
 import { WebhooksRepository } from './webhooks-repository.ts';
 import { DeploymentsRepository } from './deployments-repository.ts';
 import { DeploymentRunsRepository } from './deployment-runs-repository.ts';
+import { SessionRepositoriesRepository } from './session-repositories-repository.ts';
 
 export class Store {
   readonly agents: AgentsRepository;
@@ -49,6 +50,7 @@ export class Store {
   readonly webhooks: WebhooksRepository;
   readonly deployments: DeploymentsRepository;
   readonly deploymentRuns: DeploymentRunsRepository;
+  readonly sessionRepositories: SessionRepositoriesRepository;
 
   constructor(readonly dialect: StoreDialect, readonly db: Kysely<Database> = dialect.db) {
     this.agents = new AgentsRepository(db);
@@ -71,6 +73,7 @@ export class Store {
     this.webhooks = new WebhooksRepository(db);
     this.deployments = new DeploymentsRepository(db);
     this.deploymentRuns = new DeploymentRunsRepository(db);
+    this.sessionRepositories = new SessionRepositoriesRepository(db);
   }
 
   /** Runs fn in one transaction; commit when it resolves, roll back when it throws. */

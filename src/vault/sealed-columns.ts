@@ -28,6 +28,8 @@ export const SEALED_COLUMNS: readonly SealedColumn[] = [
   // Webhook endpoints (issue #23, migration 45): the Standard Webhooks signing secret, and the one it replaced while its grace period lasts.
   { table: 'webhooks', idColumn: 'id', tenantColumn: 'tenant_id', column: 'secret' },
   { table: 'webhooks', idColumn: 'id', tenantColumn: 'tenant_id', column: 'previous_secret' },
+  // github_repository session resources (issue #20, migration 36): the clone's authorization_token.
+  { table: 'session_repositories', idColumn: 'id', tenantColumn: 'tenant_id', column: 'authorization_token' },
 ];
 
 /** Looks up a registered column; throws when it is not registered (a sealing feature forgot to append it). */

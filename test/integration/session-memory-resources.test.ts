@@ -62,7 +62,7 @@ describe.each(BACKENDS)('memory stores attached to sessions (%s)', (backend) => 
     expect(await status(create([{ type: 'memory_store', memory_store_id: foreign.id }]))).toMatchObject({ status: 404 });
     expect(await status(create([{ type: 'memory_store', memory_store_id: ok.id }, { type: 'memory_store', memory_store_id: ok.id }]))).toMatchObject({ status: 400, message: expect.stringMatching(/twice/) });
     expect(await status(create(nine.map((s) => ({ type: 'memory_store', memory_store_id: s.id }))))).toMatchObject({ status: 400, message: expect.stringMatching(/at most 8/) });
-    expect(await status(create([{ type: 'github_repository', url: 'https://github.com/o/r' }]))).toMatchObject({ status: 400, message: expect.stringMatching(/not supported/) });
+    expect(await status(create([{ type: 'github_repository', url: 'https://gitlab.example/o/r' }]))).toMatchObject({ status: 400, message: expect.stringMatching(/GIT_BASE_URL/) });
     expect(await status(create([{ type: 'file', file_id: 'file_x' }]))).toMatchObject({ status: 404 });
     expect(await status(create([{ type: 'memory_store', memory_store_id: ok.id, instructions: 'x'.repeat(4097) }]))).toMatchObject({ status: 400 });
     const res = await raw(t.baseURL, 'POST', '/v1/sessions', { apiKey: t.apiKey, body: JSON.stringify({ agent: agentId, resources: [{ type: 'memory_store', memory_store_id: ok.id, mount_path: '/x' }] }) });

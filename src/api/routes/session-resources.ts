@@ -25,11 +25,11 @@ export function mountSessionResourceRoutes(app: App, deps: { sessionResources: S
   route(app, { method: 'get', path: item, summary: 'Retrieve a session resource (by id, or a memory store by memory_store_id)', tag, response: sessionResourceSchema }, async (c) => {
     return c.json(await deps.sessionResources.get(tenant(c), sid(c), rid(c)));
   });
-  route(app, { method: 'post', path: item, summary: 'Rotate a resource token (github_repository only)', tag, body: resourceUpdateSchema }, async (c) => {
-    await parseBody(c, resourceUpdateSchema);
-    return deps.sessionResources.update(tenant(c), sid(c), rid(c));
+  route(app, { method: 'post', path: item, summary: 'Rotate a resource token (github_repository only)', tag, body: resourceUpdateSchema, response: sessionResourceSchema }, async (c) => {
+    const body = await parseBody(c, resourceUpdateSchema);
+    return c.json(await deps.sessionResources.update(tenant(c), sid(c), rid(c), body));
   });
-  route(app, { method: 'delete', path: item, summary: 'Detach a file resource while the session is idle', tag }, async (c) => {
+  route(app, { method: 'delete', path: item, summary: 'Detach a file or repository resource while the session is idle', tag }, async (c) => {
     return c.json(await deps.sessionResources.delete(tenant(c), sid(c), rid(c)));
   });
 }

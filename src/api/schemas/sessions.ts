@@ -39,7 +39,7 @@ export const sessionCreateSchema = z
     environment_id: z.string().min(1).optional(),
     title: z.string().max(1024).nullable().optional(),
     metadata: metadataSchema.optional(),
-    // Memory stores are checked strictly; files and repositories are refused by the session service, by name.
+    // Each kind is checked strictly here; the session service resolves ids, mount paths and URLs.
     resources: z.array(sessionResourceParamSchema).max(999).optional(),
     vault_ids: z.array(z.string().min(1)).max(64).optional(),
     initial_events: z.array(initialEventSchema).max(50).optional(),
