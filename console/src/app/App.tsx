@@ -16,6 +16,8 @@ import { VaultPage } from '../routes/vaults/VaultPage.tsx';
 import { MemoryPage } from '../routes/memory/MemoryPage.tsx';
 import { MemoryStorePage } from '../routes/memory/MemoryStorePage.tsx';
 import { ModelsPage } from '../routes/models/ModelsPage.tsx';
+import { DeploymentsPage } from '../routes/deployments/DeploymentsPage.tsx';
+import { DeploymentPage } from '../routes/deployments/DeploymentPage.tsx';
 import { Layout } from './Layout.tsx';
 
 export function App() {
@@ -36,6 +38,8 @@ export function App() {
         <Route path="sessions" element={<SessionsPage />} />
         <Route path="sessions/:sessionId" element={<SessionPage />} />
         <Route path="environments" element={<EnvironmentsPage />} />
+        <Route path="deployments" element={<DeploymentsPage />} />
+        <Route path="deployments/:deploymentId" element={<DeploymentPage />} />
         <Route path="vaults" element={<VaultsPage />} />
         <Route path="vaults/:vaultId" element={<VaultPage />} />
         <Route path="memory" element={<MemoryPage />} />

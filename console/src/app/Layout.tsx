@@ -8,6 +8,7 @@ import { setCurrentTenant } from '../lib/tenant.ts';
 const NAV = [
   { to: '/agents', label: 'Agents' },
   { to: '/sessions', label: 'Sessions' },
+  { to: '/deployments', label: 'Deployments' },
   { to: '/environments', label: 'Environments' },
   { to: '/vaults', label: 'Vaults' },
   { to: '/memory', label: 'Memory' },
