@@ -208,6 +208,10 @@ export class DeploymentService {
 
   /** The same checks as a session create (existence, archived, duplicates), without writing anything. */
   private async checkResources(tenantId: string, params: SessionResourceParam[]): Promise<SessionResourceParam[]> {
+    // A repository's authorization_token would have to be kept (sealed) with the deployment and left
+    // out of its responses; until that exists, deployments take memory stores and files only.
+    const repo = params.findIndex((p) => p.type === 'github_repository');
+    if (repo >= 0) throw new InvalidRequestError(`resources[${repo}]: github_repository resources are not supported on deployments yet; attach memory_store or file resources, or clone the repository from the initial message`);
     const memories = await resolveSessionResources(this.deps.store, tenantId, params);
     const files = params.flatMap((param, i) => (param.type === 'file' ? [{ param, at: `resources[${i}]` }] : []));
     await resolveFileResources(this.deps.store, tenantId, files, memories);

@@ -102,6 +102,8 @@ describe.each(BACKENDS)('deployments API (%s)', (backend) => {
     expectError(await post('/v1/deployments', { name: 'x', agent: agentId, environment_id: envId, initial_events: [] }), 400, 'invalid_request_error', /at least 1/);
     expectError(await post('/v1/deployments', { name: 'x', agent: agentId, environment_id: envId, initial_events: [userMessage('hi')], vault_ids: ['vlt_nope'] }), 404, 'not_found_error', /vault/);
     expectError(await post('/v1/deployments', { name: 'x', agent: agentId, environment_id: envId, initial_events: [{ type: 'system.message', content: [] }] }), 400, 'invalid_request_error', /system.message is not supported/);
+    expectError(await post('/v1/deployments', { name: 'x', agent: agentId, environment_id: envId, initial_events: [userMessage('hi')], resources: [{ type: 'github_repository', url: 'https://github.com/o/r', authorization_token: 'ghp_secret' }] }), 400, 'invalid_request_error', /github_repository resources are not supported on deployments/);
+    expect((await raw(t.baseURL, 'GET', '/v1/deployments?limit=100', { apiKey: t.apiKey })).text).not.toContain('ghp_secret');
     expectError(await raw(t.baseURL, 'GET', '/v1/deployments?status=paused&include_archived=true', { apiKey: t.apiKey }), 400, 'invalid_request_error', /cannot be combined/);
   });
 
