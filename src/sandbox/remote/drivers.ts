@@ -5,9 +5,11 @@
 import type { SandboxConfig } from '../../config/schema.ts';
 import type { RemoteDriver } from './driver.ts';
 import { E2bDriver } from './e2b.ts';
+import { DaytonaDriver } from './daytona.ts';
 
 export type RemoteDriverFactory = (config: SandboxConfig) => RemoteDriver;
 
 export const REMOTE_DRIVERS: Record<string, RemoteDriverFactory> = {
   e2b: (config) => new E2bDriver(config.e2b),
+  daytona: (config) => new DaytonaDriver(config.daytona),
 };
