@@ -56,10 +56,14 @@ export class OAuthRefresher {
     try {
       response = await this.deps.http.post(refresh.token_endpoint, { headers, body: form.toString() });
     } catch (err) {
+      await this.announceFailure(row);
       return { status: 'connect_error', reason: (err as Error).message };
     }
     const tokens = parseTokens(response);
-    if (!tokens) return { status: 'failed', response: scrub(response, secret) };
+    if (!tokens) {
+      await this.announceFailure(row);
+      return { status: 'failed', response: scrub(response, secret) };
+    }
     const next: CredentialSecret = { ...secret, access_token: tokens.access_token, refresh_token: tokens.refresh_token ?? secret.refresh_token };
     const nextAuth: CredentialAuth = { ...auth, expires_at: tokens.expires_in ? toIso(Date.now() + tokens.expires_in * 1000) : null };
     await this.deps.store.vaults.updateCredential(row.tenant_id, row.id, {
@@ -68,6 +72,11 @@ export class OAuthRefresher {
       updated_at: Date.now(),
     });
     return { status: 'succeeded', accessToken: tokens.access_token };
+  }
+
+  /** `vault_credential.refresh_failed` for the tenant's webhook endpoints (ids only, never a secret). */
+  private async announceFailure(row: VaultCredentialTable): Promise<void> {
+    await this.deps.store.transaction((tx) => tx.webhooks.enqueue(row.tenant_id, { type: 'vault_credential.refresh_failed', id: row.id, vault_id: row.vault_id }, { now: Date.now() }));
   }
 }
 

@@ -235,6 +235,33 @@ describe.each(BACKENDS)('MCP servers (%s)', (backend) => {
     }
   });
 
+  it('mcp_oauth whose refresh fails: the tool result names the credential and why, and vault_credential.refresh_failed goes to the outbox', async () => {
+    const client = await t.clientForTenant('tenant_mcp_refresh');
+    const store = t.server.services.store;
+    const now = Date.now();
+    const endpoint = { id: `whk_mcp_${backend}`, tenant_id: 'tenant_mcp_refresh', url: `${mcp.url}/hook`, description: null, event_types: JSON.stringify(['vault_credential.refresh_failed']), status: 'enabled', disabled_reason: null, secret: 'unused', previous_secret: null, previous_secret_expires_at: null, failing_since: null, lease_owner: null, lease_until: null, created_at: now - 1000, updated_at: now - 1000 };
+    await store.webhooks.insert(endpoint);
+    const vault = await client.beta.vaults.create({ display_name: 'oauth-broken' });
+    const credential = await client.beta.vaults.credentials.create(vault.id, {
+      auth: { type: 'mcp_oauth', access_token: 'oauth-access-revoked', mcp_server_url: url, refresh: { client_id: 'client-9', refresh_token: 'oauth-refresh-revoked', token_endpoint: `${mcp.url}/token`, token_endpoint_auth: { type: 'none' } } },
+    });
+    fake.script([expecting(reply(text('Refused.')), (r) => {
+      expect(toolNames(r.body)).toEqual([]);
+    })]);
+    const s = await mcpSession({ client, toolset: allow, vaultIds: [vault.id] });
+    await client.beta.sessions.events.send(s.id, { events: [userMessage('Weather?')] });
+    const events = await waitForIdle(client, s.id);
+    const error = events.find((e) => e.type === 'session.error')!;
+    expect(error.error).toMatchObject({ type: 'mcp_authentication_failed_error', mcp_server_name: 'weather' });
+    expect((error.error as { message: string }).message).toContain(`credential ${credential.id} (mcp_oauth) in vault ${vault.id}`);
+    expect((error.error as { message: string }).message).toContain('refreshing it failed: the token endpoint answered HTTP 400');
+    const deliveries = await store.webhooks.listDeliveries('tenant_mcp_refresh', endpoint.id, { limit: 10 });
+    expect(deliveries.data.map((d) => d.event_type)).toContain('vault_credential.refresh_failed');
+    const event = await store.webhooks.findEvent(deliveries.data[0]!.event_id);
+    expect(JSON.parse(event!.data)).toEqual({ type: 'vault_credential.refresh_failed', id: credential.id, vault_id: vault.id });
+    await store.webhooks.delete('tenant_mcp_refresh', endpoint.id);
+  });
+
   it('without a credential the 401 is reported naming the missing vault credential (listing: session.error; call: tool result); tenants never share credentials', async () => {
     // Another tenant holds a working credential for the same URL; it is never used for this tenant.
     const other = await t.clientForTenant('tenant_mcp_other');
@@ -308,6 +335,32 @@ describe.each(BACKENDS)('MCP servers (%s)', (backend) => {
     await t.client.beta.sessions.events.send(s.id, { events: [userMessage('Faro?')] });
     events = await waitForIdle(t.client, s.id, 3, 30_000);
     expect(events.filter((e) => e.type === 'agent.mcp_tool_result').at(-1)).toMatchObject({ is_error: false });
+  });
+
+  it('under limited environment networking an MCP host needs allow_mcp_servers or allowed_hosts', async () => {
+    const { vault } = await bearerVault();
+    const limited = (extra: Record<string, unknown>) =>
+      t.client.beta.environments.create({ name: `limited-${Object.keys(extra).join('-') || 'none'}-${Date.now()}`, config: { type: 'cloud', networking: { type: 'limited', allowed_hosts: ['api.example.com'], ...extra } } } as never);
+    const agent = await t.client.beta.agents.create({
+      name: 'limited', model: 'claude-sonnet-4-6',
+      mcp_servers: [{ type: 'url', name: 'weather', url }],
+      tools: [{ type: 'mcp_toolset', mcp_server_name: 'weather', ...allow }],
+    } as never);
+    fake.script([
+      expecting(reply(text('Blocked.')), (r) => {
+        expect(toolNames(r.body)).toEqual([]);
+      }),
+      expecting(reply(text('Reachable.')), (r) => {
+        expect(toolNames(r.body)).toContain('lookup_weather');
+      }),
+    ]);
+    const blocked = await t.client.beta.sessions.create({ agent: agent.id, environment_id: (await limited({})).id, vault_ids: [vault.id] } as Anthropic.Beta.Sessions.SessionCreateParams);
+    await t.client.beta.sessions.events.send(blocked.id, { events: [userMessage('Weather?')] });
+    const error = (await waitForIdle(t.client, blocked.id)).find((e) => e.type === 'session.error')!;
+    expect((error.error as { message: string }).message).toMatch(/limited networking; set networking.allow_mcp_servers to true or list 127.0.0.1 in allowed_hosts/);
+    const allowed = await t.client.beta.sessions.create({ agent: agent.id, environment_id: (await limited({ allow_mcp_servers: true })).id, vault_ids: [vault.id] } as Anthropic.Beta.Sessions.SessionCreateParams);
+    await t.client.beta.sessions.events.send(allowed.id, { events: [userMessage('Weather?')] });
+    expect((await waitForIdle(t.client, allowed.id)).some((e) => e.type === 'session.error')).toBe(false);
   });
 
   it('an MCP server on a private address needs VAULT_ALLOWED_PRIVATE_HOSTS', async () => {
