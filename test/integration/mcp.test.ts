@@ -238,9 +238,9 @@ describe.each(BACKENDS)('MCP servers (%s)', (backend) => {
   it('mcp_oauth whose refresh fails: the tool result names the credential and why, and vault_credential.refresh_failed goes to the outbox', async () => {
     const client = await t.clientForTenant('tenant_mcp_refresh');
     const store = t.server.services.store;
-    const now = Date.now();
-    const endpoint = { id: `whk_mcp_${backend}`, tenant_id: 'tenant_mcp_refresh', url: `${mcp.url}/hook`, description: null, event_types: JSON.stringify(['vault_credential.refresh_failed']), status: 'enabled', disabled_reason: null, secret: 'unused', previous_secret: null, previous_secret_expires_at: null, failing_since: null, lease_owner: null, lease_until: null, created_at: now - 1000, updated_at: now - 1000 };
-    await store.webhooks.insert(endpoint);
+    const created = await raw(t.baseURL, 'POST', '/v1/webhooks', { apiKey: client.apiKey, body: JSON.stringify({ url: `${mcp.url}/hook`, event_types: ['vault_credential.refresh_failed'] }) });
+    expect(created.status, created.text).toBe(200);
+    const endpoint = created.json as { id: string };
     const vault = await client.beta.vaults.create({ display_name: 'oauth-broken' });
     const credential = await client.beta.vaults.credentials.create(vault.id, {
       auth: { type: 'mcp_oauth', access_token: 'oauth-access-revoked', mcp_server_url: url, refresh: { client_id: 'client-9', refresh_token: 'oauth-refresh-revoked', token_endpoint: `${mcp.url}/token`, token_endpoint_auth: { type: 'none' } } },
@@ -259,7 +259,7 @@ describe.each(BACKENDS)('MCP servers (%s)', (backend) => {
     expect(deliveries.data.map((d) => d.event_type)).toContain('vault_credential.refresh_failed');
     const event = await store.webhooks.findEvent(deliveries.data[0]!.event_id);
     expect(JSON.parse(event!.data)).toEqual({ type: 'vault_credential.refresh_failed', id: credential.id, vault_id: vault.id });
-    await store.webhooks.delete('tenant_mcp_refresh', endpoint.id);
+    expect((await raw(t.baseURL, 'DELETE', `/v1/webhooks/${endpoint.id}`, { apiKey: client.apiKey })).status).toBe(200);
   });
 
   it('without a credential the 401 is reported naming the missing vault credential (listing: session.error; call: tool result); tenants never share credentials', async () => {
