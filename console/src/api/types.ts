@@ -77,11 +77,18 @@ export interface Session {
   title: string | null;
   agent: { id?: string; name?: string; version?: number; model?: { id: string } } | null;
   environment_id: string;
+  /** Files, repositories and memory stores attached to the session (never a token). */
+  resources?: SessionResource[];
   usage: Usage;
   created_at: string;
   updated_at: string;
   archived_at: string | null;
 }
+
+export type SessionResource =
+  | { id: string; type: 'file'; file_id: string; mount_path: string }
+  | { id: string; type: 'github_repository'; url: string; mount_path: string; checkout?: { type: 'branch'; name: string } | { type: 'commit'; sha: string } | null }
+  | { id?: string; type: 'memory_store'; memory_store_id: string; name?: string | null; mount_path?: string | null; access?: string | null };
 
 export interface Environment {
   id: string;

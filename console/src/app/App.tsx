@@ -18,6 +18,9 @@ import { MemoryStorePage } from '../routes/memory/MemoryStorePage.tsx';
 import { ModelsPage } from '../routes/models/ModelsPage.tsx';
 import { DeploymentsPage } from '../routes/deployments/DeploymentsPage.tsx';
 import { DeploymentPage } from '../routes/deployments/DeploymentPage.tsx';
+import { FilesPage } from '../routes/files/FilesPage.tsx';
+import { SkillsPage } from '../routes/skills/SkillsPage.tsx';
+import { SkillPage } from '../routes/skills/SkillPage.tsx';
 import { Layout } from './Layout.tsx';
 
 export function App() {
@@ -44,6 +47,9 @@ export function App() {
         <Route path="vaults/:vaultId" element={<VaultPage />} />
         <Route path="memory" element={<MemoryPage />} />
         <Route path="memory/:storeId" element={<MemoryStorePage />} />
+        <Route path="files" element={<FilesPage />} />
+        <Route path="skills" element={<SkillsPage />} />
+        <Route path="skills/:skillId" element={<SkillPage />} />
         <Route path="models" element={<ModelsPage />} />
         <Route path="api-keys" element={<ApiKeysPage />} />
         <Route path="members" element={<MembersPage />} />

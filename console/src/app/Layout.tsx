@@ -12,6 +12,8 @@ const NAV = [
   { to: '/environments', label: 'Environments' },
   { to: '/vaults', label: 'Vaults' },
   { to: '/memory', label: 'Memory' },
+  { to: '/files', label: 'Files' },
+  { to: '/skills', label: 'Skills' },
   { to: '/models', label: 'Models' },
   { to: '/api-keys', label: 'API keys' },
   { to: '/members', label: 'Members' },

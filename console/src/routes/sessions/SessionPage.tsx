@@ -9,6 +9,7 @@ import { StatusBadge } from './StatusBadge.tsx';
 import { Composer } from './Composer.tsx';
 import { Timeline } from './Timeline.tsx';
 import { UsagePanel } from './UsagePanel.tsx';
+import { ResourcesPanel } from './ResourcesPanel.tsx';
 import { sendInterrupt } from './send-events.ts';
 import { buildView } from './timeline.ts';
 import { useSessionStream } from './use-session-stream.ts';
@@ -51,6 +52,7 @@ export function SessionPage() {
       {live.detail && live.connection === 'closed' ? <p className="error-note" role="alert">{live.detail}</p> : null}
       <ErrorNote error={error} />
       <UsagePanel requests={view.requests} card={cardFor(cards, session.data?.agent?.model?.id)} listCost={session.data?.usage.list_cost} />
+      <ResourcesPanel sessionId={sessionId} resources={s?.resources ?? []} turnCount={live.events.filter((e) => e.type === 'session.status_idle').length} />
       {view.items.length === 0 && live.previews.length === 0 && live.connection === 'live' ? (
         <EmptyState title="Nothing here yet">
           <p>Send the agent a message below, for example “Run uname -a”. Its replies, tool calls and results appear here as they happen.</p>

@@ -1,0 +1,127 @@
+/**
+ * The Console's Files and Skills pages and a session's resources in Chromium against the real
+ * server process (AUTH_DISABLED=1): upload a file, download it byte-identical, delete it; upload a
+ * skill folder, add a version, download a version's zip; a session page lists its file and
+ * repository resources (never a token). No console error, no request to another host.
+ */
+import Anthropic from '@anthropic-ai/sdk';
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { BACKENDS, createTestDatabase, type TestDatabase } from '../support/backends.ts';
+import { startChildServer, type ChildServer } from '../support/child-process.ts';
+import { launchBrowser, openPage, screenshot, type WatchedPage } from '../support/browser.ts';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const nav = (page: Page, name: string) => page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name, exact: true });
+
+describe.each(BACKENDS)('Console Files and Skills pages (%s)', (backend) => {
+  let browser: Browser;
+  let context: BrowserContext;
+  let db: TestDatabase;
+  let server: ChildServer;
+  let watched: WatchedPage;
+  let page: Page;
+  let client: Anthropic;
+  let work: string;
+  beforeAll(async () => {
+    const built = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/console-build.ts'], { cwd: ROOT, encoding: 'utf8' });
+    if (built.status !== 0) throw new Error(`console build failed:\n${built.stdout}\n${built.stderr}`);
+    work = await mkdtemp(path.join(tmpdir(), 'oma-console-files-'));
+    db = await createTestDatabase(backend);
+    server = await startChildServer(db, { env: { AUTH_DISABLED: '1', LOG_LEVEL: 'warn' } });
+    client = new Anthropic({ apiKey: 'unused', baseURL: server.baseURL, maxRetries: 0 });
+    browser = await launchBrowser();
+    context = await browser.newContext({ viewport: { width: 1280, height: 860 }, acceptDownloads: true });
+    watched = await openPage(context, server.baseURL);
+    page = watched.page;
+  }, 120_000);
+  afterAll(async () => {
+    await browser?.close();
+    await server?.kill();
+    await db?.drop();
+    await rm(work, { recursive: true, force: true });
+  });
+
+  it('uploads a file, downloads it byte-identical and deletes it', async () => {
+    await page.goto(`${server.baseURL}/sessions`);
+    await nav(page, 'Files').click();
+    await page.getByRole('heading', { name: 'No files yet' }).waitFor();
+    const bytes = Buffer.from('city,visits\nLyon,3\nOslo,5\n\u00e9t\u00e9,1\n');
+    await page.getByLabel('File', { exact: true }).setInputFiles({ name: 'visits.csv', mimeType: 'text/csv', buffer: bytes });
+    await page.getByRole('button', { name: 'Upload', exact: true }).click();
+    await page.getByRole('cell', { name: /^visits\.csv/ }).waitFor();
+    const listed = (await client.beta.files.list()).data;
+    expect(listed.map((f) => [f.filename, f.size_bytes])).toEqual([['visits.csv', bytes.length]]);
+    await screenshot(page, backend, 'files');
+
+    const [saved] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download visits.csv' }).click()]);
+    expect(saved.suggestedFilename()).toBe('visits.csv');
+    expect(await readFile((await saved.path())!)).toEqual(bytes);
+
+    await page.getByRole('button', { name: 'Delete visits.csv' }).click();
+    await page.getByRole('heading', { name: 'No files yet' }).waitFor();
+    expect((await client.beta.files.list()).data).toEqual([]);
+  });
+
+  it('uploads a skill folder, adds a version and downloads a version as a zip', async () => {
+    const folder = path.join(work, 'csv-report');
+    await mkdir(path.join(folder, 'scripts'), { recursive: true });
+    const skillMd = (description: string) => `---\nname: csv-report\ndescription: ${description}\n---\n\nRun scripts/report.sh on the CSV.\n`;
+    await writeFile(path.join(folder, 'SKILL.md'), skillMd('Summarise a CSV file'));
+    await writeFile(path.join(folder, 'scripts', 'report.sh'), 'wc -l "$1"\n');
+    await nav(page, 'Skills').click();
+    await page.getByRole('heading', { name: 'No skills yet' }).waitFor();
+    await page.getByLabel('Skill folder').setInputFiles(folder);
+    await page.getByLabel('Display name (optional)').fill('CSV report');
+    await page.getByRole('button', { name: 'Upload skill', exact: true }).click();
+    await page.getByRole('link', { name: 'CSV report', exact: true }).click();
+    await page.getByRole('heading', { name: 'CSV report', level: 1 }).waitFor();
+    await page.getByRole('cell', { name: 'Summarise a CSV file' }).waitFor();
+
+    await writeFile(path.join(folder, 'SKILL.md'), skillMd('Summarise a CSV file, now with totals'));
+    await page.getByLabel('Skill folder').setInputFiles(folder);
+    await page.getByRole('button', { name: 'Upload new version', exact: true }).click();
+    await page.getByRole('cell', { name: 'Summarise a CSV file, now with totals' }).waitFor();
+    const skill = (await client.beta.skills.list()).data[0]!;
+    const versions = (await client.beta.skills.versions.list(skill.id)).data;
+    expect(versions.map((v) => v.description)).toEqual(['Summarise a CSV file, now with totals', 'Summarise a CSV file']);
+    await screenshot(page, backend, 'skill');
+
+    const oldest = versions[1]!;
+    const [saved] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: `Download version ${oldest.id}` }).click()]);
+    const zipPath = (await saved.path())!;
+    expect((await readFile(zipPath)).subarray(0, 2).toString('latin1')).toBe('PK');
+    const unzip = (...args: string[]) => spawnSync('unzip', args, { encoding: 'utf8' }).stdout;
+    expect(unzip('-Z1', zipPath).split('\n').filter(Boolean).sort()).toEqual(['csv-report/SKILL.md', 'csv-report/scripts/report.sh']);
+    expect(unzip('-p', zipPath, 'csv-report/SKILL.md')).toBe(skillMd('Summarise a CSV file'));
+
+    await page.getByRole('button', { name: 'Delete skill', exact: true }).click();
+    await page.getByRole('heading', { name: 'No skills yet' }).waitFor();
+  });
+
+  it("shows a session's file and repository resources on its page, without the token", async () => {
+    const file = await client.beta.files.upload({ file: new File([Buffer.from('a,b\n')], 'input.csv', { type: 'text/csv' }) });
+    const agent = await client.beta.agents.create({ name: 'reader', model: 'claude-sonnet-4-6' });
+    const token = 'ghp_console_never_shown_123';
+    const environment = await client.beta.environments.create({ name: 'console' });
+    const session = await client.beta.sessions.create({
+      agent: agent.id,
+      environment_id: environment.id,
+      resources: [{ type: 'file', file_id: file.id }, { type: 'github_repository', url: 'https://github.com/acme/widgets', authorization_token: token, checkout: { type: 'branch', name: 'main' } }],
+    });
+    await page.goto(`${server.baseURL}/sessions/${session.id}`);
+    const attached = page.getByRole('list', { name: 'Attached resources' });
+    await attached.getByText(`/mnt/session/uploads/${file.id}`).waitFor();
+    await attached.getByText('https://github.com/acme/widgets @ main').waitFor();
+    await attached.getByText('/workspace/widgets').waitFor();
+    expect(await page.content()).not.toContain(token);
+    await screenshot(page, backend, 'session-resources');
+    expect(watched.errors).toEqual([]);
+    expect(watched.foreignRequests).toEqual([]);
+  });
+});
