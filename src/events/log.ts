@@ -34,6 +34,14 @@ export class LeaseLostError extends Error {
   }
 }
 
+/** One append's events (ids assigned) and where they go. */
+interface Batch {
+  tenantId: string;
+  sessionId: string;
+  events: (NewEvent & { id: string })[];
+  now: number;
+}
+
 export class EventLog {
   private readonly clock: Clock;
   private readonly ids: IdSource;
@@ -47,19 +55,39 @@ export class EventLog {
   /** Appends events atomically and publishes them after commit. Throws NotFoundError / LeaseLostError. */
   async append(tenantId: string, sessionId: string, events: NewEvent[], options: AppendOptions = {}): Promise<StoredEvent[]> {
     const now = this.clock.now();
-    const named = events.map((event) => (event.id === undefined ? { ...event, id: this.ids.next('sevt') } : event));
-    const stored = await this.store.transaction(async (tx) => {
+    const named = events.map((event) => (event.id === undefined ? { ...event, id: this.ids.next('sevt') } : event)) as (NewEvent & { id: string })[];
+    const batch: Batch = { tenantId, sessionId, events: named, now };
+    const stored = options.inTransaction ? await this.appendInTransaction(batch, options) : await this.appendAtOnce(batch, options);
+    if (stored.length > 0) this.hub.publish(sessionId, { kind: 'events', events: stored });
+    return stored;
+  }
+
+  /** The hot path: one statement (Postgres) or one prepared transaction (SQLite), see StoreDialect.appendEvents. */
+  private async appendAtOnce({ tenantId, sessionId, events, now }: Batch, options: AppendOptions): Promise<StoredEvent[]> {
+    const result = await this.store.appendEvents({
+      tenantId, sessionId, events, now,
+      ...(options.lease ? { lease: options.lease } : {}),
+      ...(options.sessionPatch ? { sessionPatch: options.sessionPatch } : {}),
+      // Processed no later than the events that consumed them, so processed_at order follows the log.
+      ...(options.markProcessed?.length ? { markProcessed: options.markProcessed, markProcessedAt: events[0]?.processedAt ?? now } : {}),
+    });
+    if (result.kind === 'lease_lost') throw new LeaseLostError(sessionId);
+    if (result.kind === 'not_found') throw notFound('session', sessionId);
+    return result.events;
+  }
+
+  /** With a caller's in-transaction step: the same writes as statements of one store transaction. */
+  private appendInTransaction({ tenantId, sessionId, events: named, now }: Batch, options: AppendOptions): Promise<StoredEvent[]> {
+    return this.store.transaction(async (tx) => {
       if (options.lease && !(await tx.leases.holds(sessionId, options.lease.owner, options.lease.token))) throw new LeaseLostError(sessionId);
       const appended = await tx.events.append(tenantId, sessionId, named, now);
       if (!appended) throw notFound('session', sessionId);
       if (options.sessionPatch && Object.keys(options.sessionPatch).length > 0) await tx.sessions.update(tenantId, sessionId, options.sessionPatch);
       // Processed no later than the events that consumed them, so processed_at order follows the log.
-      if (options.markProcessed?.length) await tx.events.markProcessed(sessionId, options.markProcessed, events[0]?.processedAt ?? now);
+      if (options.markProcessed?.length) await tx.events.markProcessed(sessionId, options.markProcessed, named[0]?.processedAt ?? now);
       if (options.inTransaction) await options.inTransaction(tx, appended);
       return appended;
     });
-    if (stored.length > 0) this.hub.publish(sessionId, { kind: 'events', events: stored });
-    return stored;
   }
 
   /** Publishes a live-only preview frame (never stored). */

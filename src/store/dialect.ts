@@ -5,6 +5,7 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from './schema.ts';
 import type { TableInfo } from './catalog.ts';
+import type { AppendBatch, AppendOutcome } from './event-append.ts';
 
 export interface DialectCapabilities {
   /** Postgres LISTEN/NOTIFY is available for cross-instance wake-ups. */
@@ -34,6 +35,12 @@ export interface StoreDialect {
   readonly db: Kysely<Database>;
   /** Runs fn in one write transaction (SQLite: BEGIN IMMEDIATE; Postgres: READ COMMITTED). */
   transaction<T>(fn: (tx: Kysely<Database>) => Promise<T>): Promise<T>;
+  /**
+   * The event log's append as one atomic unit in the fewest round trips (event-append.ts): lease
+   * check, seq bump, session patch, inserts, processed marks. Committed when it resolves. Not for
+   * use inside `transaction`.
+   */
+  appendEvents(batch: AppendBatch): Promise<AppendOutcome>;
   /** Serialises concurrent migrators; called first inside the migration transaction. */
   lockForMigration(tx: Kysely<Database> | Transaction<Database>): Promise<void>;
   /** ALTER TABLE … ADD COLUMN unless the column exists. */

@@ -27,6 +27,17 @@ import { WebhooksRepository } from './webhooks-repository.ts';
 import { DeploymentsRepository } from './deployments-repository.ts';
 import { DeploymentRunsRepository } from './deployment-runs-repository.ts';
 import { SessionRepositoriesRepository } from './session-repositories-repository.ts';
+import { toJson } from './json.ts';
+import { toStoredEvent } from './events-repository.ts';
+import type { AppendBatch } from './event-append.ts';
+import type { StoredEvent } from '../events/types.ts';
+
+/** What `Store.appendEvents` takes: AppendBatch with payloads as values (serialised here). */
+export interface AppendEventsInput extends Omit<AppendBatch, 'rows'> {
+  events: { id: string; type: string; payload: unknown; processedAt: number | null }[];
+}
+
+export type AppendEventsResult = { kind: 'ok'; events: StoredEvent[] } | { kind: 'lease_lost' } | { kind: 'not_found' };
 
 export class Store {
   readonly agents: AgentsRepository;
@@ -79,6 +90,24 @@ export class Store {
   /** Runs fn in one transaction; commit when it resolves, roll back when it throws. */
   transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T> {
     return this.dialect.transaction((db) => fn(new Store(this.dialect, db)));
+  }
+
+  /**
+   * The event log's append in one atomic unit (StoreDialect.appendEvents): committed when it
+   * resolves. Only on the root store: inside `transaction` use `events.append`.
+   */
+  async appendEvents(input: AppendEventsInput): Promise<AppendEventsResult> {
+    if (this.db !== this.dialect.db) throw new Error('Store.appendEvents runs its own transaction; inside a transaction use events.append');
+    const { events, ...rest } = input;
+    const rows = events.map((e) => ({ id: e.id, type: e.type, payload: toJson(e.payload), processedAt: e.processedAt }));
+    const outcome = await this.dialect.appendEvents({ ...rest, rows });
+    if (outcome.kind !== 'ok') return outcome;
+    return {
+      kind: 'ok',
+      events: rows.map((r, i) => toStoredEvent({
+        session_id: input.sessionId, seq: outcome.firstSeq + i, id: r.id, tenant_id: input.tenantId, type: r.type, payload: r.payload, processed_at: r.processedAt, created_at: input.now,
+      })),
+    };
   }
 
   isUniqueViolation(err: unknown): boolean {

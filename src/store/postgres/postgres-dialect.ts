@@ -10,6 +10,7 @@ import type { Database } from '../schema.ts';
 import type { StoreDialect } from '../dialect.ts';
 import { listPostgresTables } from '../catalog.ts';
 import { listenPostgres } from './pg-listener.ts';
+import { appendOnPostgres } from './postgres-append.ts';
 
 const INT8_OID = 20;
 const MIGRATION_LOCK_KEY = 7_307_346_011; // Arbitrary constant shared by every oma instance.
@@ -66,6 +67,7 @@ export function createPostgresDialect(options: PostgresOptions): StoreDialect {
     transaction(fn) {
       return db.transaction().execute(fn);
     },
+    appendEvents: (batch) => appendOnPostgres(db, batch),
     async lockForMigration(tx) {
       await sql`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK_KEY})`.execute(tx);
     },

@@ -10,6 +10,7 @@ import { Kysely, SqliteDialect, sql, type SqliteDatabase } from 'kysely';
 import type { Database } from '../schema.ts';
 import type { StoreDialect } from '../dialect.ts';
 import { listSqliteTables } from '../catalog.ts';
+import { createSqliteAppend } from './sqlite-append.ts';
 
 export interface SqliteOptions {
   path: string;
@@ -49,6 +50,7 @@ export function createSqliteDialect(options: SqliteOptions): StoreDialect {
   raw.pragma('foreign_keys = ON');
   raw.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(raw) }) });
+  let append: ReturnType<typeof createSqliteAppend> | undefined; // Prepared on first use: the tables exist after migrations.
 
   return {
     kind: 'sqlite',
@@ -68,6 +70,10 @@ export function createSqliteDialect(options: SqliteOptions): StoreDialect {
           throw err;
         }
       });
+    },
+    appendEvents(batch) {
+      // Kysely's connection mutex: no Kysely transaction is open while the synchronous one runs.
+      return db.connection().execute(async () => (append ??= createSqliteAppend(raw))(batch));
     },
     async lockForMigration() {
       // BEGIN IMMEDIATE already holds the database's write lock.
