@@ -48,11 +48,15 @@ export async function findApiKey(store: Store, key: string): Promise<ApiKeyTable
   const row = await store.db.selectFrom('api_keys').selectAll().where('key_hash', '=', hashApiKey(key)).executeTakeFirst();
   if (!row || row.revoked_at !== null) return undefined;
   const now = Date.now();
-  // Coarse: one write per key per minute at most, so hot keys do not turn reads into writes.
-  if (row.last_used_at === null || now - row.last_used_at > 60_000) {
-    await store.db.updateTable('api_keys').set({ last_used_at: now }).where('id', '=', row.id).execute();
-  }
+  if (row.last_used_at === null || now - row.last_used_at > LAST_USED_RESOLUTION_MS) await touchApiKey(store, row.id, now);
   return row;
+}
+
+/** Coarse: one last_used_at write per key per minute at most, so hot keys do not turn reads into writes. */
+export const LAST_USED_RESOLUTION_MS = 60_000;
+
+export async function touchApiKey(store: Store, id: string, now: number): Promise<void> {
+  await store.db.updateTable('api_keys').set({ last_used_at: now }).where('id', '=', id).execute();
 }
 
 /** The tenant's live keys, newest first (never the secret or its hash). */

@@ -7,7 +7,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { AuthenticationError, PermissionError } from '../errors.ts';
 import type { Store } from '../store/store.ts';
 import type { ApiKeyTable } from '../store/schema.ts';
-import { findApiKey } from './api-keys.ts';
+import { ApiKeyCache } from './api-key-cache.ts';
 import type { ConsoleAuth } from './console-auth.ts';
 import { DEFAULT_TENANT_ID, type Principal } from './principal.ts';
 import { TENANT_HEADER, ensureHomeTenant, pickMembership } from './tenancy.ts';
@@ -67,6 +67,7 @@ async function keyPrincipal(store: Store, row: ApiKeyTable): Promise<Principal> 
 }
 
 export function authenticate(options: AuthOptions): MiddlewareHandler {
+  const keyCache = new ApiKeyCache(options.store, keyPrincipal);
   return async (c, next) => {
     const requestedTenant = c.req.header(TENANT_HEADER)?.trim() || undefined;
     if (options.disabled) {
@@ -78,12 +79,12 @@ export function authenticate(options: AuthOptions): MiddlewareHandler {
     }
     const keys = presentedKeys((n) => c.req.header(n));
     for (const key of keys) {
-      const row = await findApiKey(options.store, key);
-      if (row) {
-        if (requestedTenant && requestedTenant !== row.tenant_id) {
+      const found = await keyCache.lookup(key);
+      if (found) {
+        if (requestedTenant && requestedTenant !== found.row.tenant_id) {
           throw new PermissionError(`this API key belongs to another tenant than ${requestedTenant} (${TENANT_HEADER} header); a key acts only for its own tenant`);
         }
-        c.set('principal', await keyPrincipal(options.store, row));
+        c.set('principal', { ...found.principal });
         return next();
       }
     }

@@ -41,6 +41,10 @@ export interface StoreDialect {
    * use inside `transaction`.
    */
   appendEvents(batch: AppendBatch): Promise<AppendOutcome>;
+  /** This dialect's DDL of the auth epoch (auth-epoch.ts): its table and the triggers that bump it. */
+  readonly authEpochDdl: readonly string[];
+  /** The committed auth epoch (0 before any bump). */
+  readAuthEpoch(): Promise<number>;
   /** Serialises concurrent migrators; called first inside the migration transaction. */
   lockForMigration(tx: Kysely<Database> | Transaction<Database>): Promise<void>;
   /** ALTER TABLE … ADD COLUMN unless the column exists. */

@@ -18,6 +18,8 @@ export interface MigrationContext {
   capabilities: DialectCapabilities;
   /** Adds a column unless it exists (SQLite has no ADD COLUMN IF NOT EXISTS). */
   addColumn(table: string, column: string, definition: string): Promise<void>;
+  /** The dialect's own DDL for steps written differently per database (triggers). */
+  ddl: { authEpoch: readonly string[] };
 }
 
 export interface Migration {
@@ -286,6 +288,14 @@ export const MIGRATIONS: Migration[] = [
         sandbox_id TEXT, tenant_id TEXT NOT NULL, deployment_id TEXT NOT NULL, instance_id TEXT NOT NULL, state TEXT NOT NULL,
         created_at BIGINT NOT NULL, last_used_at BIGINT NOT NULL)`).execute(db);
       await sql.raw('CREATE INDEX IF NOT EXISTS remote_sandboxes_provider ON remote_sandboxes (provider, deployment_id)').execute(db);
+    },
+  },
+  {
+    version: 57,
+    name: 'auth epoch',
+    // auth-epoch.ts: bumped by triggers on key revocation and membership changes; the API-key cache reads it.
+    async up({ db, ddl }) {
+      for (const statement of ddl.authEpoch) await sql.raw(statement).execute(db);
     },
   },
 ];

@@ -110,6 +110,11 @@ export class Store {
     };
   }
 
+  /** See StoreDialect.readAuthEpoch. */
+  readAuthEpoch(): Promise<number> {
+    return this.dialect.readAuthEpoch();
+  }
+
   isUniqueViolation(err: unknown): boolean {
     return this.dialect.isUniqueViolation(err);
   }

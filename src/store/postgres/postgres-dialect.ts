@@ -11,6 +11,7 @@ import type { StoreDialect } from '../dialect.ts';
 import { listPostgresTables } from '../catalog.ts';
 import { listenPostgres } from './pg-listener.ts';
 import { appendOnPostgres } from './postgres-append.ts';
+import { POSTGRES_AUTH_EPOCH, READ_AUTH_EPOCH_SQL } from '../auth-epoch.ts';
 
 const INT8_OID = 20;
 const MIGRATION_LOCK_KEY = 7_307_346_011; // Arbitrary constant shared by every oma instance.
@@ -68,6 +69,11 @@ export function createPostgresDialect(options: PostgresOptions): StoreDialect {
       return db.transaction().execute(fn);
     },
     appendEvents: (batch) => appendOnPostgres(db, batch),
+    authEpochDdl: POSTGRES_AUTH_EPOCH,
+    async readAuthEpoch() {
+      const { rows } = await pool.query<{ epoch: number }>(READ_AUTH_EPOCH_SQL);
+      return Number(rows[0]?.epoch ?? 0);
+    },
     async lockForMigration(tx) {
       await sql`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK_KEY})`.execute(tx);
     },

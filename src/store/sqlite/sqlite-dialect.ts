@@ -11,6 +11,7 @@ import type { Database } from '../schema.ts';
 import type { StoreDialect } from '../dialect.ts';
 import { listSqliteTables } from '../catalog.ts';
 import { createSqliteAppend } from './sqlite-append.ts';
+import { READ_AUTH_EPOCH_SQL, SQLITE_AUTH_EPOCH } from '../auth-epoch.ts';
 
 export interface SqliteOptions {
   path: string;
@@ -50,7 +51,9 @@ export function createSqliteDialect(options: SqliteOptions): StoreDialect {
   raw.pragma('foreign_keys = ON');
   raw.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(raw) }) });
-  let append: ReturnType<typeof createSqliteAppend> | undefined; // Prepared on first use: the tables exist after migrations.
+  // Prepared on first use: the tables exist after migrations.
+  let append: ReturnType<typeof createSqliteAppend> | undefined;
+  let authEpoch: BetterSqlite3.Statement<[], { epoch: number }> | undefined;
 
   return {
     kind: 'sqlite',
@@ -74,6 +77,11 @@ export function createSqliteDialect(options: SqliteOptions): StoreDialect {
     appendEvents(batch) {
       // Kysely's connection mutex: no Kysely transaction is open while the synchronous one runs.
       return db.connection().execute(async () => (append ??= createSqliteAppend(raw))(batch));
+    },
+    authEpochDdl: SQLITE_AUTH_EPOCH,
+    readAuthEpoch() {
+      // Under the connection mutex, so it never reads a Kysely transaction's uncommitted bump.
+      return db.connection().execute(async () => Number((authEpoch ??= raw.prepare(READ_AUTH_EPOCH_SQL)).get()?.epoch ?? 0));
     },
     async lockForMigration() {
       // BEGIN IMMEDIATE already holds the database's write lock.
