@@ -1,5 +1,5 @@
 /** SSE frames of session events: stored events, live previews, and the marker for an event too large to stream. */
-import { toWireEvent, type StoredEvent } from '../events/types.ts';
+import { toWireJson, type StoredEvent } from '../events/types.ts';
 import type { EventSize } from '../store/events-repository.ts';
 import { toIso } from '../lib/time.ts';
 
@@ -15,7 +15,7 @@ const frames = new WeakMap<object, string>();
 export function storedFrame(e: StoredEvent): string {
   let frame = frames.get(e);
   if (frame === undefined) {
-    frame = `event: ${e.type}\nid: ${e.seq}\ndata: ${JSON.stringify(toWireEvent(e))}\n\n`;
+    frame = `event: ${e.type}\nid: ${e.seq}\ndata: ${toWireJson(e)}\n\n`;
     frames.set(e, frame);
   }
   return frame;

@@ -8,6 +8,7 @@
  */
 import type { z } from 'zod';
 import { toIso } from '../lib/time.ts';
+import { storedPayloadText } from '../store/json.ts';
 import { EVENT_PAYLOAD_SCHEMAS } from './event-schemas.ts';
 
 /** Extension (non-spec) event types, stored in the log for recovery and diagnostics. */
@@ -102,6 +103,19 @@ export function newEvent<T extends EventType>(type: T, payload: EventPayloadInpu
 
 export function toWireEvent(event: StoredEvent): Record<string, unknown> {
   return { type: event.type, id: event.id, ...event.payload, processed_at: toIso(event.processedAt) };
+}
+
+/**
+ * JSON.stringify(toWireEvent(event)) without serialising the payload again: the stored payload
+ * text is spliced between type/id and processed_at (same members, same order; a payload key that
+ * toWireEvent overrides is overridden the same way, being the later duplicate). Events whose
+ * payload was not read from the log are serialised.
+ */
+export function toWireJson(event: StoredEvent): string {
+  const text = storedPayloadText(event.payload);
+  if (text === undefined || !text.startsWith('{') || !text.endsWith('}')) return JSON.stringify(toWireEvent(event));
+  const inner = text.slice(1, -1).trim();
+  return `{"type":${JSON.stringify(event.type)},"id":${JSON.stringify(event.id)}${inner === '' ? '' : `,${inner}`},"processed_at":${JSON.stringify(toIso(event.processedAt))}}`;
 }
 
 /** A live-only frame (event_start / event_delta): never stored, never replayed. */

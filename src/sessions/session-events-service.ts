@@ -5,7 +5,7 @@
 import { ConflictError, InvalidRequestError } from '../errors.ts';
 import type { EventLog } from '../events/log.ts';
 import type { NewEvent, StoredEvent } from '../events/types.ts';
-import { newEvent, toWireEvent } from '../events/types.ts';
+import { newEvent, toWireEvent, toWireJson } from '../events/types.ts';
 import {
   UNSUPPORTED_SEND_TYPES, SPEC_EVENT_TYPES, userCustomToolResultSchema, userInterruptSchema, userMessageSchema, userToolConfirmationSchema, type EventParam,
 } from '../api/schemas/events.ts';
@@ -13,6 +13,11 @@ import type { Store } from '../store/store.ts';
 import type { SessionTable } from '../store/schema.ts';
 import type { SessionService, SessionLifecycle } from './session-service.ts';
 import { zodMessage } from '../api/validation.ts';
+
+export interface ListQuery {
+  limit: number; page?: string; order: 'asc' | 'desc'; types?: string[]; includeExtensions: boolean;
+  processedGt?: number; processedGte?: number; processedLt?: number; processedLte?: number;
+}
 
 const ANSWER_TYPES: Record<string, { field: 'custom_tool_use_id' | 'tool_use_id'; answers: string }> = {
   'user.custom_tool_result': { field: 'custom_tool_use_id', answers: 'agent.custom_tool_use' },
@@ -112,7 +117,18 @@ export class SessionEventsService {
     return toWireEvent(event!);
   }
 
-  async list(tenantId: string, sessionId: string, q: { limit: number; page?: string; order: 'asc' | 'desc'; types?: string[]; includeExtensions: boolean; processedGt?: number; processedGte?: number; processedLt?: number; processedLte?: number }) {
+  async list(tenantId: string, sessionId: string, q: ListQuery) {
+    const { events, nextPage } = await this.page(tenantId, sessionId, q);
+    return { data: events.map(toWireEvent), next_page: nextPage };
+  }
+
+  /** The list response as JSON text, stored payloads spliced in rather than serialised again. */
+  async listJson(tenantId: string, sessionId: string, q: ListQuery): Promise<string> {
+    const { events, nextPage } = await this.page(tenantId, sessionId, q);
+    return `{"data":[${events.map(toWireJson).join(',')}],"next_page":${JSON.stringify(nextPage)}}`;
+  }
+
+  private async page(tenantId: string, sessionId: string, q: ListQuery): Promise<{ events: StoredEvent[]; nextPage: string | null }> {
     await this.deps.sessions.getRow(tenantId, sessionId);
     const cursor = q.page ? decodeSeqCursor(q.page, q.order) : undefined;
     const types = q.types ?? (q.includeExtensions ? undefined : [...SPEC_EVENT_TYPES]);
@@ -126,7 +142,7 @@ export class SessionEventsService {
     });
     const page = rows.slice(0, q.limit);
     const last = page[page.length - 1];
-    return { data: page.map(toWireEvent), next_page: rows.length > q.limit && last ? encodeSeqCursor(last, q.order) : null };
+    return { events: page, nextPage: rows.length > q.limit && last ? encodeSeqCursor(last, q.order) : null };
   }
 }
 

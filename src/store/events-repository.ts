@@ -5,7 +5,7 @@
  */
 import { sql, type Kysely } from 'kysely';
 import type { Database, SessionEventTable } from './schema.ts';
-import { parseJson, toJson } from './json.ts';
+import { parseStoredPayload, toJson } from './json.ts';
 import type { NewEvent, StoredEvent } from '../events/types.ts';
 import { newId } from '../lib/ids.ts';
 
@@ -15,7 +15,7 @@ export function toStoredEvent(row: SessionEventTable): StoredEvent {
     seq: Number(row.seq),
     id: row.id,
     type: row.type,
-    payload: parseJson(row.payload, 'session_events.payload'),
+    payload: parseStoredPayload(row.payload, 'session_events.payload'),
     processedAt: row.processed_at,
     createdAt: row.created_at,
   };

@@ -42,11 +42,12 @@ export function mountSessionEventRoutes(app: App, deps: { events: SessionEventsS
   });
   route(app, { method: 'get', path: '/v1/sessions/{session_id}/events', summary: 'List session events in order', tag, query: listQuery }, async (c) => {
     const q = parseQuery(c, listQuery, ['types']);
-    return c.json(await deps.events.list(c.get('principal').tenantId, id(c), {
+    const body = await deps.events.listJson(c.get('principal').tenantId, id(c), {
       limit: q.limit ?? 1000, page: q.page, order: q.order ?? 'asc', types: q.types,
       includeExtensions: q.include_extensions === 'true' || q.include_extensions === '1',
       processedGt: q['created_at[gt]'], processedGte: q['created_at[gte]'], processedLt: q['created_at[lt]'], processedLte: q['created_at[lte]'],
-    }));
+    });
+    return c.body(body, 200, { 'content-type': 'application/json' });
   });
   route(app, { method: 'get', path: '/v1/sessions/{session_id}/events/stream', summary: 'Stream session events (SSE; resume with Last-Event-ID)', tag, query: streamQuerySchema, responseType: 'text/event-stream' }, (c) =>
     streamSessionEvents(c, deps.sse),
