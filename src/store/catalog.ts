@@ -18,10 +18,12 @@ export interface TableInfo {
 
 /**
  * Tables whose rows only mean something to a running process: leases name a live worker (a
- * restored server would wait out a dead owner's lease), listeners a live LISTEN connection.
- * The migration bookkeeping is written by the target's own migrations.
+ * restored server would wait out a dead owner's lease), listeners a live LISTEN connection, the
+ * auth epoch only the API-key caches of processes running on this database (auth-epoch.ts; its
+ * triggers recreate it on the first change). The migration bookkeeping is written by the
+ * target's own migrations.
  */
-export const TRANSIENT_TABLES = new Set(['schema_migrations', 'session_leases', 'oma_listeners']);
+export const TRANSIENT_TABLES = new Set(['schema_migrations', 'session_leases', 'oma_listeners', 'oma_auth_epoch']);
 
 export async function listSqliteTables(db: Kysely<Database>): Promise<TableInfo[]> {
   const { rows: tables } = await sql<{ name: string }>`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name`.execute(db);
