@@ -13,6 +13,8 @@ export interface SessionListQuery {
   statuses?: string[];
   /** Sessions that attached this memory store. */
   memoryStoreId?: string;
+  /** Sessions created by runs of this deployment. */
+  deploymentId?: string;
   createdGt?: number; createdGte?: number; createdLt?: number; createdLte?: number;
 }
 
@@ -83,6 +85,10 @@ export class SessionsRepository {
     if (q.memoryStoreId) {
       const storeId = q.memoryStoreId;
       query = query.where('id', 'in', (eb) => eb.selectFrom('session_memory_stores').select('session_id').where('memory_store_id', '=', storeId).where('tenant_id', '=', tenantId));
+    }
+    if (q.deploymentId) {
+      const deploymentId = q.deploymentId;
+      query = query.where('id', 'in', (eb) => eb.selectFrom('deployment_runs').select('planned_session_id').where('deployment_id', '=', deploymentId).where('tenant_id', '=', tenantId).where('state', '=', 'succeeded'));
     }
     if (q.statuses) query = query.where('status', 'in', q.statuses.length ? q.statuses : ['-']);
     if (q.createdGt !== undefined) query = query.where('created_at', '>', q.createdGt);

@@ -119,6 +119,10 @@ describe.each(BACKENDS)('deployments API (%s)', (backend) => {
     expect(events.filter((e) => e.type === 'user.message').map((e) => e.content)).toEqual([[{ type: 'text', text: 'Compile the report.' }]]);
     expect(await t.client.beta.deploymentRuns.retrieve(run.id)).toEqual(run);
     expect((await runsOf(d.id)).map((r) => r.id)).toEqual([run.id]);
+    // sessions.list({deployment_id}) finds the sessions of the deployment's runs, and only those.
+    const ofDeployment = [];
+    for await (const s of t.client.beta.sessions.list({ deployment_id: d.id })) ofDeployment.push(s.id);
+    expect(ofDeployment).toEqual([run.session_id]);
     const manual = [];
     for await (const r of t.client.beta.deploymentRuns.list({ deployment_id: d.id, trigger_type: 'schedule' })) manual.push(r);
     expect(manual).toEqual([]);

@@ -31,10 +31,9 @@ export function mountSessionRoutes(app: App, deps: { sessions: SessionService })
     if (q.agent_version !== undefined && !q.agent_id) {
       throw new InvalidRequestError('agent_version can only be used together with agent_id');
     }
-    if (q.deployment_id) return c.json({ data: [], next_page: null, prev_page: null });
     return c.json(await deps.sessions.list(c.get('principal').tenantId, {
       limit: q.limit ?? 20, page: q.page, order: q.order ?? 'desc', includeArchived: q.include_archived,
-      agentId: q.agent_id, agentVersion: q.agent_version, statuses: q.statuses, memoryStoreId: q.memory_store_id,
+      agentId: q.agent_id, agentVersion: q.agent_version, statuses: q.statuses, memoryStoreId: q.memory_store_id, deploymentId: q.deployment_id,
       createdGt: q['created_at[gt]'], createdGte: q['created_at[gte]'], createdLt: q['created_at[lt]'], createdLte: q['created_at[lte]'],
     }));
   });
