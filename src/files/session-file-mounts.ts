@@ -139,8 +139,10 @@ export class SessionFileMounts {
         logger?.warn({ sessionId: session.id, path: relative, sizeBytes: stats.size }, `an output is larger than FILES_MAX_BYTES (${maxOutputBytes}) and was not collected`);
         return undefined;
       }
+      // Hashed in place first: an output collected at an earlier turn end costs one read, no copy.
+      if (await store.files.hasOutput(session.id, relative, await hashFile(handle))) return undefined;
       const { sha256, sizeBytes } = await spoolFile(handle, spool, maxOutputBytes);
-      if (sizeBytes > maxOutputBytes || (await store.files.hasOutput(session.id, relative, sha256))) return undefined;
+      if (await store.files.hasOutput(session.id, relative, sha256)) return undefined;
       return await files.create(session.tenant_id, { tmpPath: spool, filename: path.posix.basename(relative), sizeBytes, sha256, sessionId: session.id, outputPath: relative });
     } catch (err) {
       // Another run collected it meanwhile (the primary key of session_outputs): nothing to add.
@@ -157,6 +159,12 @@ export class SessionFileMounts {
   }
 }
 
+async function hashFile(handle: Awaited<ReturnType<typeof open>>): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of handle.createReadStream({ autoClose: false, start: 0 })) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
 /** Copies an open file to `target` (0600), hashing it; stops counting past `limit` bytes. */
 async function spoolFile(handle: Awaited<ReturnType<typeof open>>, target: string, limit: number): Promise<{ sha256: string; sizeBytes: number }> {
   await mkdir(path.dirname(target), { recursive: true, mode: 0o700 });
@@ -170,6 +178,6 @@ async function spoolFile(handle: Awaited<ReturnType<typeof open>>, target: strin
       callback(null, chunk);
     },
   });
-  await pipeline(handle.createReadStream({ autoClose: false }), meter, createWriteStream(target, { mode: 0o600 }));
+  await pipeline(handle.createReadStream({ autoClose: false, start: 0 }), meter, createWriteStream(target, { mode: 0o600 }));
   return { sha256: hash.digest('hex'), sizeBytes };
 }
