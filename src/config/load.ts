@@ -8,6 +8,7 @@ import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { envSchema, type Config, type Env } from './schema.ts';
+import { boxliteConfig } from './boxlite-config.ts';
 import net from 'node:net';
 
 /** A bad configuration value; main prints the one-line message and exits. */
@@ -60,6 +61,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { gene
       proxyPublic: e.VAULT_PROXY_PUBLIC_URL ? { host: new URL(e.VAULT_PROXY_PUBLIC_URL).hostname.replace(/^\[|\]$/g, ''), port: Number(new URL(e.VAULT_PROXY_PUBLIC_URL).port) } : undefined,
       e2b: { apiKey: e.E2B_API_KEY, apiUrl: e.E2B_API_URL, domain: e.E2B_DOMAIN, sandboxUrl: e.E2B_SANDBOX_URL, template: e.E2B_TEMPLATE },
       daytona: { apiKey: e.DAYTONA_API_KEY, apiUrl: e.DAYTONA_API_URL, target: e.DAYTONA_TARGET },
+      ...boxliteConfig(e, dataDir),
     },
     memoryBlobDir: resolve(e.MEMORY_BLOB_DIR ?? join(dataDir, 'memory-blobs')),
     memoryS3: memoryS3Config(e),
@@ -127,6 +129,9 @@ function parseEnv(env: NodeJS.ProcessEnv): Env {
   const e = parsed.data;
   if (e.AUTH_DATABASE_URL !== undefined && e.AUTH_DATABASE_URL === e.DATABASE_URL) {
     throw new ConfigError('invalid AUTH_DATABASE_URL: give better-auth its own database (e.g. …/oma_auth), not DATABASE_URL, so that backups and migrations of each stay apart');
+  }
+  if (e.SANDBOX_PROVIDER === 'boxrun' && e.BOXRUN_URL === undefined) {
+    throw new ConfigError('invalid SANDBOX_PROVIDER=boxrun: BOXRUN_URL is missing; set it to the box API root of a `boxlite serve` host, such as http://kvm-host:8100/v1/default');
   }
   if ((e.GOOGLE_CLIENT_ID === undefined) !== (e.GOOGLE_CLIENT_SECRET === undefined)) {
     throw new ConfigError('invalid GOOGLE_CLIENT_ID/GOOGLE_CLIENT_SECRET: set both to enable Google sign-in, or neither');

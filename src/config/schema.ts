@@ -95,6 +95,12 @@ export const envSchema = z.object({
   MCP_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).default(15_000),
   MCP_CALL_TIMEOUT_MS: z.coerce.number().int().min(100).default(120_000),
   MCP_MAX_RESULT_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024),
+  BOXRUN_URL: z.string().url('must be the box API root of `boxlite serve`, such as http://kvm-host:8100/v1/default').regex(/^https?:\/\//, 'must be an http:// or https:// URL').optional(),
+  BOXRUN_API_KEY: z.string().min(1).optional(),
+  BOXRUN_IMAGE: z.string().min(1).optional(),
+  LITEBOX_HOME: z.string().min(1).optional(),
+  LITEBOX_IMAGE: z.string().min(1).optional(),
+  LITEBOX_ROOTFS_PATH: z.string().min(1).optional(),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -177,6 +183,10 @@ export interface SandboxConfig {
   proxyPublic?: { host: string; port: number };
   e2b: { apiKey?: string; apiUrl?: string; domain?: string; sandboxUrl?: string; template: string };
   daytona: { apiKey?: string; apiUrl?: string; target?: string };
+  /** SANDBOX_PROVIDER=boxrun: a `boxlite serve` host (BOXRUN_*; set when BOXRUN_URL is). */
+  boxrun?: { url: string; apiKey?: string; image?: string };
+  /** SANDBOX_PROVIDER=litebox: the embedded BoxLite runtime (LITEBOX_*). */
+  litebox: { homeDir: string; image?: string; rootfsPath?: string };
 }
 
 export interface GitConfig {

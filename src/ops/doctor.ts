@@ -14,6 +14,7 @@ import { inspectDatabase } from '../store/database-inspection.ts';
 import { rootSecretCheckValue } from '../vault/root-secret-check.ts';
 import { openAuthDatabase } from '../store/auth-database.ts';
 import { isDataDirLocked, readHolderPid } from './data-dir-lock.ts';
+import { checkBoxliteSandbox } from './doctor-boxlite.ts';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail';
 
@@ -75,7 +76,8 @@ async function checkAuthDatabase(config: Config): Promise<Check[]> {
   }
 }
 
-function checkSandbox(config: Config): Check[] {
+function checkSandbox(config: Config): Check[] | Promise<Check[]> {
+  if (config.sandbox.provider === 'boxrun' || config.sandbox.provider === 'litebox') return checkBoxliteSandbox(config);
   if (config.sandbox.provider !== 'bwrap') {
     return [{ name: 'sandbox', status: config.sandbox.provider === 'subprocess' ? 'warn' : 'ok', detail: `SANDBOX_PROVIDER=${config.sandbox.provider}`, fix: config.sandbox.provider === 'subprocess' ? 'no isolation: use SANDBOX_PROVIDER=bwrap for untrusted agents' : undefined }];
   }
