@@ -186,7 +186,7 @@ export interface SandboxConfig {
   /** SANDBOX_PROVIDER=boxrun: a `boxlite serve` host (BOXRUN_*; set when BOXRUN_URL is). */
   boxrun?: { url: string; apiKey?: string; image?: string };
   /** SANDBOX_PROVIDER=litebox: the embedded BoxLite runtime (LITEBOX_*). */
-  litebox: { homeDir: string; image?: string; rootfsPath?: string };
+  litebox?: { homeDir: string; image?: string; rootfsPath?: string };
 }
 
 export interface GitConfig {

@@ -28,7 +28,7 @@ async function checkLitebox(config: Config, host: KvmHost): Promise<Check[]> {
   checks.push(problem
     ? { name: 'litebox VM host', status: 'fail', detail: problem, fix: 'run litebox on a host with hardware virtualization, or use SANDBOX_PROVIDER=boxrun against one' }
     : { name: 'litebox VM host', status: 'ok', detail: process.platform === 'darwin' ? 'Apple Silicon (Hypervisor.framework)' : `${host.kvmDevice ?? '/dev/kvm'} usable` });
-  const { rootfsPath, image } = config.sandbox.litebox;
+  const { rootfsPath, image } = config.sandbox.litebox ?? {};
   if (rootfsPath) {
     checks.push(existsSync(join(rootfsPath, 'index.json'))
       ? { name: 'litebox image', status: 'ok', detail: `OCI layout ${rootfsPath}` }

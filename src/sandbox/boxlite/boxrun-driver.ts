@@ -5,6 +5,7 @@
  * outbound policy: `disabled` for none, an `allow_net` of just the proxy host for proxy-only.
  */
 import path from 'node:path';
+import type { SandboxConfig } from '../../config/schema.ts';
 import { tarSingleFile, untarFiles } from '../../lib/ustar.ts';
 import { RemoteProviderError, type RemoteCreateSpec, type RemoteDriver, type RemoteMachine, type RemoteNetwork, type RemoteRunOptions, type RemoteSandboxSummary } from '../remote/driver.ts';
 import { AttachClosedEarly } from './boxrun-attach.ts';
@@ -30,6 +31,12 @@ export interface BoxrunDriverOptions {
   apiKey?: string;
   /** BOXRUN_IMAGE: the OCI image of every box. */
   image?: string;
+}
+
+/** The driver for the server's sandbox config (config loading already refused boxrun without BOXRUN_URL). */
+export function boxrunDriverFrom(config: SandboxConfig): BoxrunDriver {
+  if (!config.boxrun) throw new RemoteProviderError({ provider: 'boxrun', message: 'BOXRUN_URL is not set: set it to the box API root of a `boxlite serve` host, such as http://kvm-host:8100/v1/default', retryable: false });
+  return new BoxrunDriver(config.boxrun);
 }
 
 export class BoxrunDriver implements RemoteDriver {

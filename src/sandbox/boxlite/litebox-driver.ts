@@ -10,6 +10,7 @@
 import { mkdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Boxlite } from '@boxlite-ai/boxlite';
+import type { SandboxConfig } from '../../config/schema.ts';
 import type { JsBox, JsBoxOptions, JsExecution } from '@boxlite-ai/boxlite/dist/native-contracts.js';
 import { RemoteProviderError, type RemoteCreateSpec, type RemoteDriver, type RemoteMachine, type RemoteNetwork, type RemoteRunOptions, type RemoteSandboxSummary } from '../remote/driver.ts';
 import { boxNameFor, tagsFromBoxName } from './box-names.ts';
@@ -31,6 +32,12 @@ const PROVIDER = 'litebox';
 const EXIT_NOT_FOUND = 100;
 const UPLOAD_SCRIPT = 'mkdir -p -- "$(dirname -- "$1")" && cat > "$1"';
 const DOWNLOAD_SCRIPT = `if [ ! -f "$1" ]; then exit ${EXIT_NOT_FOUND}; fi; base64 -w0 -- "$1"`;
+
+/** The driver for the server's sandbox config (config loading always fills `litebox`; LITEBOX_HOME defaults under DATA_DIR). */
+export function liteboxDriverFrom(config: SandboxConfig): LiteboxDriver {
+  if (!config.litebox) throw refusal('SANDBOX_PROVIDER=litebox: no LITEBOX_HOME in the sandbox configuration (internal wiring error).');
+  return new LiteboxDriver(config.litebox);
+}
 
 export class LiteboxDriver implements RemoteDriver {
   readonly name = PROVIDER;

@@ -6,10 +6,14 @@ import type { SandboxConfig } from '../../config/schema.ts';
 import type { RemoteDriver } from './driver.ts';
 import { E2bDriver } from './e2b.ts';
 import { DaytonaDriver } from './daytona.ts';
+import { boxrunDriverFrom } from '../boxlite/boxrun-driver.ts';
+import { liteboxDriverFrom } from '../boxlite/litebox-driver.ts';
 
 export type RemoteDriverFactory = (config: SandboxConfig) => RemoteDriver;
 
 export const REMOTE_DRIVERS: Record<string, RemoteDriverFactory> = {
   e2b: (config) => new E2bDriver(config.e2b),
   daytona: (config) => new DaytonaDriver(config.daytona),
+  boxrun: (config) => boxrunDriverFrom(config),
+  litebox: (config) => liteboxDriverFrom(config),
 };
