@@ -116,7 +116,26 @@ const KNOWN_ROUTES = [
   'GET /v1/skills/{skill_id}/versions/{version}', 'DELETE /v1/skills/{skill_id}/versions/{version}', 'GET /v1/skills/{skill_id}/versions/{version}/content', 'GET /v1/skills',
   'GET /v1/webhooks/{webhook_id}', 'POST /v1/webhooks/{webhook_id}', 'DELETE /v1/webhooks/{webhook_id}', 'POST /v1/webhooks/{webhook_id}/rotate_secret',
   'GET /v1/webhooks/{webhook_id}/deliveries', 'POST /v1/webhooks/{webhook_id}/deliveries/{delivery_id}/redeliver', 'GET /v1/webhooks',
+  'GET /v1/deployments/{deployment_id}', 'POST /v1/deployments/{deployment_id}', 'POST /v1/deployments/{deployment_id}/archive',
+  'POST /v1/deployments/{deployment_id}/pause', 'POST /v1/deployments/{deployment_id}/unpause', 'POST /v1/deployments/{deployment_id}/run',
+  'GET /v1/deployments', 'GET /v1/deployment_runs/{deployment_run_id}', 'GET /v1/deployment_runs',
 ];
+
+/**
+ * A scheduled deployment of the caller's tenant with one (failed) run. Its agent is archived after
+ * the create, so runs record agent_archived_error without a session: no model call in the suite.
+ */
+async function createDeployment(call: (c: Call) => Promise<any>, label: string): Promise<{ deployment_id: string; deployment_run_id: string }> {
+  const agent = await call({ method: 'POST', path: '/v1/agents', body: { name: `${label}-deployed-agent`, model: MODEL } });
+  const env = await call({ method: 'POST', path: '/v1/environments', body: { name: `${label}-deployment-env` } });
+  const deployment = await call({ method: 'POST', path: '/v1/deployments', body: {
+    name: `deployment of ${label}`, agent: agent.id, environment_id: env.id,
+    initial_events: [{ type: 'user.message', content: [{ type: 'text', text: 'hi' }] }], schedule: { type: 'cron', expression: '0 9 29 2 *', timezone: 'UTC' },
+  } });
+  await call({ method: 'POST', path: `/v1/agents/${agent.id}/archive` });
+  const run = await call({ method: 'POST', path: `/v1/deployments/${deployment.id}/run` });
+  return { deployment_id: deployment.id, deployment_run_id: run.id };
+}
 
 /**
  * A webhook endpoint of the key's tenant with one delivery (an event enqueued through the outbox,
@@ -176,6 +195,7 @@ const BODIES: Record<string, unknown> = {
   'POST /v1/sessions/{session_id}/resources': { type: 'file', file_id: 'file_set_in_before_all' },
   'POST /v1/sessions/{session_id}/resources/{resource_id}': { authorization_token: 'token-of-another-tenant' },
   'POST /v1/webhooks/{webhook_id}': { description: 'renamed by another tenant', event_types: ['session.status_idled'] },
+  'POST /v1/deployments/{deployment_id}': { name: 'renamed by another tenant', metadata: { by: 'other' } },
 };
 
 /**
@@ -338,6 +358,7 @@ describe.each(BACKENDS)('cross-tenant matrix (%s)', (backend) => {
     `/v1/files/${idsA.file_id}`, '/v1/files?limit=1000',
     `/v1/skills/${idsA.skill_id}`, `/v1/skills/${idsA.skill_id}/versions`, '/v1/skills?limit=1000',
     `/v1/webhooks/${idsA.webhook_id}`, '/v1/webhooks?limit=1000',
+    `/v1/deployments/${idsA.deployment_id}`, '/v1/deployments?include_archived=true&limit=1000', `/v1/deployment_runs/${idsA.deployment_run_id}`, '/v1/deployment_runs?limit=1000',
   ];
   const snapshotA = async () => {
     const out = new Map<string, unknown>();
@@ -369,7 +390,8 @@ describe.each(BACKENDS)('cross-tenant matrix (%s)', (backend) => {
     BODIES['POST /v1/sessions/{session_id}/resources'] = { type: 'file', file_id: fileA };
     const skillA = await createSkill(t.baseURL, a.key, 'skill-of-a');
     const webhookA = await createWebhook(t, a.key, a.id, 'tenant-a');
-    idsA = { ...skillA, ...webhookA, file_id: fileA, model_card_id: resA.model_card_id, agent_id: resA.agent_id, environment_id: resA.environment_id, session_id: resA.session_id, api_key_id: a.keyId, invitation_id: invitation.id, vault_id: resA.vault_id, credential_id: resA.credential_id,
+    const deploymentA = await createDeployment(asA, 'tenant-a');
+    idsA = { ...skillA, ...webhookA, ...deploymentA, file_id: fileA, model_card_id: resA.model_card_id, agent_id: resA.agent_id, environment_id: resA.environment_id, session_id: resA.session_id, api_key_id: a.keyId, invitation_id: invitation.id, vault_id: resA.vault_id, credential_id: resA.credential_id,
       memory_store_id: resA.memory_store_id, memory_id: resA.memory_id, memory_version_id: resA.memory_version_id, resource_id: resA.resource_id };
     secretsA = [...Object.values(idsA), ...Object.values(archivedA), ...resA.event_ids, ...resA.names, a.id, a.keyPrefix];
     before = await snapshotA();
@@ -496,6 +518,7 @@ describe.each(BACKENDS)('cross-tenant matrix (%s)', (backend) => {
       file_id: await uploadFile(t.baseURL, a.key, 'control file'),
       ...(await createSkill(t.baseURL, a.key, 'control-skill')),
       ...(await createWebhook(t, a.key, a.id, 'control')),
+      ...(await createDeployment(asA, 'control')),
       model_card_id: control.model_card_id, agent_id: control.agent_id, environment_id: control.environment_id, session_id: control.session_id, api_key_id: controlKey.id,
       memory_store_id: control.memory_store_id, memory_id: control.memory_id, memory_version_id: control.memory_version_id, resource_id: control.resource_id,
     };
