@@ -6,17 +6,22 @@
  * SANDBOX_LIVE_TESTS=1 with BOXRUN_URL (and BOXRUN_API_KEY, BOXRUN_IMAGE) runs the contract against
  * a real `boxlite serve` instead.
  */
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BoxrunDriver } from '../../src/sandbox/boxlite/boxrun-driver.ts';
 import { boxNameFor } from '../../src/sandbox/boxlite/box-names.ts';
 import { RemoteSandboxProvider, type RemoteProviderOptions } from '../../src/sandbox/remote/remote-provider.ts';
 import { createSandboxProvider } from '../../src/sandbox/registry.ts';
+import { SandboxError } from '../../src/sandbox/sandbox.ts';
 import { loadConfig } from '../../src/config/load.ts';
 import { openStore } from '../../src/store/open-store.ts';
 import type { Store } from '../../src/store/store.ts';
 import { runSandboxContract } from '../contract/sandbox.contract.ts';
 import { BACKENDS, createTestDatabase, type TestDatabase } from '../support/backends.ts';
 import { startFakeBoxrun, type FakeBoxrun } from '../support/fake-boxrun/server.ts';
+import { insertSession, memoryFixture } from '../support/fake-remote/remote-fixtures.ts';
 
 const LIVE = process.env.SANDBOX_LIVE_TESTS === '1' && Boolean(process.env.BOXRUN_URL);
 const API_KEY = 'boxrun-contract-key-91d2';
@@ -60,17 +65,6 @@ runSandboxContract('boxrun', () => provider(contractStore), {}, {
   },
 });
 
-let sessionCounter = 0;
-async function insertSession(store: Store, options: { status?: string; archived?: boolean } = {}): Promise<string> {
-  const id = `sesn_boxrun${Date.now().toString(36)}${++sessionCounter}`;
-  const now = Date.now();
-  await store.sessions.insert({
-    id, tenant_id: 'tenant_boxrun', agent_id: null, agent_version: null, agent: null, environment_id: 'env_x', title: null, metadata: '{}', vault_ids: '[]', resources: '[]',
-    status: options.status ?? 'idle', last_seq: 0, usage: '{}', active_ms: 0, created_at: now, updated_at: now, archived_at: options.archived ? now : null, turn_id: null, environment_config: null,
-  });
-  return id;
-}
-
 describe.skipIf(LIVE).each(BACKENDS)('boxrun through the remote framework (%s)', (backend) => {
   let db: TestDatabase;
   let store: Store;
@@ -93,7 +87,7 @@ describe.skipIf(LIVE).each(BACKENDS)('boxrun through the remote framework (%s)',
     const sandbox = await first.open(sessionId);
     await sandbox.shell('echo kept > note.txt && mkdir -p d && cd d && export MOOD=calm');
     const [boxId] = boxesOf(sessionId);
-    expect(fake.boxes.get(boxId!)?.name).toBe(boxNameFor({ deployment: await first.deployment(), instance: 'inst-a', tenant: 'tenant_boxrun', session: sessionId }));
+    expect(fake.boxes.get(boxId!)?.name).toBe(boxNameFor({ deployment: await first.deployment(), instance: 'inst-a', tenant: 'tenant_remote', session: sessionId }));
     expect(fake.boxes.get(boxId!)?.network).toEqual({ outbound: { mode: 'disabled' }, inbound: { mode: 'disabled' } });
     expect(await store.remoteSandboxes.find(sessionId)).toMatchObject({ sandbox_id: boxId, state: 'ready', provider: 'boxrun' });
     await first.shutdown();
@@ -129,11 +123,11 @@ describe.skipIf(LIVE).each(BACKENDS)('boxrun through the remote framework (%s)',
     const archived = await insertSession(store);
     await (await p.open(live)).exec('true');
     await (await p.open(archived)).exec('true');
-    await store.sessions.update('tenant_boxrun', archived, { archived_at: Date.now() });
+    await store.sessions.update('tenant_remote', archived, { archived_at: Date.now() });
     const api = driver().api;
     const network = { outbound: { mode: 'disabled' as const }, inbound: { mode: 'disabled' as const } };
-    const orphan = await api.createBox({ name: `oma.${deployment}.sesn_deleted_long_ago.tenant_boxrun`, network, detach: true, auto_remove: false });
-    const foreign = await api.createBox({ name: 'oma.dep_other.sesn_someone_else.tenant_boxrun', network, detach: true, auto_remove: false });
+    const orphan = await api.createBox({ name: `oma.${deployment}.sesn_deleted_long_ago.tenant_remote`, network, detach: true, auto_remove: false });
+    const foreign = await api.createBox({ name: 'oma.dep_other.sesn_someone_else.tenant_remote', network, detach: true, auto_remove: false });
     const unnamed = await api.createBox({ name: 'not-ours', network, detach: true, auto_remove: false });
     const recorded = (await store.remoteSandboxes.find(live))!.sandbox_id!;
     await p.shutdown();
@@ -162,6 +156,58 @@ describe.skipIf(LIVE).each(BACKENDS)('boxrun through the remote framework (%s)',
     const reopened = await p.open(idle);
     expect((await reopened.exec('ls')).stdout).toBe('');
     await p.destroy(idle);
+  });
+
+  it('retries what the server calls retryable and reports the rest with its message', async () => {
+    const p = provider(store);
+    const retried = await insertSession(store);
+    const creates = () => fake.requests.filter((line) => line === 'POST /v1/default/boxes').length;
+    const before = creates();
+    fake.failNext('POST /boxes', 503, { message: 'no capacity right now', type: 'UpstreamUnavailableError', code: 'upstream_unavailable' });
+    await (await p.open(retried)).exec('true');
+    expect(creates() - before).toBe(2);
+    const refused = await insertSession(store);
+    fake.failNext('POST /boxes', 422, { message: 'images error: manifest unknown for debian:bookworm-slim', type: 'ImageError', code: 'image_pull_failed' });
+    const error = await p.open(refused).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(SandboxError);
+    expect((error as Error).message).toContain('manifest unknown for debian:bookworm-slim');
+    expect(boxesOf(refused)).toEqual([]);
+    await (await p.open(refused)).exec('true');
+    expect(boxesOf(refused)).toHaveLength(1);
+    await p.destroy(retried);
+    await p.destroy(refused);
+  });
+
+  it('syncs memory mounts through the server with the files API: host files inside, changes back, read-only ones reset', async () => {
+    const memory = await memoryFixture();
+    const p = provider(store);
+    const sessionId = await insertSession(store);
+    const sandbox = await p.open(sessionId, { memory });
+    expect((await sandbox.exec('cat /mnt/memory/notes/a.md /mnt/memory/docs/ro.md')).stdout).toBe('alpha\nread only\n');
+    expect((await sandbox.exec('echo beta > /mnt/memory/notes/b.md && echo hacked > /mnt/memory/docs/ro.md')).exitCode).toBe(0);
+    expect(await readFile(path.join(memory.hostRoot, 'notes', 'b.md'), 'utf8')).toBe('beta\n');
+    expect(await readFile(path.join(memory.hostRoot, 'docs', 'ro.md'), 'utf8')).toBe('read only\n');
+    expect((await sandbox.exec('cat /mnt/memory/docs/ro.md')).stdout).toBe('read only\n');
+    expect(fake.requests.some((line) => line.startsWith('PUT ') && line.endsWith('/files'))).toBe(true);
+    await p.destroy(sessionId);
+    await rm(memory.hostRoot, { recursive: true, force: true });
+  });
+
+  it('gives a limited session a box that reaches only the proxy host, and the proxy variables with its CA', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'oma-boxrun-egress-'));
+    const caCertPath = path.join(dir, 'ca.pem');
+    await writeFile(caCertPath, '-----BEGIN CERTIFICATE-----\nfake\n-----END CERTIFICATE-----\n');
+    const egress = { proxy: { host: '127.0.0.1', port: 1, url: (endpoint: { host: string; port: number }) => `http://sess-token@${endpoint.host}:${endpoint.port}` }, caCertPath, placeholders: {} };
+    const p = provider(store, { proxyPublic: { host: '10.0.2.2', port: 8788 } });
+    const sessionId = await insertSession(store);
+    const limited = { type: 'limited' as const, allowed_hosts: ['example.com'], allow_package_managers: false, allow_mcp_servers: false };
+    const sandbox = await p.open(sessionId, { networking: limited, egress });
+    const [boxId] = boxesOf(sessionId);
+    expect(fake.boxes.get(boxId!)?.network).toEqual({ outbound: { mode: 'enabled', allow_net: ['10.0.2.2'] }, inbound: { mode: 'disabled' } });
+    const env = (await sandbox.exec('echo "$HTTPS_PROXY"; cat "$SSL_CERT_FILE"')).stdout;
+    expect(env).toBe('http://sess-token@10.0.2.2:8788\n-----BEGIN CERTIFICATE-----\nfake\n-----END CERTIFICATE-----\n');
+    await p.destroy(sessionId);
+    await rm(dir, { recursive: true, force: true });
   });
 
   it('is what SANDBOX_PROVIDER=boxrun builds from the configuration, and boot refuses when the server does not answer', async () => {
