@@ -75,6 +75,20 @@ describe.each(SANDBOX_PROVIDERS)('sandbox mounts (%s)', (name) => {
     expect((await again.shell('cat "$OMA_SESSION_DIR/uploads/file_1"')).stdout).toBe('a,b\n1,2\n');
   });
 
+  it('binds a mount inside the working directory (a skill under /workspace/skills) and exports its variable', async () => {
+    const dir = path.join(mountsRoot, 'sesn_mounts_d', 'skill');
+    await mkdir(dir, { recursive: true });
+    await chmod(path.dirname(dir), 0o711);
+    await writeFile(path.join(dir, 'SKILL.md'), '---\nname: demo\n---\n');
+    const sandbox = await provider.open('sesn_mounts_d', { mounts: [{ hostPath: dir, sandboxPath: '/workspace/skills/demo', readOnly: true }] });
+    expect((await sandbox.readFile('/workspace/skills/demo/SKILL.md')).toString()).toContain('name: demo');
+    expect((await sandbox.shell('cat "$OMA_SKILLS_DIR/demo/SKILL.md"')).stdout).toContain('name: demo');
+    await expect(sandbox.writeFile('/workspace/skills/demo/SKILL.md', 'x')).rejects.toThrow(/read-only|Read-only|Could not write/);
+    // The rest of the working directory stays writable.
+    await sandbox.writeFile('notes.txt', 'mine');
+    expect((await sandbox.readFile('notes.txt')).toString()).toBe('mine');
+  });
+
   it('refuses a mount at a system path', async () => {
     const mounts = await prepare('sesn_mounts_c');
     await expect(provider.open('sesn_mounts_c', { mounts: [{ ...mounts[0]!, sandboxPath: '/usr/bin/evil' }] })).rejects.toThrow(/system directory/);
