@@ -104,6 +104,10 @@ describe.each(BACKENDS)('deployments API (%s)', (backend) => {
     expectError(await post('/v1/deployments', { name: 'x', agent: agentId, environment_id: envId, initial_events: [{ type: 'system.message', content: [] }] }), 400, 'invalid_request_error', /system.message is not supported/);
     expectError(await post('/v1/deployments', { name: 'x', agent: agentId, environment_id: envId, initial_events: [userMessage('hi')], resources: [{ type: 'github_repository', url: 'https://github.com/o/r', authorization_token: 'ghp_secret' }] }), 400, 'invalid_request_error', /github_repository resources are not supported on deployments/);
     expect((await raw(t.baseURL, 'GET', '/v1/deployments?limit=100', { apiKey: t.apiKey })).text).not.toContain('ghp_secret');
+    expectError(await post('/v1/deployments', { name: 'x', agent: agentId, environment_id: envId, initial_events: [userMessage('hi')], cron: '* * * * *' }), 400, 'invalid_request_error', /cron/);
+    const before = (await raw(t.baseURL, 'GET', '/v1/deployments?limit=1000&include_archived=true', { apiKey: t.apiKey })).json.data.length;
+    expectError(await post('/v1/deployments', { name: 'x', agent: agentId, environment_id: envId, initial_events: [userMessage('hi')], schedule: { type: 'cron', expression: '* * * * *', timezone: 'UTC', seconds: 0 } }), 400, 'invalid_request_error', /seconds/);
+    expect((await raw(t.baseURL, 'GET', '/v1/deployments?limit=1000&include_archived=true', { apiKey: t.apiKey })).json.data).toHaveLength(before);
     expectError(await raw(t.baseURL, 'GET', '/v1/deployments?status=paused&include_archived=true', { apiKey: t.apiKey }), 400, 'invalid_request_error', /cannot be combined/);
   });
 
