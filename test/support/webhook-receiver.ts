@@ -17,7 +17,7 @@ export interface WebhookReceiver {
   received: ReceivedDelivery[];
   /** Requests to `path` so far. */
   at(path: string): ReceivedDelivery[];
-  /** How `path` answers (called per request, in order); default 200. */
+  /** How `path` answers (called per request, in order); default 200; 0 = never (the request hangs until close). */
   respond(path: string, status: (n: number) => number): void;
   close(): Promise<void>;
 }
@@ -33,7 +33,9 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
       const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : String(v ?? '')]));
       received.push({ path, headers, body: Buffer.concat(chunks).toString('utf8') });
       const n = received.filter((r) => r.path === path).length;
-      res.writeHead(handlers.get(path)?.(n) ?? 200, { 'content-type': 'text/plain' });
+      const status = handlers.get(path)?.(n) ?? 200;
+      if (status === 0) return;
+      res.writeHead(status, { 'content-type': 'text/plain' });
       res.end('ok');
     });
   });
