@@ -21,6 +21,8 @@ import { DeploymentPage } from '../routes/deployments/DeploymentPage.tsx';
 import { FilesPage } from '../routes/files/FilesPage.tsx';
 import { SkillsPage } from '../routes/skills/SkillsPage.tsx';
 import { SkillPage } from '../routes/skills/SkillPage.tsx';
+import { WebhooksPage } from '../routes/webhooks/WebhooksPage.tsx';
+import { WebhookPage } from '../routes/webhooks/WebhookPage.tsx';
 import { Layout } from './Layout.tsx';
 
 export function App() {
@@ -51,6 +53,8 @@ export function App() {
         <Route path="skills" element={<SkillsPage />} />
         <Route path="skills/:skillId" element={<SkillPage />} />
         <Route path="models" element={<ModelsPage />} />
+        <Route path="webhooks" element={<WebhooksPage />} />
+        <Route path="webhooks/:webhookId" element={<WebhookPage />} />
         <Route path="api-keys" element={<ApiKeysPage />} />
         <Route path="members" element={<MembersPage />} />
         <Route path="*" element={<NotFound />} />

@@ -15,6 +15,7 @@ const NAV = [
   { to: '/files', label: 'Files' },
   { to: '/skills', label: 'Skills' },
   { to: '/models', label: 'Models' },
+  { to: '/webhooks', label: 'Webhooks' },
   { to: '/api-keys', label: 'API keys' },
   { to: '/members', label: 'Members' },
 ];
