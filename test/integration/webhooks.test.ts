@@ -119,6 +119,23 @@ describe.each(BACKENDS)('webhooks (%s)', (backend) => {
     await api('DELETE', `/v1/webhooks/${idledOnly.id}`);
   });
 
+  // Before the tests that move the clock: the refresher stamps its event with system time.
+  it('a failed OAuth refresh of a vault credential is delivered as vault_credential.refresh_failed with its vault_id', async () => {
+    const hook = await create('/refresh', { event_types: ['vault_credential.refresh_failed'] });
+    receiver.respond('/token', () => 400);
+    const vault = await t.client.beta.vaults.create({ display_name: 'refresh' });
+    const credential = await t.client.beta.vaults.credentials.create(vault.id, {
+      auth: { type: 'mcp_oauth', access_token: 'old-access', mcp_server_url: 'https://mcp.example.com/mcp', refresh: { client_id: 'c', refresh_token: 'r-token', token_endpoint: `${receiver.url}/token`, token_endpoint_auth: { type: 'none' } } },
+    } as any);
+    const row = await t.server.services.store.db.selectFrom('vault_credentials').selectAll().where('id', '=', credential.id).executeTakeFirstOrThrow();
+    expect((await t.server.services.oauthRefresher.refresh(row)).status).toBe('failed');
+    await dispatch();
+    const [d] = receiver.at('/refresh');
+    expect(unwrap(d!, hook.secret).data).toEqual({ type: 'vault_credential.refresh_failed', id: credential.id, vault_id: vault.id, organization_id: 'tenant_test', workspace_id: 'tenant_test' });
+    expect(d!.body).not.toContain('r-token');
+    await api('DELETE', `/v1/webhooks/${hook.id}`);
+  });
+
   it('retries a failing delivery with backoff (same webhook-id), lists the attempts, and redelivers on demand', async () => {
     const hook = await create('/flaky', { event_types: ['deployment_run.started'] });
     receiver.respond('/flaky', (n) => (n <= 2 ? 500 : 200));
@@ -196,22 +213,6 @@ describe.each(BACKENDS)('webhooks (%s)', (backend) => {
     expect((await api('POST', `/v1/webhooks/${hook.id}`, { status: 'enabled' })).json).toMatchObject({ status: 'enabled', disabled_reason: null });
     await dispatch();
     expect(receiver.at('/down').length).toBeGreaterThan(count);
-    await api('DELETE', `/v1/webhooks/${hook.id}`);
-  });
-
-  it('a failed OAuth refresh of a vault credential is delivered as vault_credential.refresh_failed with its vault_id', async () => {
-    const hook = await create('/refresh', { event_types: ['vault_credential.refresh_failed'] });
-    receiver.respond('/token', () => 400);
-    const vault = await t.client.beta.vaults.create({ display_name: 'refresh' });
-    const credential = await t.client.beta.vaults.credentials.create(vault.id, {
-      auth: { type: 'mcp_oauth', access_token: 'old-access', mcp_server_url: 'https://mcp.example.com/mcp', refresh: { client_id: 'c', refresh_token: 'r-token', token_endpoint: `${receiver.url}/token`, token_endpoint_auth: { type: 'none' } } },
-    } as any);
-    const row = await t.server.services.store.db.selectFrom('vault_credentials').selectAll().where('id', '=', credential.id).executeTakeFirstOrThrow();
-    expect((await t.server.services.oauthRefresher.refresh(row)).status).toBe('failed');
-    await dispatch();
-    const [d] = receiver.at('/refresh');
-    expect(unwrap(d!, hook.secret).data).toEqual({ type: 'vault_credential.refresh_failed', id: credential.id, vault_id: vault.id, organization_id: 'tenant_test', workspace_id: 'tenant_test' });
-    expect(d!.body).not.toContain('r-token');
     await api('DELETE', `/v1/webhooks/${hook.id}`);
   });
 
