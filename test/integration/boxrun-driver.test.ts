@@ -49,7 +49,7 @@ describe('boxrun driver (loopback boxlite serve)', () => {
     });
     expect(fake.boxes.get(machine.sandboxId)?.status).toBe('running');
     const result = await run(machine, 'pwd; echo to-stderr >&2; test -d /mnt/memory && echo memory-root; exit 3');
-    expect(result).toEqual({ exitCode: 3, stdout: '/home/oma\nmemory-root\n', stderr: 'to-stderr\n' });
+    expect(result).toEqual({ exitCode: 3, stdout: '/workspace\nmemory-root\n', stderr: 'to-stderr\n' });
   });
 
   it('asks for no network at all when the session has none', async () => {
@@ -59,12 +59,12 @@ describe('boxrun driver (loopback boxlite serve)', () => {
 
   it('uploads and downloads files through tar, parents created, long names and binary bytes intact', async () => {
     const machine = await driver.create(spec('sesn_files'));
-    const deep = `/home/oma/${'d'.repeat(60)}/${'n'.repeat(90)}.bin`;
+    const deep = `/workspace/${'d'.repeat(60)}/${'n'.repeat(90)}.bin`;
     const bytes = Buffer.from([0, 1, 2, 255, 254, 10, 13, 0]);
     await machine.upload(deep, bytes);
     expect(await machine.download(deep)).toEqual(bytes);
     expect((await run(machine, `wc -c < ${deep}`)).stdout.trim()).toBe('8');
-    expect(await machine.download('/home/oma/missing.txt')).toBeUndefined();
+    expect(await machine.download('/workspace/missing.txt')).toBeUndefined();
   });
 
   it('lists only this deployment\'s boxes, with the tags read back from the names, and destroys idempotently', async () => {
@@ -81,7 +81,7 @@ describe('boxrun driver (loopback boxlite serve)', () => {
 
   it('reconnects to a stopped box by starting it again, files kept', async () => {
     const machine = await driver.create(spec('sesn_restart'));
-    await machine.upload('/home/oma/kept.txt', Buffer.from('still here'));
+    await machine.upload('/workspace/kept.txt', Buffer.from('still here'));
     const stop = await fetch(`${fake.url}/boxes/${machine.sandboxId}/stop`, { method: 'POST', headers: { authorization: `Bearer ${API_KEY}` } });
     expect(stop.status).toBe(200);
     expect(fake.boxes.get(machine.sandboxId)?.status).toBe('stopped');
@@ -123,13 +123,13 @@ describe('boxrun driver (loopback boxlite serve)', () => {
 
   it('speaks the wire format of the SDK\'s own REST client: it lists our boxes and runs commands in them', async () => {
     const machine = await driver.create(spec('sesn_sdk'));
-    await machine.upload('/home/oma/from-driver.txt', Buffer.from('written by the driver'));
+    await machine.upload('/workspace/from-driver.txt', Buffer.from('written by the driver'));
     const origin = new URL(fake.url).origin;
     const runtime = JsBoxlite.rest(new BoxliteRestOptions({ url: origin, credential: new ApiKeyCredential(API_KEY), pathPrefix: 'default' }));
     const infos = await runtime.listInfo();
     expect(infos.find((info) => info.id === machine.sandboxId)?.name).toBe('oma.dep_boxrun1.sesn_sdk.tenant_01ABC');
     const box = await runtime.get(machine.sandboxId);
-    const execution = await box!.exec('bash', ['-c', 'cat from-driver.txt; echo sdk-err >&2; exit 5'], null, false, null, 30, '/home/oma');
+    const execution = await box!.exec('bash', ['-c', 'cat from-driver.txt; echo sdk-err >&2; exit 5'], null, false, null, 30, '/workspace');
     const [stdout, stderr] = await Promise.all([execution.stdout(), execution.stderr()]);
     const drain = async (stream: { next(): Promise<string | null> }): Promise<string> => {
       let text = '';

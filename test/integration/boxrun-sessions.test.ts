@@ -3,6 +3,7 @@
  * loopback `boxlite serve`, a session's agent runs its tools (bash, write, read) in the session's
  * box, and deleting the session removes the box. /health names the provider.
  */
+import { existsSync } from 'node:fs';
 import Anthropic from '@anthropic-ai/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BACKENDS } from '../support/backends.ts';
@@ -47,12 +48,12 @@ describe.each(BACKENDS)('SANDBOX_PROVIDER=boxrun end to end (%s)', (backend) => 
     const events = await waitForIdle(t.client, session.id, 1, 60_000);
     model.assertDone();
     const results = toolResults(events);
-    expect(results[1]).toBe('step one\n/home/oma\n/home/oma');
+    expect(results[1]).toBe('step one\n/workspace\n/workspace');
     expect(results[2]).toContain('step one');
     const boxes = [...boxrun.boxes.values()].filter((box) => box.name?.split('.')[2] === session.id);
     expect(boxes).toHaveLength(1);
     expect(boxes[0]!.name).toContain('.tenant_test');
-    expect(boxes[0]!.machine.exists('/home/oma/notes/plan.md')).toBe(true);
+    expect(existsSync(boxes[0]!.machine.hostPath('/workspace/notes/plan.md')!)).toBe(true);
 
     await t.client.beta.sessions.delete(session.id);
     expect(boxrun.boxes.has(boxes[0]!.box_id)).toBe(false);

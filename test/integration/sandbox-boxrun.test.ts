@@ -6,6 +6,7 @@
  * SANDBOX_LIVE_TESTS=1 with BOXRUN_URL (and BOXRUN_API_KEY, BOXRUN_IMAGE) runs the contract against
  * a real `boxlite serve` instead.
  */
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -61,7 +62,7 @@ runSandboxContract('boxrun', () => provider(contractStore), {}, {
   sessionFileExists: async (sessionId, relative) => {
     if (LIVE) return undefined;
     const [boxId] = boxesOf(sessionId);
-    return boxId === undefined ? undefined : fake.boxes.get(boxId)!.machine.exists(`/home/oma/${relative}`);
+    return boxId === undefined ? undefined : existsSync(fake.boxes.get(boxId)!.machine.hostPath(`/workspace/${relative}`)!);
   },
 });
 

@@ -13,7 +13,7 @@ import { BoxrunApi, type BoxrunBox, type BoxrunCreateBox } from './boxrun-api.ts
 import { boxNameFor, tagsFromBoxName } from './box-names.ts';
 
 /** The agent's working directory and HOME inside every box. */
-export const BOXLITE_WORKDIR = '/home/oma';
+export const BOXLITE_WORKDIR = '/workspace';
 /** Prepared at creation: the workdir and the memory mount root. */
 export const PREPARE_COMMAND = `mkdir -p ${BOXLITE_WORKDIR} /mnt/memory`;
 /** Image when BOXRUN_IMAGE is unset: it has bash, coreutils and util-linux (setsid), which the framework's commands need. */

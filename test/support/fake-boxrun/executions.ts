@@ -104,10 +104,11 @@ export class FakeExecution {
     else this.backlog.push(frame);
   }
 
+  /** SIGKILL to the command (the machine runs it in place of nsenter; the framework kills its own process groups). */
   private killGroup(): void {
     if (this.child.pid === undefined) return;
     try {
-      process.kill(-this.child.pid, 'SIGKILL');
+      process.kill(this.child.pid, 'SIGKILL');
     } catch {
       // already gone
     }

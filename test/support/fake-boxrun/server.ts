@@ -3,17 +3,18 @@
  * boxlite-ai/boxlite), speaking its wire format: `/v1/<prefix>/boxes…` routes, the
  * `{error:{message,type,code}}` envelope, create bodies with unknown fields refused (400, as the
  * server's `deny_unknown_fields`), executions started by `POST /exec` and streamed over the
- * attach WebSocket, tar upload/download at `/files?path=`. Boxes are BoxMachine directories whose
- * commands run for real. The SDK's own REST client (`JsBoxlite.rest`) works against it, which
+ * attach WebSocket, tar upload/download at `/files?path=`. Boxes are the shared fake machines
+ * (test/support/fake-remote/machine.ts: a private root whose /workspace, /mnt, /tmp and /home are
+ * the box's own) and their commands run for real. The SDK's own REST client (`JsBoxlite.rest`) works against it, which
  * test/integration/sandbox-boxrun.test.ts checks.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { tarSingleFile, untarFiles } from '../../../src/lib/ustar.ts';
-import { BoxMachine } from './box-machine.ts';
+import { FakeMachines, type FakeMachine } from '../fake-remote/machine.ts';
 import { FakeExecution } from './executions.ts';
 import { acceptWebSocket, refuseUpgrade } from './websocket.ts';
 
@@ -33,7 +34,7 @@ export interface FakeBox {
   env: Record<string, string>;
   working_dir: string;
   network: unknown;
-  machine: BoxMachine;
+  machine: FakeMachine;
   executions: Map<string, FakeExecution>;
 }
 
@@ -50,13 +51,14 @@ export interface FakeBoxrun {
   close(): Promise<void>;
 }
 
-export async function startFakeBoxrun(options: { prefix?: string; apiKey?: string; dataDir?: string } = {}): Promise<FakeBoxrun> {
+export async function startFakeBoxrun(options: { prefix?: string; apiKey?: string } = {}): Promise<FakeBoxrun> {
   const prefix = options.prefix ?? 'default';
   const boxes = new Map<string, FakeBox>();
   const requests: string[] = [];
   const createBodies: Record<string, unknown>[] = [];
   const failures: { route: string; status: number; error: { message: string; type: string; code: string }; count: number }[] = [];
   const root = `/v1/${prefix}`;
+  const machines = new FakeMachines();
 
   const findBox = (idOrName: string): FakeBox | undefined => boxes.get(idOrName) ?? [...boxes.values()].find((box) => box.name === idOrName);
   const authorized = (request: IncomingMessage): boolean => !options.apiKey || request.headers.authorization === `Bearer ${options.apiKey}`;
@@ -109,7 +111,7 @@ export async function startFakeBoxrun(options: { prefix?: string; apiKey?: strin
       env: (request.env as Record<string, string> | undefined) ?? {},
       working_dir: typeof request.working_dir === 'string' ? request.working_dir : '/',
       network: request.network,
-      machine: await BoxMachine.create(options.dataDir),
+      machine: await machines.create({}, {}, 'box'),
       executions: new Map(),
     };
     boxes.set(box.box_id, box);
@@ -127,11 +129,11 @@ export async function startFakeBoxrun(options: { prefix?: string; apiKey?: strin
       }
       await stopBox(box);
       boxes.delete(box.box_id);
-      await box.machine.remove();
+      await machines.delete(box.machine.id);
       response.writeHead(204).end();
       return;
     }
-    if (action === 'start' && method === 'POST') return (setStatus(box, 'running'), sendJson(response, 200, toWire(box)));
+    if (action === 'start' && method === 'POST') return (await startBox(box), sendJson(response, 200, toWire(box)));
     if (action === 'stop' && method === 'POST') return (await stopBox(box), sendJson(response, 200, toWire(box)));
     if (action === 'exec' && method === 'POST') return startExecution(box, context.body, response);
     if (rest[0] === 'executions' && rest[1] && rest.length === 2) {
@@ -145,11 +147,11 @@ export async function startFakeBoxrun(options: { prefix?: string; apiKey?: strin
     sendError(response, 404, `no route: ${method} ${context.url.pathname}`, 'notFound');
   }
 
-  function startExecution(box: FakeBox, body: Buffer, response: ServerResponse): void {
+  async function startExecution(box: FakeBox, body: Buffer, response: ServerResponse): Promise<void> {
     const request = parseJson(body) as { command?: unknown; args?: unknown; env?: Record<string, string>; working_dir?: string; timeout_seconds?: number } | undefined;
     if (!request || typeof request.command !== 'string') return sendError(response, 400, 'missing field `command`', 'invalid');
     const args = Array.isArray(request.args) ? request.args.map(String) : [];
-    setStatus(box, 'running');
+    await startBox(box);
     const child = box.machine.spawn([request.command, ...args], { cwd: request.working_dir ?? box.working_dir, env: { ...box.env, ...(request.env ?? {}) } });
     const execution = new FakeExecution({ id: `exec-${randomId(12)}`, command: request.command, child, timeoutSeconds: request.timeout_seconds });
     box.executions.set(execution.id, execution);
@@ -165,10 +167,10 @@ export async function startFakeBoxrun(options: { prefix?: string; apiKey?: strin
     } catch (error) {
       return sendError(response, 400, `failed to extract tar: ${(error as Error).message}`, 'invalid');
     }
-    for (const file of files) {
-      const target = box.machine.hostPath(path.posix.join(directory, file.name));
-      await mkdir(path.dirname(target), { recursive: true });
-      await writeFile(target, file.data);
+    try {
+      for (const file of files) await box.machine.writeFile(path.posix.join(directory, file.name), file.data);
+    } catch (error) {
+      return sendError(response, 403, `cannot write in the box: ${(error as Error).message}`, 'invalid');
     }
     response.writeHead(204).end();
   }
@@ -176,10 +178,10 @@ export async function startFakeBoxrun(options: { prefix?: string; apiKey?: strin
   async function download(box: FakeBox, source: string | null, response: ServerResponse): Promise<void> {
     if (!source) return sendError(response, 400, 'missing query parameter `path`', 'invalid');
     const target = box.machine.hostPath(source);
-    const info = await stat(target).catch(() => undefined);
+    const info = target ? await stat(target).catch(() => undefined) : undefined;
     if (!info) return sendError(response, 404, `not found: no such file or directory: ${source}`, 'notFound');
     if (!info.isFile()) return sendError(response, 400, `the fake only archives regular files: ${source}`, 'invalid');
-    const archive = tarSingleFile(path.posix.basename(source), await readFile(target), { mtimeMs: info.mtimeMs });
+    const archive = tarSingleFile(path.posix.basename(source), (await box.machine.readFile(source))!, { mtimeMs: info.mtimeMs });
     response.writeHead(200, { 'content-type': 'application/x-tar', 'content-length': archive.length }).end(archive);
   }
 
@@ -206,11 +208,9 @@ export async function startFakeBoxrun(options: { prefix?: string; apiKey?: strin
       failures.push({ route, status, error, count });
     },
     async close() {
-      for (const box of boxes.values()) {
-        await stopBox(box);
-        await box.machine.remove();
-      }
+      for (const box of boxes.values()) await stopBox(box);
       boxes.clear();
+      await machines.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
@@ -219,7 +219,19 @@ export async function startFakeBoxrun(options: { prefix?: string; apiKey?: strin
 
 async function stopBox(box: FakeBox): Promise<void> {
   await Promise.all([...box.executions.values()].map((execution) => execution.kill()));
-  if (box.status === 'running') setStatus(box, 'stopped');
+  if (box.status === 'running') {
+    await box.machine.stop();
+    setStatus(box, 'stopped');
+  }
+}
+
+/** Boots the box's machine unless it runs (exec starts a box lazily, as the real server does). */
+async function startBox(box: FakeBox): Promise<void> {
+  if (box.machine.state !== 'running') {
+    await box.machine.start();
+    box.machine.state = 'running';
+  }
+  if (box.status !== 'running') setStatus(box, 'running');
 }
 
 function setStatus(box: FakeBox, status: FakeBox['status']): void {
