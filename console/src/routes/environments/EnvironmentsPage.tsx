@@ -3,7 +3,9 @@ import { useState, type FormEvent } from 'react';
 import { post } from '../../api/client.ts';
 import { keys, useApiMutation, useEnvironments } from '../../api/resources.ts';
 import type { Environment } from '../../api/types.ts';
+import { DataTable } from '../../components/DataTable.tsx';
 import { EmptyState } from '../../components/EmptyState.tsx';
+import { NameCell } from '../../components/NameCell.tsx';
 import { ErrorNote } from '../../components/ErrorNote.tsx';
 import { Field } from '../../components/Field.tsx';
 import { formatDate } from '../../lib/format.ts';
@@ -33,35 +35,25 @@ export function EnvironmentsPage() {
         </EmptyState>
       ) : null}
       {list.length > 0 ? (
-        <div className="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Networking</th>
-                <th scope="col">Created</th>
-                <th scope="col"><span className="visually-hidden">Actions</span></th>
-              </tr>
-            </thead>
-            <tbody>
-              {list.map((env) => (
-                <tr key={env.id}>
-                  <td>
-                    {env.name}
-                    <div className="mono muted small">{env.id}</div>
-                  </td>
-                  <td>{networking(env)}</td>
-                  <td>{formatDate(env.created_at)}</td>
-                  <td>
-                    <button type="button" className="subtle" onClick={() => archive.mutate(env.id)} aria-label={`Archive ${env.name}`}>
-                      Archive
-                    </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          caption="Environments"
+          rows={list}
+          rowKey={(env) => env.id}
+          columns={[
+            { header: 'Name', cell: (env) => <NameCell name={env.name} id={env.id} /> },
+            { header: 'Networking', cell: (env) => networking(env) },
+            { header: 'Created', cell: (env) => formatDate(env.created_at) },
+            {
+              header: 'Actions',
+              hiddenHeader: true,
+              cell: (env) => (
+                <button type="button" className="subtle" onClick={() => archive.mutate(env.id)} aria-label={`Archive ${env.name}`}>
+                  Archive
+                </button>
+              ),
+            },
+          ]}
+        />
       ) : null}
     </section>
   );

@@ -1,6 +1,7 @@
 /** Memory stores: files that persist across sessions. List and create; open one to browse it. */
 import { useState, type FormEvent } from 'react';
-import { Link } from 'react-router';
+import { DataTable } from '../../components/DataTable.tsx';
+import { NameCell } from '../../components/NameCell.tsx';
 import { post } from '../../api/client.ts';
 import { useApiMutation, useOptionalList } from '../../api/resources.ts';
 import { EmptyState } from '../../components/EmptyState.tsx';
@@ -42,29 +43,16 @@ export function MemoryPage() {
         </EmptyState>
       ) : null}
       {list.length > 0 ? (
-        <div className="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Description</th>
-                <th scope="col">Created</th>
-              </tr>
-            </thead>
-            <tbody>
-              {list.map((s) => (
-                <tr key={s.id}>
-                  <td>
-                    <Link to={`/memory/${s.id}`}>{s.name}</Link>
-                    <div className="mono muted small">{s.id}</div>
-                  </td>
-                  <td>{s.description}</td>
-                  <td>{formatDate(s.created_at)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          caption="Memory stores"
+          rows={list}
+          rowKey={(s) => s.id}
+          columns={[
+            { header: 'Name', cell: (s) => <NameCell name={s.name} id={s.id} to={`/memory/${s.id}`} /> },
+            { header: 'Description', cell: (s) => s.description },
+            { header: 'Created', cell: (s) => formatDate(s.created_at) },
+          ]}
+        />
       ) : null}
     </section>
   );

@@ -1,6 +1,7 @@
 /** Vaults: named sets of credentials that sessions use without seeing them. List, create. */
 import { useState, type FormEvent } from 'react';
-import { Link } from 'react-router';
+import { DataTable } from '../../components/DataTable.tsx';
+import { NameCell } from '../../components/NameCell.tsx';
 import { post } from '../../api/client.ts';
 import { useApiMutation, useOptionalList } from '../../api/resources.ts';
 import { EmptyState } from '../../components/EmptyState.tsx';
@@ -40,27 +41,15 @@ export function VaultsPage() {
         </EmptyState>
       ) : null}
       {list.length > 0 ? (
-        <div className="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Created</th>
-              </tr>
-            </thead>
-            <tbody>
-              {list.map((v) => (
-                <tr key={v.id}>
-                  <td>
-                    <Link to={`/vaults/${v.id}`}>{v.display_name}</Link>
-                    <div className="mono muted small">{v.id}</div>
-                  </td>
-                  <td>{formatDate(v.created_at)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          caption="Vaults"
+          rows={list}
+          rowKey={(v) => v.id}
+          columns={[
+            { header: 'Name', cell: (v) => <NameCell name={v.display_name} id={v.id} to={`/vaults/${v.id}`} /> },
+            { header: 'Created', cell: (v) => formatDate(v.created_at) },
+          ]}
+        />
       ) : null}
     </section>
   );
