@@ -189,7 +189,7 @@ describe.each(BACKENDS)('strict request bodies (%s)', (backend) => {
     await t.client.beta.sessions.events.send(id, { events: [{ type: 'user.interrupt', session_thread_id: null }] });
     // Past the schema, these are refused only because nothing asked for them: every field was accepted.
     const confirmation = { type: 'user.tool_confirmation', tool_use_id: 'sevt_none', result: 'deny', deny_message: 'no' };
-    expectError(await post(`/v1/sessions/${id}/events`, { events: [confirmation] }), 400, 'invalid_request_error', /sevt_none is not an agent\.tool_use event/);
+    expectError(await post(`/v1/sessions/${id}/events`, { events: [confirmation] }), 400, 'invalid_request_error', /sevt_none is not an agent\.tool_use or agent\.mcp_tool_use event/);
     const search = { type: 'search_result', source: 'https://x.test', title: 't', content: [{ type: 'text', text: 'r' }], citations: { enabled: false } };
     const result = { type: 'user.custom_tool_result', custom_tool_use_id: 'sevt_none', content: [{ type: 'text', text: 'r' }, search], is_error: null };
     expectError(await post(`/v1/sessions/${id}/events`, { events: [result] }), 400, 'invalid_request_error', /sevt_none is not an agent\.custom_tool_use event/);
