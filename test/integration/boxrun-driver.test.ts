@@ -6,6 +6,11 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiKeyCredential, BoxliteRestOptions, JsBoxlite } from '@boxlite-ai/boxlite';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { loadConfig } from '../../src/config/load.ts';
+import { checkBoxliteSandbox } from '../../src/ops/doctor-boxlite.ts';
 import { BoxrunDriver } from '../../src/sandbox/boxlite/boxrun-driver.ts';
 import { RemoteProviderError, type RemoteCreateSpec, type RemoteMachine } from '../../src/sandbox/remote/driver.ts';
 import { startFakeBoxrun, type FakeBoxrun } from '../support/fake-boxrun/server.ts';
@@ -119,6 +124,18 @@ describe('boxrun driver (loopback boxlite serve)', () => {
     expect(error).toBeInstanceOf(RemoteProviderError);
     expect(error.message).toContain(`cannot reach ${url}`);
     expect(error.message).toContain('boxlite serve');
+  });
+
+  it('doctor says whether boxlite serve answers with this key', async () => {
+    const dataDir = await mkdtemp(path.join(os.tmpdir(), 'oma-boxrun-doctor-'));
+    try {
+      const ok = await checkBoxliteSandbox(loadConfig({ DATA_DIR: dataDir, SANDBOX_PROVIDER: 'boxrun', BOXRUN_URL: fake.url, BOXRUN_API_KEY: API_KEY }, { generateSecrets: false }));
+      expect(ok).toEqual([{ name: 'boxrun', status: 'ok', detail: `boxlite serve answers at ${fake.url}` }]);
+      const bad = await checkBoxliteSandbox(loadConfig({ DATA_DIR: dataDir, SANDBOX_PROVIDER: 'boxrun', BOXRUN_URL: fake.url, BOXRUN_API_KEY: 'nope' }, { generateSecrets: false }));
+      expect(bad[0]).toMatchObject({ name: 'boxrun', status: 'fail', detail: expect.stringMatching(/HTTP 401/) });
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
   });
 
   it('speaks the wire format of the SDK\'s own REST client: it lists our boxes and runs commands in them', async () => {
