@@ -55,6 +55,9 @@ export async function createRuntime(options: { config: Config; store: Store; hub
     wake: (id, wakeOptions) => (harness ? harness.wake(id, wakeOptions) : pending.push(id)),
     stop: (id) => (harness ? harness.stop(id) : provider.stop(id)),
     destroy: (id) => (harness ? harness.destroy(id) : provider.destroy(id)),
+    archived: async (id) => {
+      await provider.release?.(id);
+    },
   };
   return {
     lifecycle,

@@ -15,6 +15,7 @@ import { rootSecretCheckValue } from '../vault/root-secret-check.ts';
 import { openAuthDatabase } from '../store/auth-database.ts';
 import { isDataDirLocked, readHolderPid } from './data-dir-lock.ts';
 import { checkBoxliteSandbox } from './doctor-boxlite.ts';
+import { REMOTE_DRIVERS } from '../sandbox/remote/drivers.ts';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail';
 
@@ -76,8 +77,31 @@ async function checkAuthDatabase(config: Config): Promise<Check[]> {
   }
 }
 
-function checkSandbox(config: Config): Check[] | Promise<Check[]> {
+/**
+ * A remote provider (e2b, daytona…): its key, the API answering with it (a read-only listing),
+ * and whether sandboxes can reach the vault proxy (VAULT_PROXY_PUBLIC_URL).
+ */
+async function checkRemoteSandbox(config: Config, name: string): Promise<Check[]> {
+  const checks: Check[] = [];
+  const driver = REMOTE_DRIVERS[name](config.sandbox);
+  try {
+    const warnings = await driver.check();
+    checks.push(warnings.length === 0
+      ? { name: 'sandbox', status: 'ok', detail: `SANDBOX_PROVIDER=${name}: the API answers with the configured key` }
+      : { name: 'sandbox', status: 'warn', detail: warnings.join('; '), fix: `check the ${name.toUpperCase()}_API_URL and the network path to it` });
+  } catch (err) {
+    checks.push({ name: 'sandbox', status: 'fail', detail: `SANDBOX_PROVIDER=${name}: ${(err as Error).message}`, fix: `set a valid ${name.toUpperCase()}_API_KEY (docs/sandbox.md, "Remote providers")` });
+  }
+  checks.push(config.sandbox.proxyPublic
+    ? { name: 'sandbox egress', status: 'ok', detail: `sandboxes reach the vault proxy at ${config.sandbox.proxyPublic.host}:${config.sandbox.proxyPublic.port} (VAULT_PROXY_PUBLIC_URL)` }
+    : { name: 'sandbox egress', status: 'warn', detail: 'VAULT_PROXY_PUBLIC_URL is not set: limited-networking sessions are refused, unrestricted ones go out without vault credentials', fix: 'expose the vault proxy to the provider\'s network and set VAULT_PROXY_PUBLIC_URL=http://host:port (docs/sandbox.md)' });
+  checks.push({ name: 'sandbox idle timeout', status: 'ok', detail: `machines unused for ${config.sandbox.idleTimeoutS} s are deleted (SANDBOX_IDLE_TIMEOUT_S)` });
+  return checks;
+}
+
+async function checkSandbox(config: Config): Promise<Check[]> {
   if (config.sandbox.provider === 'boxrun' || config.sandbox.provider === 'litebox') return checkBoxliteSandbox(config);
+  if (Object.hasOwn(REMOTE_DRIVERS, config.sandbox.provider)) return checkRemoteSandbox(config, config.sandbox.provider);
   if (config.sandbox.provider !== 'bwrap') {
     return [{ name: 'sandbox', status: config.sandbox.provider === 'subprocess' ? 'warn' : 'ok', detail: `SANDBOX_PROVIDER=${config.sandbox.provider}`, fix: config.sandbox.provider === 'subprocess' ? 'no isolation: use SANDBOX_PROVIDER=bwrap for untrusted agents' : undefined }];
   }

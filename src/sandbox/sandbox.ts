@@ -194,6 +194,11 @@ export interface SandboxProvider {
   stop(sessionId: string): Promise<void>;
   /** Stops processes and removes the session's directory (session delete). Safe when absent. */
   destroy(sessionId: string): Promise<void>;
+  /**
+   * The session was archived and will not run again. Remote providers delete its machine (local
+   * ones keep the directory, as before). Optional; safe when the session has no sandbox.
+   */
+  release?(sessionId: string): Promise<void>;
   /** Stops every sandbox process (SIGTERM of the server). */
   shutdown(): Promise<void>;
 }

@@ -47,6 +47,8 @@ export interface SessionLifecycle {
   stop(sessionId: string): Promise<void>;
   /** Stop work and destroy the sandbox (delete). */
   destroy(sessionId: string): Promise<void>;
+  /** The session was archived (committed): providers whose sandboxes cost money while they exist delete them. */
+  archived?(sessionId: string): Promise<void>;
 }
 
 /** Ids chosen ahead of an idempotent create (see SessionService.create). */
@@ -231,6 +233,8 @@ export class SessionService {
       await this.deps.log.append(tenantId, id, [{ type: 'session.status_terminated', payload: {}, processedAt: now }], {
         sessionPatch: { status: 'terminated', archived_at: now },
       });
+      // A failure here leaves the machine to the periodic sweep (archived sessions' machines go there too).
+      await this.deps.lifecycle.archived?.(id).catch(() => undefined);
     }
     return this.get(tenantId, id);
   }

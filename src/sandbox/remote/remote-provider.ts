@@ -205,6 +205,15 @@ export class RemoteSandboxProvider implements SandboxProvider {
     if (row) await this.destroyRow(row, 'session deleted');
   }
 
+  /** Session archive: the machine is deleted now (the sweep would, later). */
+  async release(sessionId: string): Promise<void> {
+    assertSessionId(this.name, sessionId);
+    await this.stop(sessionId);
+    this.live.delete(sessionId);
+    const row = await this.options.store.remoteSandboxes.find(sessionId);
+    if (row) await this.destroyRow(row, 'session archived');
+  }
+
   async shutdown(): Promise<void> {
     if (this.sweepTimer) clearInterval(this.sweepTimer);
     this.sweepTimer = undefined;
