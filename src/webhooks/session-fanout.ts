@@ -21,8 +21,9 @@ export function webhookTypesFor(row: LogRow, session: Pick<SessionToFanOut, 'arc
     case 'session.status_rescheduled': return ['session.status_rescheduled'];
     case 'session.updated': return ['session.updated'];
     case 'session.status_terminated':
-      // An archive commits status_terminated with archived_at = the event's created_at.
-      return session.archivedAt === row.createdAt ? ['session.status_terminated', 'session.archived'] : ['session.status_terminated'];
+      // An archive sets archived_at, then commits status_terminated (created_at read from the same clock
+      // just after); an archived session takes no further events, so only the archive's is at or after it.
+      return session.archivedAt !== null && row.createdAt >= session.archivedAt ? ['session.status_terminated', 'session.archived'] : ['session.status_terminated'];
     case 'session.status_idle': {
       const reason = parseJson<{ stop_reason?: { type?: string } }>(row.payload, 'session_events.payload').stop_reason?.type;
       if (reason === 'requires_action') return ['session.status_idled', 'session.requires_action'];
