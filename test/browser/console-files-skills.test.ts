@@ -2,7 +2,8 @@
  * The Console's Files and Skills pages and a session's resources in Chromium against the real
  * server process (AUTH_DISABLED=1): upload a file, download it byte-identical, delete it; upload a
  * skill folder, add a version, download a version's zip; a session page lists its file and
- * repository resources (never a token). No console error, no request to another host.
+ * repository resources (never a token) and, after a scripted turn, the agent's output file, which
+ * downloads from there. No console error, no request to another host.
  */
 import Anthropic from '@anthropic-ai/sdk';
 import { spawnSync } from 'node:child_process';
@@ -15,6 +16,8 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { BACKENDS, createTestDatabase, type TestDatabase } from '../support/backends.ts';
 import { startChildServer, type ChildServer } from '../support/child-process.ts';
 import { launchBrowser, openPage, screenshot, type WatchedPage } from '../support/browser.ts';
+import { reply, startFakeModel, text, toolUse, type FakeModel } from '../support/fake-model/index.ts';
+import { userMessage, waitForIdle } from '../support/session-helpers.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const nav = (page: Page, name: string) => page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name, exact: true });
@@ -28,12 +31,14 @@ describe.each(BACKENDS)('Console Files and Skills pages (%s)', (backend) => {
   let page: Page;
   let client: Anthropic;
   let work: string;
+  let fake: FakeModel;
   beforeAll(async () => {
     const built = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/console-build.ts'], { cwd: ROOT, encoding: 'utf8' });
     if (built.status !== 0) throw new Error(`console build failed:\n${built.stdout}\n${built.stderr}`);
     work = await mkdtemp(path.join(tmpdir(), 'oma-console-files-'));
     db = await createTestDatabase(backend);
-    server = await startChildServer(db, { env: { AUTH_DISABLED: '1', LOG_LEVEL: 'warn' } });
+    fake = await startFakeModel();
+    server = await startChildServer(db, { env: { AUTH_DISABLED: '1', LOG_LEVEL: 'warn', ANTHROPIC_BASE_URL: fake.url } });
     client = new Anthropic({ apiKey: 'unused', baseURL: server.baseURL, maxRetries: 0 });
     browser = await launchBrowser();
     context = await browser.newContext({ viewport: { width: 1280, height: 860 }, acceptDownloads: true });
@@ -44,6 +49,7 @@ describe.each(BACKENDS)('Console Files and Skills pages (%s)', (backend) => {
     await browser?.close();
     await server?.kill();
     await db?.drop();
+    await fake?.close();
     await rm(work, { recursive: true, force: true });
   });
 
@@ -121,6 +127,24 @@ describe.each(BACKENDS)('Console Files and Skills pages (%s)', (backend) => {
     await attached.getByText('/workspace/widgets').waitFor();
     expect(await page.content()).not.toContain(token);
     await screenshot(page, backend, 'session-resources');
+    expect(watched.errors).toEqual([]);
+    expect(watched.foreignRequests).toEqual([]);
+  });
+
+  it("lists the agent's output files on the session page and downloads them", async () => {
+    const agent = await client.beta.agents.create({ name: 'writer', model: 'claude-sonnet-4-6', tools: [{ type: 'agent_toolset_20260401' }] });
+    const environment = await client.beta.environments.create({ name: 'outputs' });
+    const session = await client.beta.sessions.create({ agent: agent.id, environment_id: environment.id });
+    const report = '# Report\n\nall good\n';
+    fake.script([reply(toolUse('write', { file_path: '/mnt/session/outputs/report.md', content: report })), reply(text('written'))]);
+    await page.goto(`${server.baseURL}/sessions/${session.id}`);
+    await client.beta.sessions.events.send(session.id, { events: [userMessage('write the report')] });
+    await waitForIdle(client, session.id, 1, 60_000);
+    const outputs = page.getByRole('list', { name: 'Output files' });
+    await outputs.getByText('report.md').waitFor({ timeout: 30_000 });
+    const [saved] = await Promise.all([page.waitForEvent('download'), outputs.getByRole('button', { name: 'Download report.md' }).click()]);
+    expect(await readFile((await saved.path())!, 'utf8')).toBe(report);
+    fake.assertDone();
     expect(watched.errors).toEqual([]);
     expect(watched.foreignRequests).toEqual([]);
   });
