@@ -4,6 +4,9 @@
  * framework's own behaviour on both backends (remote-framework-suite.ts).
  * SANDBOX_LIVE_TESTS=1 with E2B_API_KEY runs the contract against the real E2B instead.
  */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/open-store.ts';
 import type { Store } from '../../src/store/store.ts';
@@ -46,6 +49,24 @@ function provider(store: Store, options: Partial<RemoteProviderOptions> = {}): R
 
 runSandboxContract('e2b', () => provider(contractStore), {}, {
   sessionFileExists: async (sessionId, relative) => (LIVE ? undefined : fake.machines.sessionFileExists(sessionId, relative)),
+});
+
+describe.skipIf(LIVE)('e2b egress through the vault proxy (VAULT_PROXY_PUBLIC_URL)', () => {
+  it('limits a limited session to the proxy at its public address and gives commands the proxy variables and CA', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'oma-e2b-ca-'));
+    const caCertPath = path.join(dir, 'ca.pem');
+    await writeFile(caCertPath, '-----BEGIN CERTIFICATE-----\nfake\n-----END CERTIFICATE-----\n');
+    const egress = { proxy: { host: '127.0.0.1', port: 3128, url: (e: { host: string; port: number }) => `http://sesn_tok:x@${e.host}:${e.port}` }, caCertPath, placeholders: { GITHUB_TOKEN: 'oma-placeholder-1' } };
+    const p = provider(contractStore, { proxyPublic: { host: '203.0.113.7', port: 8788 } });
+    const limited = { type: 'limited' as const, allowed_hosts: ['example.com'], allow_package_managers: false, allow_mcp_servers: false };
+    const sandbox = await p.open('sesn_e2b_egress', { networking: limited, egress });
+    const [machine] = [...fake.machines.machines.values()].filter((m) => m.labels['oma-session'] === 'sesn_e2b_egress');
+    expect(machine.extra).toMatchObject({ allowInternetAccess: true, network: { denyOut: ['0.0.0.0/0'], allowOut: ['203.0.113.7'] } });
+    const result = await sandbox.exec('echo "$HTTPS_PROXY $GITHUB_TOKEN"; cat "$SSL_CERT_FILE"');
+    expect(result.stdout).toBe('http://sesn_tok:x@203.0.113.7:8788 oma-placeholder-1\n-----BEGIN CERTIFICATE-----\nfake\n-----END CERTIFICATE-----\n');
+    await p.destroy('sesn_e2b_egress');
+    await rm(dir, { recursive: true, force: true });
+  });
 });
 
 describe.skipIf(LIVE)('e2b through the registry', () => {
