@@ -98,6 +98,8 @@ describe.each(backendProviderPairs(BACKENDS))('github_repository resources ($bac
     await refused({ url, checkout: { type: 'branch', name: '--upload-pack=evil' } }, /branch/);
     await refused({ url, checkout: { type: 'commit', sha: 'abc123' } }, /full commit SHA/);
     await refused({ url, token: TOKEN }, /token/);
+    await refused({ url, authorization_token: 'ghp_x\r\nX-Injected: 1' }, /printable ASCII/);
+    expect(await apiError(t.client.beta.sessions.resources.update(secret!.id, { session_id: session.id, authorization_token: 'a b' }))).toMatchObject({ status: 400, message: expect.stringContaining('printable ASCII') });
     expect(await apiError(create([{ type: 'github_repository', url }, { type: 'github_repository', url: `${git.baseUrl}/other/secret` }]))).toMatchObject({ status: 400, message: expect.stringContaining('overlaps') });
 
     await t.client.beta.sessions.delete(session.id);

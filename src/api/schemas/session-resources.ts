@@ -43,7 +43,7 @@ export const githubRepositoryResourceParamSchema = z.strictObject({
   type: z.literal('github_repository'),
   url: z.string().min(1).max(2048),
   /** Sealed at rest, used only by the server's clone; never echoed. */
-  authorization_token: z.string().min(1).max(8192).optional(),
+  authorization_token: z.string().min(1).max(8192).regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces (it is sent as an HTTP header)').optional(),
   checkout: repositoryCheckoutSchema.nullable().optional(),
   mount_path: mountPathSchema.nullable().optional(),
 });
@@ -87,7 +87,9 @@ export const memoryStoreResourceSchema = z
   .openapi('MemoryStoreResource');
 
 export const resourceAddSchema = z.looseObject({ type: z.string() }).openapi('SessionResourceAdd');
-export const resourceUpdateSchema = z.strictObject({ authorization_token: z.string().min(1) }).openapi('SessionResourceUpdate');
+export const resourceUpdateSchema = z
+  .strictObject({ authorization_token: z.string().min(1).max(8192).regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces (it is sent as an HTTP header)') })
+  .openapi('SessionResourceUpdate');
 
 export const sessionResourceSchema = z.discriminatedUnion('type', [fileResourceSchema, githubRepositoryResourceSchema, memoryStoreResourceSchema]).openapi('SessionResource');
 
