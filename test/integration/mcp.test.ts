@@ -51,7 +51,7 @@ describe.each(BACKENDS)('MCP servers (%s)', (backend) => {
     url = `${mcp.url}/mcp`;
     t = await startTestServer(backend, {
       captureLogs: true,
-      env: { LOG_LEVEL: 'debug', ANTHROPIC_BASE_URL: fake.url, VAULT_ALLOWED_PRIVATE_HOSTS: '127.0.0.1', MCP_CALL_TIMEOUT_MS: '1500', MCP_MAX_RESULT_BYTES: '100000' },
+      env: { LOG_LEVEL: 'debug', ANTHROPIC_BASE_URL: fake.url, VAULT_ALLOWED_PRIVATE_HOSTS: '127.0.0.1', MCP_CALL_TIMEOUT_MS: '4000', MCP_MAX_RESULT_BYTES: '100000' },
     });
   }, 60_000);
   afterEach(() => {
@@ -184,6 +184,23 @@ describe.each(BACKENDS)('MCP servers (%s)', (backend) => {
     expect(events.at(-1)).toMatchObject({ type: 'session.status_idle', stop_reason: { type: 'end_turn' } });
   });
 
+  it('user.interrupt during an MCP call stops it: one error result, the call is not repeated, the turn ends', async () => {
+    const { vault } = await bearerVault();
+    fake.script([reply(toolUse('slow_task', {}))]);
+    const s = await mcpSession({ toolset: allow, vaultIds: [vault.id] });
+    const before = mcp.calls.slow_task ?? 0;
+    await t.client.beta.sessions.events.send(s.id, { events: [userMessage('Run the slow task')] });
+    await mcp.waitForSlowCall(before + 1);
+    await t.client.beta.sessions.events.send(s.id, { events: [{ type: 'user.interrupt' }] });
+    const events = await waitForIdle(t.client, s.id);
+    const results = events.filter((e) => e.type === 'agent.mcp_tool_result');
+    expect(results).toHaveLength(1);
+    expect(results[0]).toMatchObject({ is_error: true });
+    expect(resultText(results[0]!)).toContain('was stopped: the user interrupted the turn');
+    expect(events.at(-1)).toMatchObject({ type: 'session.status_idle', stop_reason: { type: 'end_turn' } });
+    expect(mcp.calls.slow_task).toBe(before + 1);
+  });
+
   it('falls back to the legacy SSE transport when the server does not speak Streamable HTTP', async () => {
     const { vault } = await bearerVault(t.client, TOKEN, `${mcp.url}/sse`);
     fake.script([reply(toolUse('lookup_weather', { city: 'Lima' })), reply(text('Lima is sunny.'))]);
@@ -204,6 +221,7 @@ describe.each(BACKENDS)('MCP servers (%s)', (backend) => {
       },
     });
     const refreshesBefore = mcp.refreshes;
+    const terminatedBefore = mcp.terminated;
     fake.script([reply(toolUse('lookup_weather', { city: 'Kyiv' })), reply(text('ok')), reply(toolUse('lookup_weather', { city: 'Riga' })), reply(text('ok'))]);
     const s = await mcpSession({ toolset: allow, vaultIds: [vault.id] });
     await t.client.beta.sessions.events.send(s.id, { events: [userMessage('Kyiv?')] });
@@ -221,6 +239,8 @@ describe.each(BACKENDS)('MCP servers (%s)', (backend) => {
     // Expired (moved into the past in the database): refreshed before the first request goes out.
     const auth = JSON.parse(row.auth) as Record<string, unknown>;
     await t.server.services.store.vaults.updateCredential('tenant_test', credential.id, { auth: JSON.stringify({ ...auth, expires_at: new Date(Date.now() - 60_000).toISOString() }) });
+    // The first turn's MCP session has been closed (its DELETE carried the old token).
+    await waitFor(() => mcp.terminated > terminatedBefore, { timeoutMs: 10_000, message: 'MCP session not closed at idle' });
     const headersBefore = mcp.authHeaders.length;
     await t.client.beta.sessions.events.send(s.id, { events: [userMessage('Riga?')] });
     events = await waitForIdle(t.client, s.id, 2);

@@ -22,8 +22,13 @@ export interface McpServerFailure {
   message: string;
 }
 
+/** After a server failed to connect or list, later model requests of the run skip it this long. */
+const RETRY_AFTER_MS = 30_000;
+
 interface SessionConnections {
   connections: Map<string, Promise<McpConnection>>;
+  /** When a server last failed to connect or list (so an unreachable one does not delay every model request). */
+  failedAt: Map<string, number>;
   /** Servers whose failure was already reported in this run (reported once until they work again). */
   reported: Set<string>;
 }
@@ -36,7 +41,7 @@ export class McpSessions {
   private entry(sessionId: string): SessionConnections {
     let entry = this.sessions.get(sessionId);
     if (!entry) {
-      entry = { connections: new Map(), reported: new Set() };
+      entry = { connections: new Map(), failedAt: new Map(), reported: new Set() };
       this.sessions.set(sessionId, entry);
     }
     return entry;
@@ -66,19 +71,24 @@ export class McpSessions {
   /**
    * The tools of each server, connecting where needed. A server that fails is left out and
    * returned among `failures` — only the first time in a row for that server in this session, so
-   * each model request of a turn does not report it again.
+   * each model request of a turn does not report it again — and is not tried again for
+   * RETRY_AFTER_MS within the run (the next turn, a fresh run, tries at once).
    */
   async listTools(scope: McpScope, servers: McpServerRef[]): Promise<{ tools: McpListedTool[]; failures: McpServerFailure[] }> {
     const entry = this.entry(scope.sessionId);
     const results = await Promise.all(servers.map(async (server) => {
+      const failedAt = entry.failedAt.get(server.name);
+      if (failedAt !== undefined && Date.now() - failedAt < RETRY_AFTER_MS) return { tools: [], failure: undefined };
       try {
         const connection = await this.connection(scope, server);
         const tools = await connection.listTools(this.options.limits.connectTimeoutMs);
         entry.reported.delete(server.name);
+        entry.failedAt.delete(server.name);
         return { tools: tools.map((tool) => ({ server: server.name, tool })), failure: undefined };
       } catch (err) {
         const failure = err instanceof McpFailure ? err : new McpFailure('connection', `MCP server "${server.name}" (${server.url}): ${(err as Error).message}`);
         this.options.logger.warn({ sessionId: scope.sessionId, mcpServer: server.name, kind: failure.kind }, failure.message);
+        entry.failedAt.set(server.name, Date.now());
         if (entry.reported.has(server.name)) return { tools: [], failure: undefined };
         entry.reported.add(server.name);
         return { tools: [], failure: { server: server.name, kind: failure.kind, message: failure.message } };
