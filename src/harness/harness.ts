@@ -83,8 +83,18 @@ interface Worker {
   halted?: boolean;
 }
 
+/** Idle sessions whose folded state a worker keeps for their next run (memory grows with each one's history). */
+const HELD_FOLDS_KEPT = 256;
+
 export class Harness implements SessionLifecycle {
   private readonly workers = new Map<string, Worker>();
+  /**
+   * Folds of sessions this worker ran and released cleanly, by the lease token of that run: the
+   * next run reuses one when its new token is the next (nobody held the lease in between, so only
+   * client input was committed meanwhile, which `catchUp` reads by seq) instead of reading the
+   * whole log again. Dropped on a lost lease or a failed run; at most HELD_FOLDS_KEPT, oldest out.
+   */
+  private readonly heldFolds = new Map<string, { token: number; held: HeldSession }>();
   private sweepTimer: NodeJS.Timeout | undefined;
   private stopped = false;
 
@@ -127,6 +137,7 @@ export class Harness implements SessionLifecycle {
   }
 
   async stop(sessionId: string): Promise<void> {
+    this.heldFolds.delete(sessionId);
     const worker = this.workers.get(sessionId);
     if (worker) {
       worker.again = false;
@@ -207,12 +218,14 @@ export class Harness implements SessionLifecycle {
     const token = Number(lease.token);
     const renewal = this.renewLease(sessionId, token, worker);
     let tenantId: string | undefined;
+    let held: HeldSession | undefined;
+    let clean = false;
     try {
       const session = await store.sessions.findAnyTenant(sessionId);
       if (!session) return;
       tenantId = session.tenant_id;
       // Taking the session over is the one time its whole log is read; from here on, commits are folded as they happen.
-      const held = await HeldSession.load(store, { tenantId: session.tenant_id, sessionId });
+      held = await this.takeFold(session.tenant_id, sessionId, token);
       let sandbox: Promise<Sandbox> | undefined;
       const failures = { count: 0 };
       const skills = (await this.options.skills?.list(session)) ?? [];
@@ -252,6 +265,7 @@ export class Harness implements SessionLifecycle {
           if ((await advance(ctx)) === 'stop') break;
         }
       } while (worker.again && !this.stopped && !renewal.lost && !worker.halted);
+      clean = true;
     } catch (err) {
       if (err instanceof LeaseLostError) logger.warn({ sessionId }, err.message);
       else if (!this.stopped && !renewal.lost) await this.onStepFailure({ sessionId, tenantId, token }, err);
@@ -260,7 +274,21 @@ export class Harness implements SessionLifecycle {
       await this.options.mcp?.close(sessionId);
       clearInterval(renewal.timer);
       if (!renewal.lost) await store.leases.release(sessionId, owner, token).catch(() => undefined);
+      // Kept only after a clean run: a failure's own appends (step-failures.ts) bypass the fold.
+      if (held && clean && !renewal.lost && !worker.halted) this.keepFold(sessionId, token, held);
     }
+  }
+
+  /** The fold kept from this worker's previous run when nobody held the lease since, else the whole log read. */
+  private async takeFold(tenantId: string, sessionId: string, token: number): Promise<HeldSession> {
+    const kept = this.heldFolds.get(sessionId);
+    this.heldFolds.delete(sessionId);
+    return kept && kept.token + 1 === token ? kept.held : HeldSession.load(this.options.store, { tenantId, sessionId });
+  }
+
+  private keepFold(sessionId: string, token: number, held: HeldSession): void {
+    this.heldFolds.set(sessionId, { token, held });
+    if (this.heldFolds.size > HELD_FOLDS_KEPT) this.heldFolds.delete(this.heldFolds.keys().next().value!);
   }
 
   /**

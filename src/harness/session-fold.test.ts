@@ -144,6 +144,35 @@ describe('session fold', () => {
     }
   });
 
+  it.each(Array.from({ length: 40 }, (_, i) => i + 101))('folds random log %i kept across runs like HeldSession: foreign commits caught up by seq at any moment', (seed) => {
+    // A worker keeps its fold between runs (harness held-fold cache): other writers' commits (client
+    // input: user.* events, never marks) land while it is idle or mid-step; its own commits are
+    // folded as they return unless a foreign commit came first (then only their marks apply, and
+    // the rows wait for the next catch-up, which reads rows as stored at that moment).
+    const log = generateLog(seed, 80);
+    const rnd = random(seed * 7919);
+    const held = initialFoldState();
+    let seq = 0;
+    const catchUp = (upTo: number) => {
+      for (const row of storedRows(log, upTo).slice(held.lastSeq)) foldEvent(held, readEvent(row));
+    };
+    for (const [index, commit] of log.entries()) {
+      const foreign = commit.marks.length === 0 && commit.events.every((e) => e.type.startsWith('user.'));
+      if (!foreign) {
+        markProcessed(held, commit.marks);
+        if (held.lastSeq === seq) for (const row of storedRows(log, index + 1).slice(seq)) foldEvent(held, readEvent(row));
+      }
+      seq += commit.events.length;
+      if (rnd() < 0.3) catchUp(index + 1); // a step starts (advance) or a new run reuses the fold
+      if (held.lastSeq === seq) {
+        const scratch = foldLog(storedRows(log, index + 1).map(readEvent));
+        expect(held, `seed ${seed}, after commit ${index}`).toEqual(scratch);
+      }
+    }
+    catchUp(log.length);
+    expect(held).toEqual(foldLog(storedRows(log, log.length).map(readEvent)));
+  });
+
   it('hands out views that later folds do not change', () => {
     const log = generateLog(7, 40);
     const state = foldLog(storedRows(log, 20).map(readEvent));
