@@ -19,6 +19,8 @@ const CONFIGS: { key: string; backend: 'sqlite' | 'postgres'; synchronous?: Sync
   { key: 'postgres', backend: 'postgres' },
 ];
 const WRITERS = [1, 8];
+/** Issue 19: ≥ 0.7 of a raw INSERT on SQLite FULL, ≥ 0.6 on Postgres (NORMAL keeps the earlier 0.5). */
+const RATIO_TARGETS: Record<string, number> = { sqlite_full: 0.7, postgres: 0.6, sqlite_normal: 0.5 };
 const TENANT = 'tenant_bench';
 const SIZES: Record<BenchMode, { roundMs: number; rounds: number; warmupMs: number }> = {
   full: { roundMs: 1000, rounds: 3, warmupMs: 300 },
@@ -29,7 +31,7 @@ const SIZES: Record<BenchMode, { roundMs: number; rounds: number; warmupMs: numb
 function figures(): FigureSpec[] {
   return CONFIGS.flatMap(({ key }) =>
     WRITERS.flatMap((w): FigureSpec[] => [
-      { name: `append.${key}.${w}w`, unit: 'events/s', description: `EventLog.append, ${w} writer(s), vs raw INSERT`, target: { on: 'ratio', op: '>=', limit: 0.5 } },
+      { name: `append.${key}.${w}w`, unit: 'events/s', description: `EventLog.append, ${w} writer(s), vs raw INSERT`, target: { on: 'ratio', op: '>=', limit: RATIO_TARGETS[key] ?? 0.5 } },
       {
         name: `append.${key}.${w}w.p50`, unit: 'ms', description: 'median append latency vs raw INSERT',
         ...(key === 'sqlite_normal' && w === 1 ? { target: { on: 'value', op: '<=', limit: 0.5 } as const } : {}),

@@ -86,7 +86,7 @@ export const recoverySuite: BenchSuite = {
     name: `recovery.${b}`,
     unit: 'ms' as const,
     description: `startServer → 100 sessions interrupted mid-turn all idle again (${b}), vs 100 fresh turns at once`,
-    target: { on: 'value' as const, op: '<' as const, limit: 2000 },
+    target: { on: 'ratio' as const, op: '<=' as const, limit: 2 },
   })),
   async run(context) {
     const out: Measurement[] = [];

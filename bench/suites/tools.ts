@@ -27,7 +27,7 @@ function figures(): FigureSpec[] {
       { name: `tool.${p}.${m}`, unit: 'ms', description: `median \`true\` through ${p} ${m} vs raw spawn` },
       {
         name: `tool.${p}.${m}.overhead`, unit: 'ms', description: `median ${p} ${m} minus median raw spawn`,
-        ...(p === 'bwrap' ? { target: { on: 'value', op: '<=', limit: 10 } as const } : {}),
+        target: { on: 'value', op: '<=', limit: p === 'bwrap' ? 6 : 1 },
       },
     ]),
   );
