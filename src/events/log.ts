@@ -13,7 +13,7 @@ import { systemClock, type Clock } from '../lib/clock.ts';
 import { randomIds, type IdSource } from '../lib/ids.ts';
 import type { EphemeralEvent, NewEvent, StoredEvent } from './types.ts';
 
-export type SessionPatch = Partial<Pick<SessionTable, 'status' | 'usage' | 'active_ms' | 'turn_id' | 'archived_at' | 'title' | 'metadata' | 'agent'>>;
+export type SessionPatch = Partial<Pick<SessionTable, 'status' | 'usage' | 'active_ms' | 'turn_id' | 'archived_at' | 'title' | 'metadata' | 'agent' | 'budget'>>;
 
 export interface AppendOptions {
   /** Cached session columns changed by these events, written in the same transaction. */

@@ -18,7 +18,7 @@ import { resolveFileResources } from './session-files.ts';
 import { resolveRepositoryResources } from './session-repositories.ts';
 import type { SecretBox } from '../vault/secret-box.ts';
 import { resolveModel, resolveSkills, resolveTools, validateAgentConfig } from '../agents/resolve-config.ts';
-import type { EventLog } from '../events/log.ts';
+import type { EventLog, SessionPatch } from '../events/log.ts';
 import { newEvent } from '../events/types.ts';
 import { SPEC_PAYLOAD_SCHEMAS } from '../events/event-schemas.ts';
 import type { SessionListQuery } from '../store/sessions-repository.ts';
@@ -182,7 +182,7 @@ export class SessionService {
     const row = await this.getRow(tenantId, id);
     if (row.archived_at !== null) throw new ConflictError(`session ${id} is archived and read-only`);
     const changed: Record<string, unknown> = {};
-    const patch: Partial<SessionTable> = {};
+    const patch: SessionPatch = {};
     if (input.budget !== undefined) {
       const budget = await budgetAtUpdate({ row, model: modelOf(row.agent ? parseJson(row.agent, 'sessions.agent') : null), budget: input.budget, prices: this.deps.prices });
       if (budget !== undefined) {

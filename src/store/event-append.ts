@@ -11,7 +11,7 @@
 import type { SessionTable } from './schema.ts';
 
 /** Session columns an append may change together with its events (EventLog's SessionPatch). */
-export const PATCHABLE_SESSION_COLUMNS = ['status', 'usage', 'active_ms', 'turn_id', 'archived_at', 'title', 'metadata', 'agent'] as const;
+export const PATCHABLE_SESSION_COLUMNS = ['status', 'usage', 'active_ms', 'turn_id', 'archived_at', 'title', 'metadata', 'agent', 'budget'] as const;
 export type AppendSessionPatch = Partial<Pick<SessionTable, (typeof PATCHABLE_SESSION_COLUMNS)[number]>>;
 
 export interface AppendRow {
