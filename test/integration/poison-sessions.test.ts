@@ -101,6 +101,9 @@ describe.each(BACKENDS)('poison sessions on %s', (backend) => {
     const db = t.server.services.store.db;
     const message = await db.selectFrom('session_events').select(['seq']).where('session_id', '=', sessionId).where('type', '=', 'agent.message').executeTakeFirstOrThrow();
     await sql`UPDATE session_events SET payload = ${'{"content":42}'} WHERE session_id = ${sessionId} AND seq = ${message.seq}`.execute(db);
+    // As if another instance had held the session since: the worker cannot reuse the state it
+    // folded last run (that needs the next lease token to follow its own), so it reads the log.
+    await sql`UPDATE session_leases SET token = token + 10 WHERE session_id = ${sessionId}`.execute(db);
 
     await t.client.beta.sessions.events.send(sessionId, { events: [userMessage('and now?')] });
     const events = await expectGivenUp(sessionId, 'CorruptEventError');
