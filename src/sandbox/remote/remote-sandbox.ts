@@ -19,7 +19,7 @@ import { REPORT_FD } from '../shared/run-process.ts';
 import { quoteShellWord } from '../shared/shell-quote.ts';
 import { SHELL_STATE_FILES, SHELL_STATE_SCRIPT, STATE_DIRECTORY_NAME } from '../shared/shell-script.ts';
 import { EXIT_NOT_FOUND, EXIT_WRONG_TYPE, LIST_SCRIPT, READ_FILE_LIMIT_BYTES } from '../shared/file-commands.ts';
-import { DEFAULT_MAX_OUTPUT_BYTES, DEFAULT_TIMEOUT_MS } from '../shared/command-sandbox.ts';
+import { DEFAULT_MAX_OUTPUT_BYTES, DEFAULT_TIMEOUT_MS, toExecResult, withCwd } from '../shared/command-sandbox.ts';
 import { RemoteProviderError, type RemoteMachine } from './driver.ts';
 import type { MountSync } from './mount-sync.ts';
 import { withRetry } from './retry.ts';
@@ -310,22 +310,6 @@ export class RemoteSandbox implements Sandbox {
     const cwd = records.at(-1);
     return cwd?.startsWith('/') ? cwd : this.workdir;
   }
-}
-
-function withCwd(command: string, cwd: string | undefined): string {
-  return cwd === undefined ? command : `cd -- ${quoteShellWord(cwd)} || exit 1\n${command}`;
-}
-
-function toExecResult(raw: RawRun): ExecResult {
-  return {
-    exitCode: raw.exitCode,
-    signal: raw.signal,
-    stdout: raw.stdout.toString('utf8'),
-    stderr: raw.stderr.toString('utf8'),
-    timedOut: raw.timedOut,
-    aborted: raw.aborted,
-    truncatedBytes: raw.truncatedBytes,
-  };
 }
 
 function parseEntries(output: string): DirEntry[] {

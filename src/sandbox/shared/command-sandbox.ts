@@ -149,11 +149,13 @@ function withOnlyOwnFds(args: string[]): string[] {
   return args[0] === '-c' && args[1] !== undefined ? ['-c', CLOSE_INHERITED_FDS + args[1], ...args.slice(2)] : args;
 }
 
-function withCwd(command: string, cwd: string | undefined): string {
+/** `command` run in `cwd` (when given), failing if it cannot change there. Shared with remote sandboxes. */
+export function withCwd(command: string, cwd: string | undefined): string {
   return cwd === undefined ? command : `cd -- ${quoteShellWord(cwd)} || exit 1\n${command}`;
 }
 
-function toExecResult(raw: RawResult): ExecResult {
+/** A finished command's raw output as the port's ExecResult. Shared with remote sandboxes. */
+export function toExecResult(raw: Pick<RawResult, 'exitCode' | 'signal' | 'stdout' | 'stderr' | 'timedOut' | 'aborted' | 'truncatedBytes'>): ExecResult {
   return {
     exitCode: raw.exitCode,
     signal: raw.signal,
