@@ -42,7 +42,12 @@ const commits: number[] = [];
 let host: Host | undefined;
 
 async function startOurs(request: Extract<SseHostRequest, { kind: 'start' }>): Promise<Host> {
-  const server: RunningServer = await startBenchServer({ database: request.database, dataDir: request.dataDir });
+  // Every stream of the bench is one client's (the default tenant's): raise the per-credential and
+  // per-tenant stream caps (256 / 1,024 by default) above the 1,000 streams of the full run.
+  const caps = String(Math.max(4096, request.sessions * 4));
+  const server: RunningServer = await startBenchServer({ database: request.database, dataDir: request.dataDir }, {
+    SSE_MAX_STREAMS_PER_KEY: caps, SSE_MAX_STREAMS_PER_TENANT: caps, SSE_MAX_STREAMS: caps,
+  });
   const sessionIds: string[] = [];
   for (let i = 0; i < request.sessions; i++) {
     const id = (await server.services.sessions.create(DEFAULT_TENANT, {})).id;
