@@ -68,7 +68,7 @@ export function createPostgresDialect(options: PostgresOptions): StoreDialect {
     transaction(fn) {
       return db.transaction().execute(fn);
     },
-    appendEvents: (batch) => appendOnPostgres(db, batch),
+    appendEvents: (batch) => appendOnPostgres(db, pool, batch),
     authEpochDdl: POSTGRES_AUTH_EPOCH,
     async readAuthEpoch() {
       const { rows } = await pool.query<{ epoch: number }>(READ_AUTH_EPOCH_SQL);
