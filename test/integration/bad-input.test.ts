@@ -178,6 +178,18 @@ describe.each(BACKENDS)('bad input (%s)', (backend) => {
       // Just under the limit still works.
       const ok = await raw(small.baseURL, 'POST', '/v1/agents', { apiKey: small.apiKey, body: JSON.stringify({ name: 'x'.repeat(200), model: MODEL }) });
       expect(ok.status, ok.text).toBe(200);
+      // A chunked body under the limit is counted and then read whole by the route.
+      const chunks = [JSON.stringify({ name: 'chunked', model: MODEL }).slice(0, 10), JSON.stringify({ name: 'chunked', model: MODEL }).slice(10)];
+      const chunked = new ReadableStream({
+        start(controller) {
+          for (const chunk of chunks) controller.enqueue(new TextEncoder().encode(chunk));
+          controller.close();
+        },
+      });
+      const accepted = await fetch(`${small.baseURL}/v1/agents`, { method: 'POST', headers: { 'x-api-key': small.apiKey, 'content-type': 'application/json' }, body: chunked, duplex: 'half' } as RequestInit);
+      const acceptedText = await accepted.text();
+      expect(accepted.status, acceptedText).toBe(200);
+      expect(JSON.parse(acceptedText).name).toBe('chunked');
     } finally {
       await small.stop();
     }
