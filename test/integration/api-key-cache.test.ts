@@ -62,6 +62,29 @@ describe.each(BACKENDS)('cached API keys, immediate revocation (%s)', (backend) 
     expect(await refused.json()).toMatchObject({ error: { message: expect.stringMatching(/no longer a member/) } });
   });
 
+  it('the auth epoch read never sees a bump before its transaction commits', async () => {
+    const store = t.server.services.store;
+    const { id } = await createApiKey(store, { tenantId: TENANT, name: 'in-flight' });
+    const before = await store.readAuthEpoch();
+    let seen: number | undefined;
+    let seenBeforeCommit: number | undefined;
+    let reading: Promise<void> | undefined;
+    await store.transaction(async (tx) => {
+      expect(await revokeApiKey(tx, TENANT, id)).toBe(true);
+      // A request's epoch read while the revocation is open (SQLite: same connection, so it must wait).
+      reading = store.readAuthEpoch().then((epoch) => {
+        seen = epoch;
+      });
+      await tx.tenants.findMembership(TENANT, 'nobody');
+      seenBeforeCommit = seen;
+    });
+    await reading;
+    // Read during the transaction: the committed epoch; read after it: the bumped one.
+    if (seenBeforeCommit !== undefined) expect(seenBeforeCommit).toBe(before);
+    expect([before, before + 1]).toContain(seen);
+    expect(await store.readAuthEpoch()).toBeGreaterThan(before);
+  });
+
   it("a role changed elsewhere applies to the next request of a cached key", async () => {
     const { key } = await memberKey('user_demoted', 'owner');
     const victim = await createApiKey(t.server.services.store, { tenantId: TENANT, name: 'victim' });

@@ -43,6 +43,26 @@ function withStatementCache(raw: BetterSqlite3.Database): SqliteDatabase {
   };
 }
 
+/**
+ * The auth epoch read, which must never see a Kysely transaction's uncommitted bump. With no
+ * transaction open on the connection at this instant, what it reads is committed, so it reads at
+ * once (once per authenticated request: the mutex's promise hops are worth skipping); otherwise it
+ * waits for Kysely's connection mutex, behind the open transaction.
+ */
+function authEpochReader(raw: BetterSqlite3.Database, db: Kysely<Database>): () => Promise<number> {
+  // Prepared on first use: the table exists after migrations.
+  let statement: BetterSqlite3.Statement<[], { epoch: number }> | undefined;
+  const read = () => Number((statement ??= raw.prepare(READ_AUTH_EPOCH_SQL)).get()?.epoch ?? 0);
+  return () => {
+    if (raw.inTransaction) return db.connection().execute(async () => read());
+    try {
+      return Promise.resolve(read());
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  };
+}
+
 export function createSqliteDialect(options: SqliteOptions): StoreDialect {
   if (options.path !== ':memory:') preparePrivateDatabaseFile(options.path);
   const raw = new BetterSqlite3(options.path);
@@ -53,7 +73,6 @@ export function createSqliteDialect(options: SqliteOptions): StoreDialect {
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(raw) }) });
   // Prepared on first use: the tables exist after migrations.
   let append: ReturnType<typeof createSqliteAppend> | undefined;
-  let authEpoch: BetterSqlite3.Statement<[], { epoch: number }> | undefined;
 
   return {
     kind: 'sqlite',
@@ -79,10 +98,7 @@ export function createSqliteDialect(options: SqliteOptions): StoreDialect {
       return db.connection().execute(async () => (append ??= createSqliteAppend(raw))(batch));
     },
     authEpochDdl: SQLITE_AUTH_EPOCH,
-    readAuthEpoch() {
-      // Under the connection mutex, so it never reads a Kysely transaction's uncommitted bump.
-      return db.connection().execute(async () => Number((authEpoch ??= raw.prepare(READ_AUTH_EPOCH_SQL)).get()?.epoch ?? 0));
-    },
+    readAuthEpoch: authEpochReader(raw, db),
     async lockForMigration() {
       // BEGIN IMMEDIATE already holds the database's write lock.
     },
