@@ -110,9 +110,12 @@ export class SessionEventsService {
     }
   }
 
-  /** Appends a synthetic agent.message (demo and tests); never starts a turn. */
+  /**
+   * Appends a synthetic agent.message (demo and tests); never starts a turn. No session read first:
+   * the append itself bumps the session row only where id and tenant match, and answers
+   * NotFoundError (the same 404 getRow gives) when none does, writing nothing.
+   */
   async testEmit(tenantId: string, sessionId: string, text: string): Promise<Record<string, unknown>> {
-    await this.deps.sessions.getRow(tenantId, sessionId);
     const [event] = await this.deps.log.append(tenantId, sessionId, [{ type: 'agent.message', payload: { content: [{ type: 'text', text }] }, processedAt: Date.now() }]);
     return toWireEvent(event!);
   }

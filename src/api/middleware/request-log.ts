@@ -10,6 +10,8 @@ import type { AppEnv } from '../context.ts';
 
 export function requestLog(logger: Logger): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
+    // LOG_LEVEL above info: no line to write, so none of its fields to gather.
+    if (!logger.isLevelEnabled('info')) return next();
     const start = performance.now();
     await next();
     // The first matched route that is not a middleware or a catch-all (the Console's SPA fallback) answered.
