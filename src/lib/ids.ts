@@ -2,7 +2,7 @@
  * Object ids: a type prefix, "_", then a 26-character tail that starts with "01" and sorts by
  * creation time (48-bit millisecond timestamp + 80 random bits, base58). Clients must not parse them.
  */
-import { randomBytes } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 
 const ALPHABET = '123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz';
 
@@ -12,14 +12,39 @@ export type IdPrefix =
   | 'whk' | 'event' | 'whdlv'
   | 'depl' | 'drun';
 
-function encode(bytes: Buffer, length: number): string {
-  let n = BigInt(`0x${bytes.toString('hex')}`);
+const TWO_40 = 2 ** 40;
+const TWO_48 = 2 ** 48;
+
+/**
+ * The lowest `length` base58 digits of the 80-bit number hi·2⁴⁰ + lo (hi, lo < 2⁴⁰), most
+ * significant first. Long division on two 40-bit limbs, so every intermediate stays an exact
+ * double (rem·2⁴⁰ + lo < 58·2⁴⁰ < 2⁵³): the same digits as BigInt division, without BigInt.
+ */
+export function base58Digits(hi: number, lo: number, length: number): string {
   let out = '';
   for (let i = 0; i < length; i++) {
-    out = ALPHABET[Number(n % 58n)] + out;
-    n /= 58n;
+    const rem = hi % 58;
+    hi = (hi - rem) / 58;
+    const low = rem * TWO_40 + lo;
+    const digit = low % 58;
+    lo = (low - digit) / 58;
+    out = ALPHABET[digit]! + out;
   }
   return out;
+}
+
+/** Random bytes drawn from the CSPRNG a pool at a time (one call per 409 ids, not one per id). */
+const pool = Buffer.alloc(4096);
+let poolOffset = pool.length;
+
+function random40(): number {
+  if (poolOffset + 5 > pool.length) {
+    randomFillSync(pool);
+    poolOffset = 0;
+  }
+  const value = pool.readUIntBE(poolOffset, 5);
+  poolOffset += 5;
+  return value;
 }
 
 let lastMs = 0;
@@ -30,9 +55,9 @@ export function newId(prefix: IdPrefix): string {
   const now = Date.now();
   counter = now === lastMs ? counter + 1 : 0;
   lastMs = now;
-  const time = Buffer.alloc(8);
-  time.writeBigUInt64BE(BigInt(now) * 1024n + BigInt(counter & 1023));
-  return `${prefix}_01${encode(time.subarray(2), 10)}${encode(randomBytes(10), 14)}`;
+  // The low 48 bits of ms·1024 + counter (exact as a double until the year 2248).
+  const time = (now * 1024 + (counter & 1023)) % TWO_48;
+  return `${prefix}_01${base58Digits(Math.floor(time / TWO_40), time % TWO_40, 10)}${base58Digits(random40(), random40(), 14)}`;
 }
 
 /** The id port: where new object ids come from, passed in at the composition root. */
