@@ -6,47 +6,25 @@
  * output as `result`; `/files/bulk-upload` multipart; `/files/bulk-download` answering multipart
  * `file` or `error` parts). Commands run for real in a FakeMachine.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomBytes } from 'node:crypto';
-import { FakeMachines, type FakeMachine } from './machine.ts';
-import type { Fault, RecordedRequest } from './fake-e2b.ts';
+import type { FakeMachine } from './machine.ts';
+import { FakeRemoteService, json, readBody } from './fake-service.ts';
 
-export class FakeDaytona {
-  readonly machines = new FakeMachines();
-  readonly requests: RecordedRequest[] = [];
-  readonly faults: Fault[] = [];
-  private server: Server | undefined;
-  url = '';
-
-  constructor(readonly apiKey = `dtn_test_${randomBytes(8).toString('hex')}`) {}
-
-  async start(): Promise<this> {
-    this.server = createServer((req, res) => void this.handle(req, res).catch((error: unknown) => json(res, 500, { statusCode: 500, message: (error as Error).message, code: 'INTERNAL' })));
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-    return this;
+export class FakeDaytona extends FakeRemoteService {
+  constructor(readonly apiKey = `dtn_test_${randomBytes(8).toString('hex')}`) {
+    super();
   }
 
-  async close(): Promise<void> {
-    this.server?.closeAllConnections();
-    await new Promise((resolve) => this.server?.close(resolve));
-    await this.machines.close();
+  protected internalError(message: string): unknown {
+    return { statusCode: 500, message, code: 'INTERNAL' };
   }
 
   get options(): { apiKey: string; apiUrl: string } {
     return { apiKey: this.apiKey, apiUrl: `${this.url}/api` };
   }
 
-  private takeFault(method: string, path: string): Fault | undefined {
-    const fault = this.faults.find((f) => f.method === method && f.path.test(path));
-    if (!fault) return undefined;
-    fault.times = (fault.times ?? 1) - 1;
-    if (fault.times <= 0) this.faults.splice(this.faults.indexOf(fault), 1);
-    return fault;
-  }
-
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  protected async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://x');
     const method = req.method ?? 'GET';
     const body = await readBody(req);
@@ -174,17 +152,5 @@ export function splitWords(command: string): string[] {
   }
   if (inWord) words.push(current);
   return words;
-}
-
-async function readBody(req: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
-}
-
-function json(res: ServerResponse, status: number, value: unknown): void {
-  const data = Buffer.from(JSON.stringify(value));
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': data.length });
-  res.end(data);
 }
 

@@ -8,51 +8,22 @@
  * FakeMachine. `faults` makes the next matching requests fail, as the real service does under
  * rate limits or outages.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomBytes } from 'node:crypto';
-import { FakeMachines, type FakeMachine } from './machine.ts';
+import type { FakeMachine } from './machine.ts';
+import { FakeRemoteService, json, readBody } from './fake-service.ts';
 
-export interface Fault {
-  method: string;
-  /** Matched against the path (without query). */
-  path: RegExp;
-  status: number;
-  message: string;
-  /** How many requests fail (default 1). */
-  times?: number;
-}
-
-export interface RecordedRequest {
-  method: string;
-  path: string;
-  sandboxId?: string;
-  body?: unknown;
-}
-
-export class FakeE2b {
-  readonly machines = new FakeMachines();
-  readonly requests: RecordedRequest[] = [];
-  readonly faults: Fault[] = [];
-  private server: Server | undefined;
+export class FakeE2b extends FakeRemoteService {
   private readonly tokens = new Map<string, string>();
   /** pid → process, per machine. */
   private readonly processes = new Map<number, { machine: string; kill(): void }>();
-  url = '';
 
-  constructor(readonly apiKey = `e2b_test_${randomBytes(8).toString('hex')}`) {}
-
-  async start(): Promise<this> {
-    this.server = createServer((req, res) => void this.handle(req, res).catch((error: unknown) => json(res, 500, { code: 500, message: (error as Error).message })));
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-    return this;
+  constructor(readonly apiKey = `e2b_test_${randomBytes(8).toString('hex')}`) {
+    super();
   }
 
-  async close(): Promise<void> {
-    this.server?.closeAllConnections();
-    await new Promise((resolve) => this.server?.close(resolve));
-    await this.machines.close();
+  protected internalError(message: string): unknown {
+    return { code: 500, message };
   }
 
   /** Connection options for the SDK (what E2B_API_URL / E2B_SANDBOX_URL / E2B_API_KEY give the driver). */
@@ -60,15 +31,7 @@ export class FakeE2b {
     return { apiKey: this.apiKey, apiUrl: this.url, sandboxUrl: this.url };
   }
 
-  private takeFault(method: string, path: string): Fault | undefined {
-    const fault = this.faults.find((f) => f.method === method && f.path.test(path));
-    if (!fault) return undefined;
-    fault.times = (fault.times ?? 1) - 1;
-    if (fault.times <= 0) this.faults.splice(this.faults.indexOf(fault), 1);
-    return fault;
-  }
-
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  protected async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://x');
     const method = req.method ?? 'GET';
     const sandboxId = header(req, 'e2b-sandbox-id');
@@ -179,18 +142,6 @@ export class FakeE2b {
 function header(req: IncomingMessage, name: string): string | undefined {
   const value = req.headers[name];
   return Array.isArray(value) ? value[0] : value;
-}
-
-async function readBody(req: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
-}
-
-function json(res: ServerResponse, status: number, value: unknown): void {
-  const data = Buffer.from(JSON.stringify(value));
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': data.length });
-  res.end(data);
 }
 
 function empty(res: ServerResponse, status: number): void {

@@ -15,7 +15,7 @@ import type { RemoteDriver } from '../../../src/sandbox/remote/driver.ts';
 import { SandboxError } from '../../../src/sandbox/sandbox.ts';
 import { BACKENDS, createTestDatabase, type TestDatabase } from '../backends.ts';
 import type { FakeMachine, FakeMachines } from './machine.ts';
-import type { Fault, RecordedRequest } from './fake-e2b.ts';
+import type { Fault, RecordedRequest } from './fake-service.ts';
 import { insertSession, memoryFixture } from './remote-fixtures.ts';
 
 export interface RemoteFake {
