@@ -17,10 +17,10 @@ import { RemoteSandboxProvider, type RemoteProviderOptions } from '../../src/san
 import { createSandboxProvider } from '../../src/sandbox/registry.ts';
 import { SandboxError } from '../../src/sandbox/sandbox.ts';
 import { loadConfig } from '../../src/config/load.ts';
-import { openStore } from '../../src/store/open-store.ts';
 import type { Store } from '../../src/store/store.ts';
 import { runSandboxContract } from '../contract/sandbox.contract.ts';
-import { BACKENDS, createTestDatabase, type TestDatabase } from '../support/backends.ts';
+import { BACKENDS } from '../support/backends.ts';
+import { useTestStore } from '../support/test-store.ts';
 import { startFakeBoxrun, type FakeBoxrun } from '../support/fake-boxrun/server.ts';
 import { insertSession, memoryFixture } from '../support/fake-remote/remote-fixtures.ts';
 
@@ -28,20 +28,13 @@ const LIVE = process.env.SANDBOX_LIVE_TESTS === '1' && Boolean(process.env.BOXRU
 const API_KEY = 'boxrun-contract-key-91d2';
 
 let fake: FakeBoxrun;
-let contractDb: TestDatabase;
-let contractStore: Store;
-
 beforeAll(async () => {
   fake = await startFakeBoxrun({ apiKey: API_KEY });
-  contractDb = await createTestDatabase('sqlite');
-  contractStore = await openStore(contractDb.database);
 });
-
 afterAll(async () => {
-  await contractStore?.close();
-  await contractDb?.drop();
   await fake?.close();
 });
+const contract = useTestStore('sqlite');
 
 function driver(): BoxrunDriver {
   return LIVE
@@ -58,7 +51,7 @@ function boxesOf(sessionId: string): string[] {
   return [...fake.boxes.values()].filter((box) => box.name?.split('.')[2] === sessionId).map((box) => box.box_id);
 }
 
-runSandboxContract('boxrun', () => provider(contractStore), {}, {
+runSandboxContract('boxrun', () => provider(contract.store), {}, {
   sessionFileExists: async (sessionId, relative) => {
     if (LIVE) return undefined;
     const [boxId] = boxesOf(sessionId);
@@ -67,22 +60,11 @@ runSandboxContract('boxrun', () => provider(contractStore), {}, {
 });
 
 describe.skipIf(LIVE).each(BACKENDS)('boxrun through the remote framework (%s)', (backend) => {
-  let db: TestDatabase;
-  let store: Store;
-
-  beforeAll(async () => {
-    db = await createTestDatabase(backend);
-    store = await openStore(db.database);
-  });
-
-  afterAll(async () => {
-    await store?.close();
-    await db?.drop();
-  });
+  const bed = useTestStore(backend);
 
   it('creates the box lazily, named with deployment, session and tenant, and another instance reattaches to it with its files and shell state', async () => {
-    const sessionId = await insertSession(store);
-    const first = provider(store);
+    const sessionId = await insertSession(bed.store);
+    const first = provider(bed.store);
     await first.check();
     expect(boxesOf(sessionId)).toEqual([]);
     const sandbox = await first.open(sessionId);
@@ -90,26 +72,26 @@ describe.skipIf(LIVE).each(BACKENDS)('boxrun through the remote framework (%s)',
     const [boxId] = boxesOf(sessionId);
     expect(fake.boxes.get(boxId!)?.name).toBe(boxNameFor({ deployment: await first.deployment(), instance: 'inst-a', tenant: 'tenant_remote', session: sessionId }));
     expect(fake.boxes.get(boxId!)?.network).toEqual({ outbound: { mode: 'disabled' }, inbound: { mode: 'disabled' } });
-    expect(await store.remoteSandboxes.find(sessionId)).toMatchObject({ sandbox_id: boxId, state: 'ready', provider: 'boxrun' });
+    expect(await bed.store.remoteSandboxes.find(sessionId)).toMatchObject({ sandbox_id: boxId, state: 'ready', provider: 'boxrun' });
     await first.shutdown();
 
-    const second = provider(store, { instanceId: 'inst-b' });
+    const second = provider(bed.store, { instanceId: 'inst-b' });
     await second.check();
     const again = await second.open(sessionId);
     expect(boxesOf(sessionId)).toEqual([boxId]);
     expect((await again.shell('cat ../note.txt; echo "$MOOD"; pwd')).stdout).toBe(`kept\ncalm\n${again.workdir}/d\n`);
     await second.destroy(sessionId);
     expect(boxesOf(sessionId)).toEqual([]);
-    expect(await store.remoteSandboxes.find(sessionId)).toBeUndefined();
+    expect(await bed.store.remoteSandboxes.find(sessionId)).toBeUndefined();
   });
 
   it('creates a new box when the server lost the recorded one', async () => {
-    const sessionId = await insertSession(store);
-    const first = provider(store);
+    const sessionId = await insertSession(bed.store);
+    const first = provider(bed.store);
     await (await first.open(sessionId)).exec('touch lost.txt');
     const [lost] = boxesOf(sessionId);
     await fetch(`${fake.url}/boxes/${lost}?force=true`, { method: 'DELETE', headers: { authorization: `Bearer ${API_KEY}` } });
-    const second = provider(store);
+    const second = provider(bed.store);
     const fresh = await second.open(sessionId);
     expect((await fresh.exec('ls')).stdout).toBe('');
     expect(boxesOf(sessionId)).toHaveLength(1);
@@ -118,22 +100,22 @@ describe.skipIf(LIVE).each(BACKENDS)('boxrun through the remote framework (%s)',
   });
 
   it('reaps at boot the boxes of this deployment whose sessions are gone or archived, and leaves other deployments\' alone', async () => {
-    const p = provider(store);
+    const p = provider(bed.store);
     const deployment = await p.deployment();
-    const live = await insertSession(store);
-    const archived = await insertSession(store);
+    const live = await insertSession(bed.store);
+    const archived = await insertSession(bed.store);
     await (await p.open(live)).exec('true');
     await (await p.open(archived)).exec('true');
-    await store.sessions.update('tenant_remote', archived, { archived_at: Date.now() });
+    await bed.store.sessions.update('tenant_remote', archived, { archived_at: Date.now() });
     const api = driver().api;
     const network = { outbound: { mode: 'disabled' as const }, inbound: { mode: 'disabled' as const } };
     const orphan = await api.createBox({ name: `oma.${deployment}.sesn_deleted_long_ago.tenant_remote`, network, detach: true, auto_remove: false });
     const foreign = await api.createBox({ name: 'oma.dep_other.sesn_someone_else.tenant_remote', network, detach: true, auto_remove: false });
     const unnamed = await api.createBox({ name: 'not-ours', network, detach: true, auto_remove: false });
-    const recorded = (await store.remoteSandboxes.find(live))!.sandbox_id!;
+    const recorded = (await bed.store.remoteSandboxes.find(live))!.sandbox_id!;
     await p.shutdown();
 
-    const rebooted = provider(store);
+    const rebooted = provider(bed.store);
     const warnings = await rebooted.check();
     expect(warnings.join('\n')).toMatch(/deleted \d+ boxrun sandbox/);
     expect(fake.boxes.has(recorded)).toBe(true);
@@ -148,8 +130,8 @@ describe.skipIf(LIVE).each(BACKENDS)('boxrun through the remote framework (%s)',
 
   it('deletes a box idle past SANDBOX_IDLE_TIMEOUT_S and starts fresh on the next use', async () => {
     let now = Date.now();
-    const p = provider(store, { idleTimeoutS: 60, now: () => now });
-    const idle = await insertSession(store);
+    const p = provider(bed.store, { idleTimeoutS: 60, now: () => now });
+    const idle = await insertSession(bed.store);
     await (await p.open(idle)).exec('touch here.txt');
     now += 61_000;
     await p.sweep();
@@ -160,14 +142,14 @@ describe.skipIf(LIVE).each(BACKENDS)('boxrun through the remote framework (%s)',
   });
 
   it('retries what the server calls retryable and reports the rest with its message', async () => {
-    const p = provider(store);
-    const retried = await insertSession(store);
+    const p = provider(bed.store);
+    const retried = await insertSession(bed.store);
     const creates = () => fake.requests.filter((line) => line === 'POST /v1/default/boxes').length;
     const before = creates();
     fake.failNext('POST /boxes', 503, { message: 'no capacity right now', type: 'UpstreamUnavailableError', code: 'upstream_unavailable' });
     await (await p.open(retried)).exec('true');
     expect(creates() - before).toBe(2);
-    const refused = await insertSession(store);
+    const refused = await insertSession(bed.store);
     fake.failNext('POST /boxes', 422, { message: 'images error: manifest unknown for debian:bookworm-slim', type: 'ImageError', code: 'image_pull_failed' });
     const error = await p.open(refused).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(SandboxError);
@@ -181,8 +163,8 @@ describe.skipIf(LIVE).each(BACKENDS)('boxrun through the remote framework (%s)',
 
   it('syncs memory mounts through the server with the files API: host files inside, changes back, read-only ones reset', async () => {
     const memory = await memoryFixture();
-    const p = provider(store);
-    const sessionId = await insertSession(store);
+    const p = provider(bed.store);
+    const sessionId = await insertSession(bed.store);
     const sandbox = await p.open(sessionId, { memory });
     expect((await sandbox.exec('cat /mnt/memory/notes/a.md /mnt/memory/docs/ro.md')).stdout).toBe('alpha\nread only\n');
     expect((await sandbox.exec('echo beta > /mnt/memory/notes/b.md && echo hacked > /mnt/memory/docs/ro.md')).exitCode).toBe(0);
@@ -199,8 +181,8 @@ describe.skipIf(LIVE).each(BACKENDS)('boxrun through the remote framework (%s)',
     const caCertPath = path.join(dir, 'ca.pem');
     await writeFile(caCertPath, '-----BEGIN CERTIFICATE-----\nfake\n-----END CERTIFICATE-----\n');
     const egress = { proxy: { host: '127.0.0.1', port: 1, url: (endpoint: { host: string; port: number }) => `http://sess-token@${endpoint.host}:${endpoint.port}` }, caCertPath, placeholders: {} };
-    const p = provider(store, { proxyPublic: { host: '10.0.2.2', port: 8788 } });
-    const sessionId = await insertSession(store);
+    const p = provider(bed.store, { proxyPublic: { host: '10.0.2.2', port: 8788 } });
+    const sessionId = await insertSession(bed.store);
     const limited = { type: 'limited' as const, allowed_hosts: ['example.com'], allow_package_managers: false, allow_mcp_servers: false };
     const sandbox = await p.open(sessionId, { networking: limited, egress });
     const [boxId] = boxesOf(sessionId);
@@ -212,14 +194,14 @@ describe.skipIf(LIVE).each(BACKENDS)('boxrun through the remote framework (%s)',
   });
 
   it('is what SANDBOX_PROVIDER=boxrun builds from the configuration, and boot refuses when the server does not answer', async () => {
-    const config = loadConfig({ DATA_DIR: db.dataDir, SANDBOX_PROVIDER: 'boxrun', BOXRUN_URL: fake.url, BOXRUN_API_KEY: API_KEY }, { generateSecrets: false });
-    const { provider: built } = createSandboxProvider({ name: 'boxrun', workdirRoot: '/nonexistent', instanceId: 'inst-c', remote: { config: config.sandbox, store } });
+    const config = loadConfig({ DATA_DIR: bed.db.dataDir, SANDBOX_PROVIDER: 'boxrun', BOXRUN_URL: fake.url, BOXRUN_API_KEY: API_KEY }, { generateSecrets: false });
+    const { provider: built } = createSandboxProvider({ name: 'boxrun', workdirRoot: '/nonexistent', instanceId: 'inst-c', remote: { config: config.sandbox, store: bed.store } });
     expect(built.name).toBe('boxrun');
     await built.check();
     await built.shutdown();
-    const wrong = loadConfig({ DATA_DIR: db.dataDir, SANDBOX_PROVIDER: 'boxrun', BOXRUN_URL: fake.url, BOXRUN_API_KEY: 'wrong' }, { generateSecrets: false });
-    const { provider: refused } = createSandboxProvider({ name: 'boxrun', workdirRoot: '/nonexistent', remote: { config: wrong.sandbox, store } });
+    const wrong = loadConfig({ DATA_DIR: bed.db.dataDir, SANDBOX_PROVIDER: 'boxrun', BOXRUN_URL: fake.url, BOXRUN_API_KEY: 'wrong' }, { generateSecrets: false });
+    const { provider: refused } = createSandboxProvider({ name: 'boxrun', workdirRoot: '/nonexistent', remote: { config: wrong.sandbox, store: bed.store } });
     await expect(refused.check()).rejects.toThrow(/SANDBOX_PROVIDER=boxrun.*invalid or missing API key.*BOXRUN_API_KEY/);
-    expect(() => loadConfig({ DATA_DIR: db.dataDir, SANDBOX_PROVIDER: 'boxrun' }, { generateSecrets: false })).toThrow(/BOXRUN_URL is missing/);
+    expect(() => loadConfig({ DATA_DIR: bed.db.dataDir, SANDBOX_PROVIDER: 'boxrun' }, { generateSecrets: false })).toThrow(/BOXRUN_URL is missing/);
   });
 });

@@ -5,12 +5,10 @@
  * with DAYTONA_API_KEY runs the contract against the real Daytona instead.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openStore } from '../../src/store/open-store.ts';
-import type { Store } from '../../src/store/store.ts';
 import { RemoteSandboxProvider } from '../../src/sandbox/remote/remote-provider.ts';
 import { DaytonaDriver } from '../../src/sandbox/remote/daytona.ts';
 import { runSandboxContract } from '../contract/sandbox.contract.ts';
-import { createTestDatabase, type TestDatabase } from '../support/backends.ts';
+import { useTestStore } from '../support/test-store.ts';
 import { FakeDaytona, splitWords } from '../support/fake-remote/fake-daytona.ts';
 import type { FakeMachine } from '../support/fake-remote/machine.ts';
 import { runRemoteFrameworkSuite } from '../support/fake-remote/remote-framework-suite.ts';
@@ -18,20 +16,13 @@ import { runRemoteFrameworkSuite } from '../support/fake-remote/remote-framework
 const LIVE = process.env.SANDBOX_LIVE_TESTS === '1' && Boolean(process.env.DAYTONA_API_KEY);
 
 const fake = new FakeDaytona();
-let contractDb: TestDatabase;
-let contractStore: Store;
-
 beforeAll(async () => {
   await fake.start();
-  contractDb = await createTestDatabase('sqlite');
-  contractStore = await openStore(contractDb.database);
 });
-
 afterAll(async () => {
-  await contractStore?.close();
-  await contractDb?.drop();
   await fake.close();
 });
+const contract = useTestStore('sqlite');
 
 function driver(): DaytonaDriver {
   return LIVE
@@ -39,7 +30,7 @@ function driver(): DaytonaDriver {
     : new DaytonaDriver(fake.options);
 }
 
-runSandboxContract('daytona', () => new RemoteSandboxProvider({ driver: driver(), store: contractStore, instanceId: 'inst-a', idleTimeoutS: 600, sweepIntervalMs: 0, retry: { attempts: 3, baseMs: 10 } }), {}, {
+runSandboxContract('daytona', () => new RemoteSandboxProvider({ driver: driver(), store: contract.store, instanceId: 'inst-a', idleTimeoutS: 600, sweepIntervalMs: 0, retry: { attempts: 3, baseMs: 10 } }), {}, {
   sessionFileExists: async (sessionId, relative) => (LIVE ? undefined : fake.machines.sessionFileExists(sessionId, relative)),
 });
 
@@ -49,13 +40,13 @@ describe.skipIf(LIVE)('daytona specifics', () => {
   });
 
   it('creates with the labels, network blocked, auto-stop past the idle timeout, and restarts an auto-stopped sandbox on reattach', async () => {
-    const p = new RemoteSandboxProvider({ driver: driver(), store: contractStore, instanceId: 'inst-a', idleTimeoutS: 1200, sweepIntervalMs: 0 });
+    const p = new RemoteSandboxProvider({ driver: driver(), store: contract.store, instanceId: 'inst-a', idleTimeoutS: 1200, sweepIntervalMs: 0 });
     const sandbox = await p.open('sesn_daytona_stop');
     await sandbox.exec('echo kept > kept.txt');
     const [machine] = [...fake.machines.machines.values()].filter((m) => m.labels['oma-session'] === 'sesn_daytona_stop');
     expect(machine.extra).toMatchObject({ networkBlockAll: true, autoStopInterval: 30, autoDeleteInterval: 60 });
     await machine.stop();
-    const again = new RemoteSandboxProvider({ driver: driver(), store: contractStore, instanceId: 'inst-b', idleTimeoutS: 1200, sweepIntervalMs: 0 });
+    const again = new RemoteSandboxProvider({ driver: driver(), store: contract.store, instanceId: 'inst-b', idleTimeoutS: 1200, sweepIntervalMs: 0 });
     expect((await (await again.open('sesn_daytona_stop')).exec('cat kept.txt')).stdout).toBe('kept\n');
     expect(fake.requests.some((r) => r.method === 'POST' && r.path === `/api/sandbox/${machine.id}/start`)).toBe(true);
     await again.destroy('sesn_daytona_stop');

@@ -8,13 +8,12 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openStore } from '../../src/store/open-store.ts';
 import type { Store } from '../../src/store/store.ts';
 import { RemoteSandboxProvider, type RemoteProviderOptions } from '../../src/sandbox/remote/remote-provider.ts';
 import { E2bDriver } from '../../src/sandbox/remote/e2b.ts';
 import { createSandboxProvider } from '../../src/sandbox/registry.ts';
 import { runSandboxContract } from '../contract/sandbox.contract.ts';
-import { createTestDatabase, type TestDatabase } from '../support/backends.ts';
+import { useTestStore } from '../support/test-store.ts';
 import { runRemoteFrameworkSuite } from '../support/fake-remote/remote-framework-suite.ts';
 import { FakeE2b } from '../support/fake-remote/fake-e2b.ts';
 import type { FakeMachine } from '../support/fake-remote/machine.ts';
@@ -22,20 +21,13 @@ import type { FakeMachine } from '../support/fake-remote/machine.ts';
 const LIVE = process.env.SANDBOX_LIVE_TESTS === '1' && Boolean(process.env.E2B_API_KEY);
 
 const fake = new FakeE2b();
-let contractDb: TestDatabase;
-let contractStore: Store;
-
 beforeAll(async () => {
   await fake.start();
-  contractDb = await createTestDatabase('sqlite');
-  contractStore = await openStore(contractDb.database);
 });
-
 afterAll(async () => {
-  await contractStore?.close();
-  await contractDb?.drop();
   await fake.close();
 });
+const contract = useTestStore('sqlite');
 
 function driver(): E2bDriver {
   return LIVE
@@ -47,7 +39,7 @@ function provider(store: Store, options: Partial<RemoteProviderOptions> = {}): R
   return new RemoteSandboxProvider({ driver: driver(), store, instanceId: 'inst-a', idleTimeoutS: 600, sweepIntervalMs: 0, retry: { attempts: 3, baseMs: 10 }, ...options });
 }
 
-runSandboxContract('e2b', () => provider(contractStore), {}, {
+runSandboxContract('e2b', () => provider(contract.store), {}, {
   sessionFileExists: async (sessionId, relative) => (LIVE ? undefined : fake.machines.sessionFileExists(sessionId, relative)),
 });
 
@@ -57,7 +49,7 @@ describe.skipIf(LIVE)('e2b egress through the vault proxy (VAULT_PROXY_PUBLIC_UR
     const caCertPath = path.join(dir, 'ca.pem');
     await writeFile(caCertPath, '-----BEGIN CERTIFICATE-----\nfake\n-----END CERTIFICATE-----\n');
     const egress = { proxy: { host: '127.0.0.1', port: 3128, url: (e: { host: string; port: number }) => `http://sesn_tok:x@${e.host}:${e.port}` }, caCertPath, placeholders: { GITHUB_TOKEN: 'oma-placeholder-1' } };
-    const p = provider(contractStore, { proxyPublic: { host: '203.0.113.7', port: 8788 } });
+    const p = provider(contract.store, { proxyPublic: { host: '203.0.113.7', port: 8788 } });
     const limited = { type: 'limited' as const, allowed_hosts: ['example.com'], allow_package_managers: false, allow_mcp_servers: false };
     const sandbox = await p.open('sesn_e2b_egress', { networking: limited, egress });
     const [machine] = [...fake.machines.machines.values()].filter((m) => m.labels['oma-session'] === 'sesn_e2b_egress');
@@ -72,7 +64,7 @@ describe.skipIf(LIVE)('e2b egress through the vault proxy (VAULT_PROXY_PUBLIC_UR
 describe.skipIf(LIVE)('e2b through the registry', () => {
   it('is built for SANDBOX_PROVIDER=e2b, warning when VAULT_PROXY_PUBLIC_URL is unset', () => {
     const config = { provider: 'e2b', workdir: '/tmp/oma-unused', idleTimeoutS: 600, e2b: { ...fake.options, template: 'base' }, daytona: {} };
-    const { provider: built, warnings } = createSandboxProvider({ name: 'e2b', workdirRoot: '/tmp/oma-unused', remote: { config, store: contractStore } });
+    const { provider: built, warnings } = createSandboxProvider({ name: 'e2b', workdirRoot: '/tmp/oma-unused', remote: { config, store: contract.store } });
     expect(built).toBeInstanceOf(RemoteSandboxProvider);
     expect(built.name).toBe('e2b');
     expect(warnings.join(' ')).toContain('VAULT_PROXY_PUBLIC_URL is not set');

@@ -7,13 +7,13 @@
 import { existsSync } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openStore } from '../../../src/store/open-store.ts';
+import { describe, expect, it } from 'vitest';
 import type { Store } from '../../../src/store/store.ts';
 import { RemoteSandboxProvider, type RemoteProviderOptions } from '../../../src/sandbox/remote/remote-provider.ts';
 import type { RemoteDriver } from '../../../src/sandbox/remote/driver.ts';
 import { SandboxError } from '../../../src/sandbox/sandbox.ts';
-import { BACKENDS, createTestDatabase, type TestDatabase } from '../backends.ts';
+import { BACKENDS } from '../backends.ts';
+import { useTestStore } from '../test-store.ts';
 import type { FakeMachine, FakeMachines } from './machine.ts';
 import type { Fault, RecordedRequest } from './fake-service.ts';
 import { insertSession, memoryFixture } from './remote-fixtures.ts';
@@ -41,24 +41,13 @@ export function runRemoteFrameworkSuite(name: string, t: RemoteSuiteOptions): vo
   const provider = (store: Store, options: Partial<RemoteProviderOptions> = {}) =>
     new RemoteSandboxProvider({ driver: t.driver(), store, instanceId: 'inst-a', idleTimeoutS: 600, sweepIntervalMs: 0, retry: { attempts: 3, baseMs: 10 }, ...options });
   describe.each(BACKENDS)(`${name} remote framework (%s)`, (backend) => {
-    let db: TestDatabase;
-    let store: Store;
-
-    beforeAll(async () => {
-      db = await createTestDatabase(backend);
-      store = await openStore(db.database);
-    });
-
-    afterAll(async () => {
-      await store?.close();
-      await db?.drop();
-    });
+    const bed = useTestStore(backend);
 
     const machineOf = (sessionId: string) => [...fake.machines.machines.values()].filter((m) => m.labels['oma-session'] === sessionId);
 
     it('creates lazily with tags and no network, and another instance reattaches to the same sandbox and files', async () => {
-      const sessionId = await insertSession(store);
-      const first = provider(store);
+      const sessionId = await insertSession(bed.store);
+      const first = provider(bed.store);
       await first.check();
       expect(machineOf(sessionId)).toHaveLength(0);
       const sandbox = await first.open(sessionId);
@@ -66,30 +55,30 @@ export function runRemoteFrameworkSuite(name: string, t: RemoteSuiteOptions): vo
       const [machine] = machineOf(sessionId);
       expect(machine.labels).toMatchObject({ 'oma-session': sessionId, 'oma-tenant': 'tenant_remote', 'oma-instance': 'inst-a', 'oma-deployment': await first.deployment() });
       t.expectNoNetwork(machine);
-      const row = await store.remoteSandboxes.find(sessionId);
+      const row = await bed.store.remoteSandboxes.find(sessionId);
       expect(row).toMatchObject({ sandbox_id: machine.id, state: 'ready', provider: name });
       await first.shutdown();
 
       // Another instance (or this one after a restart) takes the session over.
-      const second = provider(store, { instanceId: 'inst-b' });
+      const second = provider(bed.store, { instanceId: 'inst-b' });
       await second.check();
       const again = await second.open(sessionId);
       expect(machineOf(sessionId).map((m) => m.id)).toEqual([machine.id]);
       expect((await again.shell('cat ../note.txt; echo "$MOOD"; pwd')).stdout).toBe(`kept\ncalm\n${again.workdir}/d\n`);
-      expect((await store.remoteSandboxes.find(sessionId))?.instance_id).toBe('inst-b');
+      expect((await bed.store.remoteSandboxes.find(sessionId))?.instance_id).toBe('inst-b');
       await second.destroy(sessionId);
       expect(machineOf(sessionId)).toHaveLength(0);
-      expect(await store.remoteSandboxes.find(sessionId)).toBeUndefined();
+      expect(await bed.store.remoteSandboxes.find(sessionId)).toBeUndefined();
     });
 
     it('creates a new sandbox when the provider lost the recorded one', async () => {
-      const sessionId = await insertSession(store);
+      const sessionId = await insertSession(bed.store);
       const logs: string[] = [];
-      const first = provider(store, { log: (_level, message) => logs.push(message) });
+      const first = provider(bed.store, { log: (_level, message) => logs.push(message) });
       await (await first.open(sessionId)).exec('touch lost.txt');
       const [lost] = machineOf(sessionId);
       await fake.machines.delete(lost.id);
-      const second = provider(store, { log: (_level, message) => logs.push(message) });
+      const second = provider(bed.store, { log: (_level, message) => logs.push(message) });
       const fresh = await second.open(sessionId);
       expect((await fresh.exec('ls')).stdout).toBe('');
       expect(machineOf(sessionId)).toHaveLength(1);
@@ -99,21 +88,21 @@ export function runRemoteFrameworkSuite(name: string, t: RemoteSuiteOptions): vo
     });
 
     it('reaps at boot what this deployment left behind: deleted and archived sessions, unrecorded sandboxes', async () => {
-      const p = provider(store);
+      const p = provider(bed.store);
       const deployment = await p.deployment();
-      const live = await insertSession(store);
-      const archived = await insertSession(store);
+      const live = await insertSession(bed.store);
+      const archived = await insertSession(bed.store);
       await (await p.open(live)).exec('true');
       await (await p.open(archived)).exec('true');
-      await store.sessions.update('tenant_remote', archived, { archived_at: Date.now() });
+      await bed.store.sessions.update('tenant_remote', archived, { archived_at: Date.now() });
       const tags = (session: string, dep = deployment) => ({ 'oma-deployment': dep, 'oma-session': session, 'oma-tenant': 'tenant_remote', 'oma-instance': 'gone' });
       const orphanOfDeleted = await fake.machines.create(tags('sesn_deleted_long_ago'));
       const strayOfLive = await fake.machines.create(tags(live));
       const otherDeployment = await fake.machines.create(tags('sesn_someone_else', 'dep_other'));
-      const recorded = (await store.remoteSandboxes.find(live))!.sandbox_id!;
+      const recorded = (await bed.store.remoteSandboxes.find(live))!.sandbox_id!;
       await p.shutdown();
 
-      const rebooted = provider(store);
+      const rebooted = provider(bed.store);
       const warnings = await rebooted.check();
       expect(warnings.join('\n')).toMatch(new RegExp(`deleted 3 ${name} sandbox`));
       const remaining = new Set(fake.machines.machines.keys());
@@ -123,16 +112,16 @@ export function runRemoteFrameworkSuite(name: string, t: RemoteSuiteOptions): vo
       expect(remaining.has(otherDeployment.id)).toBe(true);
       // The archived session's sandbox is reaped too.
       expect(machineOf(archived)).toHaveLength(0);
-      expect(await store.remoteSandboxes.find(archived)).toBeUndefined();
+      expect(await bed.store.remoteSandboxes.find(archived)).toBeUndefined();
       await rebooted.destroy(live);
       await fake.machines.delete(otherDeployment.id);
     });
 
     it('deletes a sandbox idle past SANDBOX_IDLE_TIMEOUT_S (not one mid-turn) and starts fresh on the next use', async () => {
       let now = Date.now();
-      const p = provider(store, { idleTimeoutS: 60, now: () => now });
-      const idle = await insertSession(store);
-      const busy = await insertSession(store, { status: 'running' });
+      const p = provider(bed.store, { idleTimeoutS: 60, now: () => now });
+      const idle = await insertSession(bed.store);
+      const busy = await insertSession(bed.store, { status: 'running' });
       await (await p.open(idle)).exec('touch here.txt');
       await (await p.open(busy)).exec('true');
       now += 59_000;
@@ -142,7 +131,7 @@ export function runRemoteFrameworkSuite(name: string, t: RemoteSuiteOptions): vo
       await p.sweep();
       expect(machineOf(idle)).toHaveLength(0);
       expect(machineOf(busy)).toHaveLength(1);
-      expect(await store.remoteSandboxes.find(idle)).toBeUndefined();
+      expect(await bed.store.remoteSandboxes.find(idle)).toBeUndefined();
       const reopened = await p.open(idle);
       expect((await reopened.exec('ls')).stdout).toBe('');
       await p.destroy(idle);
@@ -150,20 +139,20 @@ export function runRemoteFrameworkSuite(name: string, t: RemoteSuiteOptions): vo
     });
 
     it('retries what the provider calls retryable and reports the rest with its message', async () => {
-      const p = provider(store);
-      const retried = await insertSession(store);
+      const p = provider(bed.store);
+      const retried = await insertSession(bed.store);
       const creates = () => fake.requests.filter((r) => r.method === 'POST' && t.createPath.test(r.path)).length;
       const before = creates();
       fake.faults.push({ method: 'POST', path: t.createPath, status: 503, message: 'no capacity right now' });
       await (await p.open(retried)).exec('true');
       expect(creates() - before).toBe(2);
 
-      const refused = await insertSession(store);
+      const refused = await insertSession(bed.store);
       fake.faults.push({ method: 'POST', path: t.createPath, status: 403, message: 'You have reached the maximum number of concurrent sandboxes (20)' });
       const error = await p.open(refused).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(SandboxError);
       expect((error as Error).message).toContain('maximum number of concurrent sandboxes (20)');
-      expect(await store.remoteSandboxes.find(refused)).toMatchObject({ state: 'creating', sandbox_id: null });
+      expect(await bed.store.remoteSandboxes.find(refused)).toMatchObject({ state: 'creating', sandbox_id: null });
       // The next open tries again (the row says nothing was created).
       await (await p.open(refused)).exec('true');
       expect(machineOf(refused)).toHaveLength(1);
@@ -172,10 +161,10 @@ export function runRemoteFrameworkSuite(name: string, t: RemoteSuiteOptions): vo
     });
 
     it('refuses a bad key at boot and limited networking without VAULT_PROXY_PUBLIC_URL', async () => {
-      const bad = new RemoteSandboxProvider({ driver: t.badKeyDriver(), store, instanceId: 'x', idleTimeoutS: 600, sweepIntervalMs: 0 });
+      const bad = new RemoteSandboxProvider({ driver: t.badKeyDriver(), store: bed.store, instanceId: 'x', idleTimeoutS: 600, sweepIntervalMs: 0 });
       await expect(bad.check()).rejects.toThrow(t.badKeyMessage);
-      const p = provider(store);
-      const sessionId = await insertSession(store);
+      const p = provider(bed.store);
+      const sessionId = await insertSession(bed.store);
       const limited = { type: 'limited' as const, allowed_hosts: ['example.com'], allow_package_managers: false, allow_mcp_servers: false };
       await expect(p.open(sessionId, { networking: limited })).rejects.toThrow(/VAULT_PROXY_PUBLIC_URL/);
       expect(machineOf(sessionId)).toHaveLength(0);
@@ -183,8 +172,8 @@ export function runRemoteFrameworkSuite(name: string, t: RemoteSuiteOptions): vo
 
     it('syncs memory mounts through the server: host files inside, changes back before the call returns, read-only ones reset', async () => {
       const memory = await memoryFixture();
-      const p = provider(store);
-      const sessionId = await insertSession(store);
+      const p = provider(bed.store);
+      const sessionId = await insertSession(bed.store);
       const sandbox = await p.open(sessionId, { memory });
       const listed = await sandbox.exec('cat /mnt/memory/notes/a.md /mnt/memory/docs/ro.md; echo "$OMA_MEMORY_DIR"');
       expect(listed.stdout).toBe('alpha\nread only\n/mnt/memory\n');
