@@ -2,23 +2,19 @@
  * The Console with AUTH_DISABLED=1 in Chromium against the real server process: the app opens
  * directly (no sign-in, no Sign out), with no console error and no request to another host.
  */
-import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { describe, it, expect, afterEach, beforeAll, afterAll } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { BACKENDS, createTestDatabase, type TestDatabase } from '../support/backends.ts';
 import { startChildServer, type ChildServer } from '../support/child-process.ts';
-import { launchBrowser, openPage, screenshot } from '../support/browser.ts';
+import { buildConsole, expectNoErrorsOrForeignRequests, launchBrowser, openPage, screenshot } from '../support/browser.ts';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 describe.each(BACKENDS)('Console with AUTH_DISABLED=1 (%s)', (backend) => {
   let browser: Browser;
   let db: TestDatabase | undefined;
   let server: ChildServer | undefined;
   beforeAll(async () => {
-    const built = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/console-build.ts'], { cwd: ROOT, encoding: 'utf8' });
-    if (built.status !== 0) throw new Error(`console build failed:\n${built.stdout}\n${built.stderr}`);
+    buildConsole();
     browser = await launchBrowser();
   }, 120_000);
   afterEach(async () => {
@@ -35,14 +31,14 @@ describe.each(BACKENDS)('Console with AUTH_DISABLED=1 (%s)', (backend) => {
     db = await createTestDatabase(backend);
     server = await startChildServer(db, { env: { AUTH_DISABLED: '1' } });
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    const { page, errors, foreignRequests } = await openPage(context, server.baseURL);
+    const watched = await openPage(context, server.baseURL);
+    const { page } = watched;
     await page.goto(`${server.baseURL}/agents`);
     await page.getByRole('button', { name: 'New agent', exact: true }).waitFor();
     expect(await page.getByRole('button', { name: 'Sign out' }).count()).toBe(0);
     expect(await page.getByRole('button', { name: 'Sign in' }).count()).toBe(0);
     await screenshot(page, `${backend}-auth-disabled`, 'agents');
-    expect(errors).toEqual([]);
-    expect(foreignRequests).toEqual([]);
+    expectNoErrorsOrForeignRequests(watched);
     await context.close();
   });
 });

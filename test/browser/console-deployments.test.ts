@@ -4,17 +4,14 @@
  * server's reason), pause and unpause it, run it now, and follow the run's link to its session.
  * Elements are found by role and accessible name; no console error, no request to another host.
  */
-import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { BACKENDS, createTestDatabase, type TestDatabase } from '../support/backends.ts';
 import { startChildServer, type ChildServer } from '../support/child-process.ts';
 import { startFakeModel, type FakeModel } from '../support/fake-model/index.ts';
-import { launchBrowser, openPage, screenshot, type WatchedPage } from '../support/browser.ts';
+import { buildConsole, expectNoErrorsOrForeignRequests, navLink, openConsole, screenshot, type WatchedPage } from '../support/browser.ts';
 import { postJson } from '../../scripts/crash-test/api.ts';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 describe.each(BACKENDS)('the Deployments pages in Chromium (%s)', (backend) => {
   let db: TestDatabase;
@@ -26,18 +23,14 @@ describe.each(BACKENDS)('the Deployments pages in Chromium (%s)', (backend) => {
   const row = () => page.getByRole('table', { name: 'Deployments' }).getByRole('row').filter({ hasText: 'Morning report' });
 
   beforeAll(async () => {
-    const built = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/console-build.ts'], { cwd: ROOT, encoding: 'utf8' });
-    if (built.status !== 0) throw new Error(`console build failed:\n${built.stdout}\n${built.stderr}`);
+    buildConsole();
     db = await createTestDatabase(backend);
     fake = await startFakeModel();
     fake.respondWith(() => ({ content: [{ type: 'text', text: 'Report written.' }] }) as never);
     server = await startChildServer(db, { env: { AUTH_DISABLED: '1', ANTHROPIC_BASE_URL: fake.url, MODEL_RETRY_BASE_MS: '10' } });
     await postJson(server.baseURL, '/v1/agents', { name: 'Reporter', model: 'claude-sonnet-4-6' });
     await postJson(server.baseURL, '/v1/environments', { name: 'reports' });
-    browser = await launchBrowser();
-    const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
-    watched = await openPage(context, server.baseURL);
-    page = watched.page;
+    ({ browser, watched, page } = await openConsole(server.baseURL));
   }, 120_000);
   afterAll(async () => {
     await browser?.close();
@@ -48,7 +41,7 @@ describe.each(BACKENDS)('the Deployments pages in Chromium (%s)', (backend) => {
 
   it('creates a scheduled deployment from the form; a bad cron expression shows why', async () => {
     await page.goto(`${server.baseURL}/sessions`);
-    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Deployments', exact: true }).click();
+    await navLink(page, 'Deployments').click();
     await page.getByRole('heading', { name: 'Deployments', level: 1 }).waitFor();
     await page.getByText('No deployments yet').waitFor();
     await page.getByLabel('Name', { exact: true }).fill('Morning report');
@@ -92,7 +85,6 @@ describe.each(BACKENDS)('the Deployments pages in Chromium (%s)', (backend) => {
   });
 
   it('made no request to another host and logged no error', () => {
-    expect(watched.errors).toEqual([]);
-    expect(watched.foreignRequests).toEqual([]);
+    expectNoErrorsOrForeignRequests(watched);
   });
 });

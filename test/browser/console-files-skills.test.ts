@@ -10,21 +10,17 @@ import { spawnSync } from 'node:child_process';
 import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { BACKENDS, createTestDatabase, type TestDatabase } from '../support/backends.ts';
 import { startChildServer, type ChildServer } from '../support/child-process.ts';
-import { launchBrowser, openPage, screenshot, type WatchedPage } from '../support/browser.ts';
+import { buildConsole, expectNoErrorsOrForeignRequests, navLink, openConsole, screenshot, type WatchedPage } from '../support/browser.ts';
 import { reply, startFakeModel, text, toolUse, type FakeModel } from '../support/fake-model/index.ts';
 import { userMessage, waitForIdle } from '../support/session-helpers.ts';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const nav = (page: Page, name: string) => page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name, exact: true });
 
 describe.each(BACKENDS)('Console Files and Skills pages (%s)', (backend) => {
   let browser: Browser;
-  let context: BrowserContext;
   let db: TestDatabase;
   let server: ChildServer;
   let watched: WatchedPage;
@@ -33,17 +29,13 @@ describe.each(BACKENDS)('Console Files and Skills pages (%s)', (backend) => {
   let work: string;
   let fake: FakeModel;
   beforeAll(async () => {
-    const built = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/console-build.ts'], { cwd: ROOT, encoding: 'utf8' });
-    if (built.status !== 0) throw new Error(`console build failed:\n${built.stdout}\n${built.stderr}`);
+    buildConsole();
     work = await mkdtemp(path.join(tmpdir(), 'oma-console-files-'));
     db = await createTestDatabase(backend);
     fake = await startFakeModel();
     server = await startChildServer(db, { env: { AUTH_DISABLED: '1', LOG_LEVEL: 'warn', ANTHROPIC_BASE_URL: fake.url } });
     client = new Anthropic({ apiKey: 'unused', baseURL: server.baseURL, maxRetries: 0 });
-    browser = await launchBrowser();
-    context = await browser.newContext({ viewport: { width: 1280, height: 860 }, acceptDownloads: true });
-    watched = await openPage(context, server.baseURL);
-    page = watched.page;
+    ({ browser, watched, page } = await openConsole(server.baseURL, { acceptDownloads: true }));
   }, 120_000);
   afterAll(async () => {
     await browser?.close();
@@ -55,7 +47,7 @@ describe.each(BACKENDS)('Console Files and Skills pages (%s)', (backend) => {
 
   it('uploads a file, downloads it byte-identical and deletes it', async () => {
     await page.goto(`${server.baseURL}/sessions`);
-    await nav(page, 'Files').click();
+    await navLink(page, 'Files').click();
     await page.getByRole('heading', { name: 'No files yet' }).waitFor();
     const bytes = Buffer.from('city,visits\nLyon,3\nOslo,5\n\u00e9t\u00e9,1\n');
     await page.getByLabel('File', { exact: true }).setInputFiles({ name: 'visits.csv', mimeType: 'text/csv', buffer: bytes });
@@ -80,7 +72,7 @@ describe.each(BACKENDS)('Console Files and Skills pages (%s)', (backend) => {
     const skillMd = (description: string) => `---\nname: csv-report\ndescription: ${description}\n---\n\nRun scripts/report.sh on the CSV.\n`;
     await writeFile(path.join(folder, 'SKILL.md'), skillMd('Summarise a CSV file'));
     await writeFile(path.join(folder, 'scripts', 'report.sh'), 'wc -l "$1"\n');
-    await nav(page, 'Skills').click();
+    await navLink(page, 'Skills').click();
     await page.getByRole('heading', { name: 'No skills yet' }).waitFor();
     await page.getByLabel('Skill folder').setInputFiles(folder);
     await page.getByLabel('Display name (optional)').fill('CSV report');
@@ -127,8 +119,7 @@ describe.each(BACKENDS)('Console Files and Skills pages (%s)', (backend) => {
     await attached.getByText('/workspace/widgets').waitFor();
     expect(await page.content()).not.toContain(token);
     await screenshot(page, backend, 'session-resources');
-    expect(watched.errors).toEqual([]);
-    expect(watched.foreignRequests).toEqual([]);
+    expectNoErrorsOrForeignRequests(watched);
   });
 
   it("lists the agent's output files on the session page and downloads them", async () => {
@@ -145,7 +136,6 @@ describe.each(BACKENDS)('Console Files and Skills pages (%s)', (backend) => {
     const [saved] = await Promise.all([page.waitForEvent('download'), outputs.getByRole('button', { name: 'Download report.md' }).click()]);
     expect(await readFile((await saved.path())!, 'utf8')).toBe(report);
     fake.assertDone();
-    expect(watched.errors).toEqual([]);
-    expect(watched.foreignRequests).toEqual([]);
+    expectNoErrorsOrForeignRequests(watched);
   });
 });

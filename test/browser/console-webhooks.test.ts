@@ -6,19 +6,16 @@
  * request to another host.
  */
 import Anthropic from '@anthropic-ai/sdk';
-import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { BACKENDS, createTestDatabase, type TestDatabase } from '../support/backends.ts';
 import { startChildServer, type ChildServer } from '../support/child-process.ts';
 import { startFakeModel, text, type FakeModel } from '../support/fake-model/index.ts';
-import { launchBrowser, openPage, screenshot, type WatchedPage } from '../support/browser.ts';
+import { buildConsole, expectNoErrorsOrForeignRequests, navLink, openConsole, screenshot, type WatchedPage } from '../support/browser.ts';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.ts';
 import { userMessage, waitForIdle } from '../support/session-helpers.ts';
 import { waitFor } from '../support/wait-for.ts';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 describe.each(BACKENDS)('the Webhooks pages in Chromium (%s)', (backend) => {
   let db: TestDatabase;
@@ -32,18 +29,14 @@ describe.each(BACKENDS)('the Webhooks pages in Chromium (%s)', (backend) => {
   let secret = '';
 
   beforeAll(async () => {
-    const built = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/console-build.ts'], { cwd: ROOT, encoding: 'utf8' });
-    if (built.status !== 0) throw new Error(`console build failed:\n${built.stdout}\n${built.stderr}`);
+    buildConsole();
     db = await createTestDatabase(backend);
     fake = await startFakeModel();
     fake.script(Array.from({ length: 5 }, () => text('done')));
     receiver = await startWebhookReceiver();
     server = await startChildServer(db, { env: { AUTH_DISABLED: '1', ANTHROPIC_BASE_URL: fake.url, VAULT_ALLOWED_PRIVATE_HOSTS: '127.0.0.1', WEBHOOK_POLL_MS: '100' } });
     client = new Anthropic({ apiKey: 'unused', baseURL: server.baseURL, maxRetries: 0 });
-    browser = await launchBrowser();
-    const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
-    watched = await openPage(context, server.baseURL);
-    page = watched.page;
+    ({ browser, watched, page } = await openConsole(server.baseURL));
   }, 120_000);
   afterAll(async () => {
     await browser?.close();
@@ -55,7 +48,7 @@ describe.each(BACKENDS)('the Webhooks pages in Chromium (%s)', (backend) => {
 
   it('creates an endpoint and shows its signing secret once', async () => {
     await page.goto(`${server.baseURL}/sessions`);
-    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Webhooks', exact: true }).click();
+    await navLink(page, 'Webhooks').click();
     await page.getByRole('heading', { name: 'Webhooks', level: 1 }).waitFor();
     await page.getByText('No webhook endpoints').waitFor();
     await page.getByLabel('Endpoint URL', { exact: true }).fill(`${receiver.url}/hook`);
@@ -94,12 +87,11 @@ describe.each(BACKENDS)('the Webhooks pages in Chromium (%s)', (backend) => {
   });
 
   it('rotates the secret: the new one is shown once', async () => {
-    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Webhooks', exact: true }).click();
+    await navLink(page, 'Webhooks').click();
     await page.getByRole('button', { name: `Rotate the secret of ${receiver.url}/hook`, exact: true }).click();
     const rotated = (await page.getByLabel('Signing secret', { exact: true }).textContent()) ?? '';
     expect(rotated).toMatch(/^whsec_/);
     expect(rotated).not.toBe(secret);
-    expect(watched.errors).toEqual([]);
-    expect(watched.foreignRequests).toEqual([]);
+    expectNoErrorsOrForeignRequests(watched);
   });
 });

@@ -11,25 +11,15 @@
  * Screenshots of every page at 1280 and 375 px go to test-artifacts/console/ (git-ignored).
  */
 import Anthropic from '@anthropic-ai/sdk';
-import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { describe, it, expect, afterAll, beforeAll } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { BACKENDS, createTestDatabase, type TestDatabase } from '../support/backends.ts';
 import { startChildServer, type ChildServer } from '../support/child-process.ts';
 import { reply, stall, startFakeModel, text, toolUse, type FakeModel } from '../support/fake-model/index.ts';
-import { launchBrowser, openPage, screenshot, type WatchedPage } from '../support/browser.ts';
+import { buildConsole, expectNoErrorsOrForeignRequests, navLink, openConsole, openPage, screenshot, type WatchedPage } from '../support/browser.ts';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const PASSWORD = 'correct horse battery';
 
-/** What `npm start` does first (prestart): install and build the Console when out of date. */
-function buildConsole(): void {
-  const res = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/console-build.ts'], { cwd: ROOT, encoding: 'utf8' });
-  if (res.status !== 0) throw new Error(`console build failed:\n${res.stdout}\n${res.stderr}`);
-}
-
-const nav = (page: Page, name: string) => page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name, exact: true });
 const timelineEntries = (page: Page) => page.locator('ol.timeline > li');
 const toolCall = (page: Page, name: string) => page.getByRole('article', { name: `Tool call ${name}`, exact: true });
 const statusIs = (page: Page, status: string) => page.locator('.badge.status', { hasText: status }).waitFor();
@@ -62,10 +52,7 @@ describe.each(BACKENDS)('the Console in Chromium (%s)', (backend) => {
     db = await createTestDatabase(backend);
     fake = await startFakeModel();
     server = await start();
-    browser = await launchBrowser();
-    context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
-    watched = await openPage(context, server.baseURL);
-    page = watched.page;
+    ({ browser, context, watched, page } = await openConsole(server.baseURL));
   }, 120_000);
 
   afterAll(async () => {
@@ -86,14 +73,14 @@ describe.each(BACKENDS)('the Console in Chromium (%s)', (backend) => {
     await screenshot(page, backend, 'sign-up');
     await page.getByRole('button', { name: 'Sign up', exact: true }).click();
     for (const name of ['Agents', 'Sessions', 'Environments', 'Vaults', 'Memory', 'Models', 'API keys', 'Members']) {
-      await nav(page, name).waitFor();
+      await navLink(page, name).waitFor();
     }
     await page.getByRole('heading', { name: 'Start with an agent' }).waitFor();
     await screenshot(page, backend, 'sessions-empty');
   });
 
   it('creates an agent with the agent toolset', async () => {
-    await nav(page, 'Agents').click();
+    await navLink(page, 'Agents').click();
     await page.getByRole('heading', { name: 'No agents yet' }).waitFor();
     await screenshot(page, backend, 'agents-empty');
     await page.getByRole('button', { name: 'New agent', exact: true }).click();
@@ -206,7 +193,7 @@ describe.each(BACKENDS)('the Console in Chromium (%s)', (backend) => {
   });
 
   it('creates an API key shown once, which works with the SDK', async () => {
-    await nav(page, 'API keys').click();
+    await navLink(page, 'API keys').click();
     await page.getByLabel('Name', { exact: true }).fill('sdk');
     await page.getByRole('button', { name: 'Create key', exact: true }).click();
     const key = (await page.getByLabel('New API key').innerText()).trim();
@@ -242,7 +229,7 @@ describe.each(BACKENDS)('the Console in Chromium (%s)', (backend) => {
   });
 
   it('a vault credential is write-only: saved, listed, and its secret never shown again', async () => {
-    await nav(page, 'Vaults').click();
+    await navLink(page, 'Vaults').click();
     await page.getByRole('heading', { name: 'No vaults yet' }).waitFor();
     await page.getByLabel('Name', { exact: true }).fill('Deploy keys');
     await page.getByRole('button', { name: 'Create vault', exact: true }).click();
@@ -262,7 +249,7 @@ describe.each(BACKENDS)('the Console in Chromium (%s)', (backend) => {
   });
 
   it('a memory store is browsed by folder, with a memory and its versions', async () => {
-    await nav(page, 'Memory').click();
+    await navLink(page, 'Memory').click();
     await page.getByLabel('Name', { exact: true }).fill('Team notes');
     await page.getByRole('button', { name: 'Create memory store', exact: true }).click();
     await page.getByRole('link', { name: 'Team notes', exact: true }).click();
@@ -277,7 +264,7 @@ describe.each(BACKENDS)('the Console in Chromium (%s)', (backend) => {
   });
 
   it('a model card with prices gives each model request its cost', async () => {
-    await nav(page, 'Models').click();
+    await navLink(page, 'Models').click();
     await page.getByRole('heading', { name: 'No model cards' }).waitFor();
     await page.getByLabel('Name', { exact: true }).fill('Fake Anthropic');
     await page.getByLabel('Base URL', { exact: true }).fill(fake.url);
@@ -295,7 +282,7 @@ describe.each(BACKENDS)('the Console in Chromium (%s)', (backend) => {
   });
 
   it('an owner invites someone by email', async () => {
-    await nav(page, 'Members').click();
+    await navLink(page, 'Members').click();
     await page.getByRole('cell', { name: 'ada@example.com', exact: true }).waitFor();
     await page.getByLabel('Email', { exact: true }).fill('bob@example.com');
     await page.getByRole('button', { name: 'Invite', exact: true }).click();
@@ -328,7 +315,7 @@ describe.each(BACKENDS)('the Console in Chromium (%s)', (backend) => {
           if (name === 'session') await p.getByText('Still here after the restart.', { exact: true }).waitFor();
           // The server's list cost (built-in prices, rounded up to the cent) of each session.
           if (name === 'sessions') await p.getByRole('cell', { name: '$0.01', exact: true }).first().waitFor();
-          await nav(p, 'Sessions').waitFor();
+          await navLink(p, 'Sessions').waitFor();
           await screenshot(p, backend, name);
         }
       }
@@ -348,8 +335,7 @@ describe.each(BACKENDS)('the Console in Chromium (%s)', (backend) => {
     await page.getByRole('button', { name: 'Sign in', exact: true }).waitFor();
     await page.goto(`${server.baseURL}/agents`);
     await page.getByRole('button', { name: 'Sign in', exact: true }).waitFor();
-    expect(watched.errors).toEqual([]);
-    expect(watched.foreignRequests).toEqual([]);
+    expectNoErrorsOrForeignRequests(watched);
     fake.assertDone();
   });
 });

@@ -3,15 +3,25 @@
  * playwright-core, for the Console's browser tests. Each page records console errors and every
  * request to a host other than the server, so a test can assert there were none.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Locator, type Page } from 'playwright-core';
+import { expect } from 'vitest';
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 /** Where screenshots go (git-ignored): test-artifacts/console/. */
 export const ARTIFACTS_DIR = fileURLToPath(new URL('../../test-artifacts/console', import.meta.url));
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+/** What `npm start` does first (prestart): install and build the Console when out of date. */
+export function buildConsole(): void {
+  const res = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/console-build.ts'], { cwd: ROOT, encoding: 'utf8' });
+  if (res.status !== 0) throw new Error(`console build failed:\n${res.stdout}\n${res.stderr}`);
+}
 
 export function launchBrowser(): Promise<Browser> {
   return chromium.launch({
@@ -43,6 +53,32 @@ export async function openPage(context: BrowserContext, baseURL: string): Promis
     if (!url.startsWith('data:') && new URL(url).origin !== origin) foreignRequests.push(url);
   });
   return { page, errors, foreignRequests };
+}
+
+export interface ConsoleTab {
+  browser: Browser;
+  context: BrowserContext;
+  watched: WatchedPage;
+  page: Page;
+}
+
+/** Chromium with one desktop-sized (1280×860) context, `contextOptions` added, and a watched page of the server's. */
+export async function openConsole(baseURL: string, contextOptions: BrowserContextOptions = {}): Promise<ConsoleTab> {
+  const browser = await launchBrowser();
+  const context = await browser.newContext({ viewport: { width: 1280, height: 860 }, ...contextOptions });
+  const watched = await openPage(context, baseURL);
+  return { browser, context, watched, page: watched.page };
+}
+
+/** The Console's main navigation link of that name. */
+export function navLink(page: Page, name: string): Locator {
+  return page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name, exact: true });
+}
+
+/** The page logged no console error and requested nothing from another host. */
+export function expectNoErrorsOrForeignRequests(watched: Pick<WatchedPage, 'errors' | 'foreignRequests'>): void {
+  expect(watched.errors).toEqual([]);
+  expect(watched.foreignRequests).toEqual([]);
 }
 
 /** Saves a full-page screenshot as test-artifacts/console/<backend>/<name>-<width>.png. */
