@@ -4,6 +4,7 @@
  * Appended after the agent's own system prompt; sessions without stores get the agent's unchanged.
  */
 import type { MemoryStoreResource } from '../api/schemas/session-resources.ts';
+import { withPromptSection } from '../agents/system-prompt.ts';
 
 export function memoryPromptSection(resources: MemoryStoreResource[]): string | undefined {
   if (resources.length === 0) return undefined;
@@ -25,7 +26,5 @@ export function memoryPromptSection(resources: MemoryStoreResource[]): string | 
 
 /** The agent snapshot with the memory section appended to its system prompt. */
 export function withMemoryPrompt<A extends { system: string | null }>(agent: A | null, resources: MemoryStoreResource[]): A | null {
-  const section = memoryPromptSection(resources);
-  if (!section || !agent) return agent;
-  return { ...agent, system: agent.system ? `${agent.system}\n\n${section}` : section };
+  return withPromptSection(agent, memoryPromptSection(resources));
 }

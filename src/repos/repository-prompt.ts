@@ -5,6 +5,7 @@
  */
 import type { GithubRepositoryResource } from '../api/schemas/session-resources.ts';
 import { repositoryResourcesOf } from './session-repository-checkouts.ts';
+import { withPromptSection } from '../agents/system-prompt.ts';
 
 function describe(r: GithubRepositoryResource): string {
   const at = r.checkout === null ? 'its default branch' : r.checkout.type === 'branch' ? `branch ${r.checkout.name}` : `commit ${r.checkout.sha}`;
@@ -18,7 +19,5 @@ export function repositoryPromptSection(resources: GithubRepositoryResource[]): 
 
 /** The agent snapshot with the repositories section appended to its system prompt. */
 export function withRepositoryPrompt<A extends { system: string | null }>(agent: A | null, resourcesJson: string): A | null {
-  const section = repositoryPromptSection(repositoryResourcesOf(resourcesJson));
-  if (!section || !agent) return agent;
-  return { ...agent, system: agent.system ? `${agent.system}\n\n${section}` : section };
+  return withPromptSection(agent, repositoryPromptSection(repositoryResourcesOf(resourcesJson)));
 }

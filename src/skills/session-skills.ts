@@ -14,6 +14,7 @@ import type { SandboxMount } from '../sandbox/sandbox.ts';
 import { parseJson } from '../store/json.ts';
 import { NotFoundError } from '../errors.ts';
 import type { SkillService } from './skill-service.ts';
+import { withPromptSection } from '../agents/system-prompt.ts';
 
 type SessionRow = Pick<SessionTable, 'id' | 'tenant_id' | 'agent'>;
 
@@ -117,7 +118,5 @@ export function skillsPromptSection(skills: SessionSkill[]): string | undefined 
 
 /** The agent snapshot with the skills section appended to its system prompt. */
 export function withSkillsPrompt<A extends { system: string | null }>(agent: A | null, skills: SessionSkill[]): A | null {
-  const section = skillsPromptSection(skills);
-  if (!section || !agent) return agent;
-  return { ...agent, system: agent.system ? `${agent.system}\n\n${section}` : section };
+  return withPromptSection(agent, skillsPromptSection(skills));
 }
