@@ -5,17 +5,13 @@
 import Anthropic from '@anthropic-ai/sdk';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BACKENDS, createTestDatabase, type TestDatabase } from '../support/backends.ts';
-import { startChildServer, type ChildServer } from '../support/child-process.ts';
-import { startFakeModel, reply, text, toolUse, stall, expecting, httpError, type FakeModel } from '../support/fake-model/index.ts';
+import { describe, expect, it } from 'vitest';
+import { BACKENDS } from '../support/backends.ts';
+import { useCrashableServer } from '../support/crashable-server.ts';
+import { reply, text, toolUse, stall, expecting, httpError } from '../support/fake-model/index.ts';
 import { userMessage, waitForIdle, type WireEvent } from '../support/session-helpers.ts';
 import { waitFor } from '../support/wait-for.ts';
-
-async function allEvents(baseURL: string, sessionId: string): Promise<WireEvent[]> {
-  const r = await fetch(`${baseURL}/v1/sessions/${sessionId}/events?include_extensions=true&limit=1000`);
-  return ((await r.json()) as { data: WireEvent[] }).data;
-}
+import { listAllEvents } from '../../scripts/crash-test/api.ts';
 
 function assertInvariants(events: WireEvent[]) {
   const ids = events.map((e) => e.id);
@@ -26,37 +22,21 @@ function assertInvariants(events: WireEvent[]) {
 }
 
 describe.each(BACKENDS)('crash recovery on %s', (backend) => {
-  let fake: FakeModel;
-  let db: TestDatabase;
-  let server: ChildServer | undefined;
-  const env = () => ({ ANTHROPIC_BASE_URL: fake.url, MODEL_RETRY_BASE_MS: '10' });
-  const client = () => new Anthropic({ apiKey: 'unused', baseURL: server!.baseURL, maxRetries: 0 });
-
-  beforeAll(async () => {
-    fake = await startFakeModel();
-    db = await createTestDatabase(backend);
-    server = await startChildServer(db, { env: env() });
-  });
-  afterAll(async () => {
-    await server?.kill();
-    await fake?.close();
-    await db?.drop();
-  });
+  const t = useCrashableServer(backend, { env: { MODEL_RETRY_BASE_MS: '10' } });
 
   it('reports a mutating tool cut off by kill -9 as possibly done, never re-runs it, and finishes the turn', async () => {
-    fake.script([
+    t.fake.script([
       reply(toolUse('bash', { command: 'echo ran >> marker.txt; sleep 30' })),
       expecting(reply(text('recovered')), (r) => (JSON.stringify(r.body.messages.at(-1)).includes('restarted') ? undefined : `last message lacks the restart notice: ${JSON.stringify(r.body.messages.at(-1))}`)),
     ]);
-    const agent = await client().beta.agents.create({ name: 'r', model: 'claude-sonnet-4-6', tools: [{ type: 'agent_toolset_20260401' }] });
-    const s = await client().beta.sessions.create({ agent: agent.id } as Anthropic.Beta.Sessions.SessionCreateParams);
-    await client().beta.sessions.events.send(s.id, { events: [userMessage('go')] });
-    const marker = join(db.dataDir, 'sandboxes', s.id, 'marker.txt');
+    const agent = await t.client().beta.agents.create({ name: 'r', model: 'claude-sonnet-4-6', tools: [{ type: 'agent_toolset_20260401' }] });
+    const s = await t.client().beta.sessions.create({ agent: agent.id } as Anthropic.Beta.Sessions.SessionCreateParams);
+    await t.client().beta.sessions.events.send(s.id, { events: [userMessage('go')] });
+    const marker = join(t.db.dataDir, 'sandboxes', s.id, 'marker.txt');
     await waitFor(() => existsSync(marker), { timeoutMs: 20_000, message: 'the tool never started' });
-    await server!.kill();
-    server = await startChildServer(db, { env: env() });
-    await waitForIdle(client(), s.id, 1, 30_000);
-    const events = await allEvents(server.baseURL, s.id);
+    await t.restart();
+    await waitForIdle(t.client(), s.id, 1, 30_000);
+    const events = await listAllEvents(t.server.baseURL, s.id);
     assertInvariants(events);
     const result = events.find((e) => e.type === 'agent.tool_result')!;
     expect(result.is_error).toBe(true);
@@ -64,19 +44,18 @@ describe.each(BACKENDS)('crash recovery on %s', (backend) => {
     expect(events.some((e) => e.type === 'oma.turn_recovered')).toBe(true);
     expect(readFileSync(marker, 'utf8')).toBe('ran\n');
     expect(events.at(-1)!.type).toBe('session.status_idle');
-    fake.assertDone();
+    t.fake.assertDone();
   });
 
   it('issues a model request cut off by kill -9 again and finishes the turn', async () => {
-    fake.script([stall({ content: [text('partial')], afterDeltas: 1 }), reply(text('complete answer'))]);
-    const agent = await client().beta.agents.create({ name: 'm', model: 'claude-sonnet-4-6' });
-    const s = await client().beta.sessions.create({ agent: agent.id } as Anthropic.Beta.Sessions.SessionCreateParams);
-    await client().beta.sessions.events.send(s.id, { events: [userMessage('go')] });
-    await fake.waitForStall();
-    await server!.kill();
-    server = await startChildServer(db, { env: env() });
-    await waitForIdle(client(), s.id, 1, 30_000);
-    const events = await allEvents(server.baseURL, s.id);
+    t.fake.script([stall({ content: [text('partial')], afterDeltas: 1 }), reply(text('complete answer'))]);
+    const agent = await t.client().beta.agents.create({ name: 'm', model: 'claude-sonnet-4-6' });
+    const s = await t.client().beta.sessions.create({ agent: agent.id } as Anthropic.Beta.Sessions.SessionCreateParams);
+    await t.client().beta.sessions.events.send(s.id, { events: [userMessage('go')] });
+    await t.fake.waitForStall();
+    await t.restart();
+    await waitForIdle(t.client(), s.id, 1, 30_000);
+    const events = await listAllEvents(t.server.baseURL, s.id);
     assertInvariants(events);
     const messages = events.filter((e) => e.type === 'agent.message');
     expect(messages).toHaveLength(1);
@@ -84,27 +63,26 @@ describe.each(BACKENDS)('crash recovery on %s', (backend) => {
     const starts = events.filter((e) => e.type === 'span.model_request_start');
     expect(starts).toHaveLength(2);
     for (const st of starts) expect(events.filter((e) => e.type === 'span.model_request_end' && e.model_request_start_id === st.id)).toHaveLength(1);
-    fake.assertDone();
+    t.fake.assertDone();
   });
 
   // Repro (found by the crash test): kill -9 during a retry's backoff left the session "rescheduling";
   // after restart the harness issued the retry, and every later request of the turn, without a
   // session.status_running, so clients saw status_rescheduled until the turn ended.
   it('announces a retry cut short by kill -9 with status_running before issuing it', async () => {
-    fake.script([httpError(529, { retryAfter: 30 }), reply(text('after the retry'))]);
-    const agent = await client().beta.agents.create({ name: 'b', model: 'claude-sonnet-4-6' });
-    const s = await client().beta.sessions.create({ agent: agent.id } as Anthropic.Beta.Sessions.SessionCreateParams);
-    await client().beta.sessions.events.send(s.id, { events: [userMessage('go')] });
-    await waitFor(async () => (await allEvents(server!.baseURL, s.id)).some((e) => e.type === 'session.status_rescheduled'), { timeoutMs: 20_000, message: 'never rescheduled' });
-    await server!.kill();
-    server = await startChildServer(db, { env: env() });
-    await waitForIdle(client(), s.id, 1, 30_000);
-    const events = await allEvents(server.baseURL, s.id);
+    t.fake.script([httpError(529, { retryAfter: 30 }), reply(text('after the retry'))]);
+    const agent = await t.client().beta.agents.create({ name: 'b', model: 'claude-sonnet-4-6' });
+    const s = await t.client().beta.sessions.create({ agent: agent.id } as Anthropic.Beta.Sessions.SessionCreateParams);
+    await t.client().beta.sessions.events.send(s.id, { events: [userMessage('go')] });
+    await waitFor(async () => (await listAllEvents(t.server.baseURL, s.id)).some((e) => e.type === 'session.status_rescheduled'), { timeoutMs: 20_000, message: 'never rescheduled' });
+    await t.restart();
+    await waitForIdle(t.client(), s.id, 1, 30_000);
+    const events = await listAllEvents(t.server.baseURL, s.id);
     assertInvariants(events);
     const after = events.slice(events.findIndex((e) => e.type === 'session.status_rescheduled') + 1).map((e) => e.type);
     expect(after.indexOf('session.status_running')).toBeGreaterThanOrEqual(0);
     expect(after.indexOf('session.status_running')).toBeLessThan(after.indexOf('span.model_request_start'));
     expect(events.at(-1)!.stop_reason).toEqual({ type: 'end_turn' });
-    fake.assertDone();
+    t.fake.assertDone();
   });
 });
