@@ -5,7 +5,8 @@
  *     (session-fanout.ts); other events were enqueued by their own transactions;
  *  2. sending: for each enabled endpoint with due deliveries, take its lease (one instance at a time
  *     per endpoint, `webhooks.lease_owner/lease_until`, LEASE_TTL_MS), POST its due deliveries in
- *     event order, and record each attempt with its outcome in one transaction.
+ *     event order, and record each attempt with its outcome in one transaction. An endpoint's
+ *     first failed attempt ends its turn in the pass (one timeout per pass for a dead endpoint).
  * At-least-once: a crash between a POST and its record sends it again (same webhook-id); nothing is
  * sent that no committed transaction enqueued. Retries follow RETRY_DELAYS_MS; an endpoint whose
  * every attempt failed for DISABLE_AFTER_MS is auto_disabled with the reason. Times come from the
@@ -116,8 +117,11 @@ export class WebhookDispatcher {
           if (this.stopped || !(await store.webhooks.claim(webhookId, owner, this.clock.now(), leaseTtlMs))) return attempted;
           const webhook = await store.webhooks.find(delivery.delivery.tenant_id, webhookId);
           if (!webhook || webhook.status !== 'enabled') return attempted;
-          await this.attempt(webhook, delivery);
           attempted++;
+          // A failed attempt ends this endpoint's turn in the pass: the rest of its deliveries wait for
+          // the next pass rather than each waiting out a dead endpoint's timeout, which held the
+          // pass (and so every other endpoint's next pass) for up to 200 timeouts.
+          if (!(await this.attempt(webhook, delivery))) return attempted;
         }
       }
     } finally {
@@ -135,7 +139,8 @@ export class WebhookDispatcher {
     return secrets;
   }
 
-  private async attempt(webhook: WebhookTable, due: DueDelivery): Promise<void> {
+  /** Sends one delivery and records the attempt; true when the endpoint accepted it. */
+  private async attempt(webhook: WebhookTable, due: DueDelivery): Promise<boolean> {
     const { delivery } = due;
     const startedAt = this.clock.now();
     const body = payloadBody({ id: delivery.event_id, tenantId: delivery.tenant_id, createdAt: due.eventAt, data: due.eventData });
@@ -180,5 +185,6 @@ export class WebhookDispatcher {
       }
     });
     this.o.logger.debug({ webhookId: webhook.id, deliveryId: delivery.id, eventId: delivery.event_id, attempt: attempts, status, error }, ok ? 'webhook delivered' : 'webhook delivery failed');
+    return ok;
   }
 }

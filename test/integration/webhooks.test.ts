@@ -167,6 +167,29 @@ describe.each(BACKENDS)('webhooks (%s)', (backend) => {
     await api('DELETE', `/v1/webhooks/${hook.id}`);
   });
 
+  it('a failing endpoint gets one attempt per pass; its other due deliveries wait for the next pass', async () => {
+    // Each attempt at a dead endpoint can take a whole timeout, and the next pass (every other
+    // endpoint's next deliveries) waits for this one: it must not try all of its backlog in one pass.
+    const hook = await create('/stuck', { event_types: ['deployment_run.succeeded'] });
+    receiver.respond('/stuck', () => 500);
+    for (const id of ['drun_s1', 'drun_s2', 'drun_s3']) {
+      await t.server.services.store.transaction((tx) => tx.webhooks.enqueue('tenant_test', { type: 'deployment_run.succeeded', id }, { now: clock.now() }));
+    }
+    const ids = () => receiver.at('/stuck').map((d) => unwrap(d, hook.secret).data.id);
+    expect((await dispatch()).attempted).toBe(1);
+    expect(ids()).toEqual(['drun_s1']);
+    await dispatch();
+    expect(ids()).toEqual(['drun_s1', 'drun_s2']);
+    receiver.respond('/stuck', () => 200);
+    await dispatch();
+    clock.advance(RETRY_DELAYS_MS[0]!);
+    await dispatch();
+    expect(ids()).toEqual(['drun_s1', 'drun_s2', 'drun_s3', 'drun_s1', 'drun_s2']);
+    const deliveries = (await api('GET', `/v1/webhooks/${hook.id}/deliveries`)).json.data as { status: string }[];
+    expect(deliveries.map((d) => d.status)).toEqual(['delivered', 'delivered', 'delivered']);
+    await api('DELETE', `/v1/webhooks/${hook.id}`);
+  });
+
   it('rotate_secret returns a new secret once; deliveries verify with the new key and, during the grace period, the old one', async () => {
     const hook = await create('/rotate', { event_types: ['deployment_run.failed'] });
     const rotated = await api('POST', `/v1/webhooks/${hook.id}/rotate_secret`, {});
