@@ -152,7 +152,22 @@ class SessionStream {
     void this.pump();
   }
 
+  /**
+   * The hub's listener. A message that needs no read of the log (the next events in order, a
+   * preview, a deletion) while nothing is queued or being replayed is written at once, inside the
+   * hub's publish: no promise, queue entry or microtask per stream per event, so a fan-out to 1,000
+   * streams is one synchronous pass of writes, as a bare server's is. Anything else (a gap to fill
+   * from the log, a replay in progress) queues for the pump, which keeps the order.
+   */
   private enqueue(m: HubMessage): void {
+    if (!this.pumping && this.queue.length === 0 && !this.closed) {
+      try {
+        if (this.handleAtOnce(m)) return;
+      } catch (err) {
+        this.fail(err);
+        return;
+      }
+    }
     this.queue.push(m);
     if (this.queue.length > 10_000) {
       this.deps.logger.warn({ sessionId: this.target.sessionId }, 'SSE client queue overflow; disconnecting (it can resume with Last-Event-ID)');
@@ -234,10 +249,11 @@ class SessionStream {
     }
   }
 
-  private async handle(m: HubMessage): Promise<void> {
+  /** Handles a message that needs no read of the log; false (nothing done) for events after a gap. */
+  private handleAtOnce(m: HubMessage): boolean {
     if (m.kind === 'events') {
       const first = m.events[0];
-      if (first && first.seq > this.lastSent + 1) await this.replayUntil(first.seq - 1);
+      if (first && first.seq > this.lastSent + 1) return false;
       for (const e of m.events) this.sendStored(e);
     } else if (m.kind === 'ephemeral') {
       if (this.target.deltas.has(m.event.previews)) this.write(ephemeralFrame(m.event.data));
@@ -246,6 +262,21 @@ class SessionStream {
       this.write(`event: session.deleted\nid: ${m.seq}\ndata: ${JSON.stringify(data)}\n\n`);
       this.close();
     }
+    return true;
+  }
+
+  private async handle(m: HubMessage): Promise<void> {
+    if (this.handleAtOnce(m)) return;
+    // Events after a gap (handleAtOnce wrote nothing): read the missing range first, then send them.
+    const events = (m as Extract<HubMessage, { kind: 'events' }>).events;
+    await this.replayUntil(events[0]!.seq - 1);
+    for (const e of events) this.sendStored(e);
+  }
+
+  private fail(err: unknown): void {
+    this.deps.logger.error({ err, sessionId: this.target.sessionId }, 'SSE stream failed');
+    this.write(`event: error\ndata: ${JSON.stringify({ type: 'error', error: { type: 'api_error', message: 'stream failed; reconnect with Last-Event-ID' } })}\n\n`);
+    this.close();
   }
 
   private async pump(): Promise<void> {
@@ -254,9 +285,7 @@ class SessionStream {
     try {
       while (!this.closed && this.queue.length > 0) await this.handle(this.queue.shift()!);
     } catch (err) {
-      this.deps.logger.error({ err, sessionId: this.target.sessionId }, 'SSE stream failed');
-      this.write(`event: error\ndata: ${JSON.stringify({ type: 'error', error: { type: 'api_error', message: 'stream failed; reconnect with Last-Event-ID' } })}\n\n`);
-      this.close();
+      this.fail(err);
     } finally {
       this.pumping = false;
     }

@@ -137,6 +137,35 @@ describe.each(BACKENDS)('events stream (%s)', (backend) => {
     expect(written).toBeGreaterThan(0);
   }, 120_000);
 
+  it('a live event after a gap is preceded by the missing range from the log, then live events flow again', async () => {
+    const sessionId = await newSession();
+    const c = await stream(sessionId);
+    await emit(sessionId, 'live-1');
+    await c.waitForEvents(1);
+    // Committed without being published to this process's streams (as another instance's commit
+    // before its notification arrives): the stream learns of them only from the next live event.
+    const store = t.server.services.store;
+    for (const text of ['unpublished-2', 'unpublished-3']) {
+      const res = await store.appendEvents({ tenantId: TENANT, sessionId, now: Date.now(), events: [{ id: `sevt_gap_${text}`, type: 'agent.message', payload: { content: [{ type: 'text', text }] }, processedAt: Date.now() }] });
+      expect(res.kind).toBe('ok');
+    }
+    await emit(sessionId, 'live-4');
+    await emit(sessionId, 'live-5');
+    await c.waitForEvents(5);
+    expect(c.ids()).toEqual([1, 2, 3, 4, 5]);
+    expect(c.events().map((f) => textOf(f.data))).toEqual(['live-1', 'unpublished-2', 'unpublished-3', 'live-4', 'live-5']);
+  });
+
+  it('one live event reaches every open stream of the session exactly once, in order', async () => {
+    const sessionId = await newSession();
+    const streams = await Promise.all(range(1, 20).map(() => stream(sessionId)));
+    for (let i = 1; i <= 5; i++) await emit(sessionId, `fan-${i}`);
+    for (const s of streams) {
+      await s.waitForEvents(5);
+      expect(s.ids()).toEqual([1, 2, 3, 4, 5]);
+    }
+  });
+
   it('a slow consumer does not stall a fast one and is disconnected', async () => {
     const sessionId = await newSession();
     const url = new URL(t.baseURL);
