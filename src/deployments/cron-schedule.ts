@@ -89,8 +89,9 @@ export function nextSlot(spec: ScheduleSpec, afterMs: number): number | null {
 /**
  * The missed-run policy: of the slots from `firstDue` up to `now`, only the latest is run; returns
  * it and the first slot after `now`. (After downtime, one run for the most recent missed slot, not
- * one per missed slot.) Walks forward a bounded number of slots; beyond that it asks from now back
- * a day at a time, which is enough for any 5-field expression that matches at all.
+ * one per missed slot.) Walks forward a bounded number of slots; beyond that it asks croner for the
+ * latest slot at or before now directly. `next` is always after `now`: a `next` still due would
+ * fire again at the next poll, a second run for the same downtime.
  */
 export function latestDueSlot(spec: ScheduleSpec, firstDue: number, now: number): { slot: number; next: number | null } {
   const cron = new Cron(spec.expression, { timezone: spec.timezone, paused: true });
@@ -100,14 +101,9 @@ export function latestDueSlot(spec: ScheduleSpec, firstDue: number, now: number)
     if (n === undefined || n > now) return { slot, next: n ?? null };
     slot = n;
   }
-  // Long downtime of a frequent schedule: find the latest slot ≤ now by looking back from now.
-  for (let back = 60_000; back <= 400 * 86_400_000; back *= 2) {
-    const from = Math.max(slot, now - back);
-    const candidates = cron.nextRuns(2000, new Date(from)).map((d) => d.getTime()).filter((t) => t <= now);
-    if (candidates.length > 0) {
-      const latest = candidates[candidates.length - 1]!;
-      return { slot: latest, next: cron.nextRun(new Date(latest))?.getTime() ?? null };
-    }
-  }
-  return { slot, next: cron.nextRun(new Date(now))?.getTime() ?? null };
+  // Long downtime of a frequent schedule (a look-back window could hold more slots than one page,
+  // e.g. every minute of days 1-3): the most recent slot, counted back from now. previousRuns
+  // includes a slot earlier in the same second as its reference, hence now + 1.
+  const latest = cron.previousRuns(1, new Date(now + 1))[0]?.getTime();
+  return { slot: latest !== undefined && latest > slot && latest <= now ? latest : slot, next: cron.nextRun(new Date(now))?.getTime() ?? null };
 }

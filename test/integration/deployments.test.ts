@@ -162,6 +162,23 @@ describe.each(BACKENDS)('deployments API (%s)', (backend) => {
     expect(runs[0]!.trigger_context).toEqual({ type: 'schedule', scheduled_at: new Date(first + 15 * MINUTE).toISOString() });
   });
 
+  it('after a downtime that missed thousands of slots of a dense schedule, still runs once, for the latest', async () => {
+    // Every minute of days 1-3 of each month: down from the first slot until day 10 of the next month
+    // misses more than 4,000 slots, more than the scheduler walks one by one; looking back from now
+    // then found a window holding more slots than one page, ran a slot of day 2, then another.
+    const d = await create({ schedule: { type: 'cron', expression: '* * 1-3 * *', timezone: 'UTC' } });
+    const first = new Date(d.schedule!.upcoming_runs_at![0]!);
+    const latest = Date.UTC(first.getUTCFullYear(), first.getUTCMonth() + 1, 3, 23, 59);
+    clock.advance(Date.UTC(first.getUTCFullYear(), first.getUTCMonth() + 1, 10) - clock.now());
+    await tick();
+    await tick();
+    const runs = await runsOf(d.id);
+    expect(runs.map((r) => r.trigger_context)).toEqual([{ type: 'schedule', scheduled_at: new Date(latest).toISOString() }]);
+    const after = await t.client.beta.deployments.retrieve(d.id);
+    expect(Date.parse(after.schedule!.upcoming_runs_at![0]!)).toBe(Date.UTC(first.getUTCFullYear(), first.getUTCMonth() + 2, 1));
+    await t.client.beta.deployments.archive(d.id);
+  });
+
   it('pause suppresses scheduled runs (not manual ones); unpause resumes at the next slot, skipping the paused ones', async () => {
     const d = await create({ schedule: { type: 'cron', expression: '*/5 * * * *', timezone: 'UTC' } });
     const paused = await t.client.beta.deployments.pause(d.id);
