@@ -99,7 +99,13 @@ export class WebhookDispatcher {
       if (sessions.length < 200) break;
     }
     const due = this.stopped ? [] : await this.o.store.webhooks.dueWebhooks(this.clock.now(), 50);
-    const counts = await Promise.all(due.map((id) => this.sendEndpoint(id)));
+    // Each endpoint's failure is its own: one that throws must not end the pass while the others'
+    // POSTs are in flight (the next pass would start beside them and, holding the same lease, send
+    // their deliveries again).
+    const counts = await Promise.all(due.map((id) => this.sendEndpoint(id).catch((err: unknown) => {
+      this.o.logger.warn({ err, webhookId: id }, 'sending to a webhook endpoint failed; its deliveries are tried again at the next poll');
+      return 0;
+    })));
     return { fannedOut, attempted: counts.reduce((a, b) => a + b, 0) };
   }
 

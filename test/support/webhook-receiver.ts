@@ -17,14 +17,17 @@ export interface WebhookReceiver {
   received: ReceivedDelivery[];
   /** Requests to `path` so far. */
   at(path: string): ReceivedDelivery[];
-  /** How `path` answers (called per request, in order); default 200; 0 = never (the request hangs until close). */
-  respond(path: string, status: (n: number) => number): void;
+  /**
+   * How `path` answers (called per request, in order); default 200; 0 = never (the request hangs
+   * until close); a promise holds the answer until it resolves.
+   */
+  respond(path: string, status: (n: number) => number | Promise<number>): void;
   close(): Promise<void>;
 }
 
 export async function startWebhookReceiver(): Promise<WebhookReceiver> {
   const received: ReceivedDelivery[] = [];
-  const handlers = new Map<string, (n: number) => number>();
+  const handlers = new Map<string, (n: number) => number | Promise<number>>();
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -33,10 +36,11 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
       const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : String(v ?? '')]));
       received.push({ path, headers, body: Buffer.concat(chunks).toString('utf8') });
       const n = received.filter((r) => r.path === path).length;
-      const status = handlers.get(path)?.(n) ?? 200;
-      if (status === 0) return;
-      res.writeHead(status, { 'content-type': 'text/plain' });
-      res.end('ok');
+      void Promise.resolve(handlers.get(path)?.(n) ?? 200).then((status) => {
+        if (status === 0 || res.destroyed) return;
+        res.writeHead(status, { 'content-type': 'text/plain' });
+        res.end('ok');
+      });
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
