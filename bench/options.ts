@@ -8,7 +8,7 @@ export interface BenchOptions {
   only?: string[];
 }
 
-export const USAGE = 'usage: npm run bench -- [--quick | --tiny] [--json FILE] [--only append,http,sse,turns,tools,boot,recovery]';
+export const USAGE = 'usage: npm run bench -- [--quick | --tiny] [--json FILE] [--only append,http,sse,turns,tools,boot,recovery,scale]';
 
 /** Throws an Error carrying the usage line on anything it does not understand. */
 export function parseOptions(argv: readonly string[]): BenchOptions {

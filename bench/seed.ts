@@ -12,9 +12,16 @@ function quote(text: string): string {
   return `'${text.replace(/'/g, "''")}'`;
 }
 
-/** `sessions` idle sessions of tenant `default`, each with `eventsPerSession` events. */
-export async function seedSessions(raw: RawDriver, backend: 'sqlite' | 'postgres', size: { sessions: number; eventsPerSession: number }): Promise<void> {
-  const { sessions, eventsPerSession } = size;
+export interface SeedSize {
+  sessions: number;
+  eventsPerSession: number;
+  /** One more session, `large.id`, holding `large.events` events and created before all the others (the last in desc order). */
+  large?: { id: string; events: number };
+}
+
+/** `sessions` idle sessions of tenant `default`, each with `eventsPerSession` events (+ the large one). */
+export async function seedSessions(raw: RawDriver, backend: 'sqlite' | 'postgres', size: SeedSize): Promise<void> {
+  const { sessions, eventsPerSession, large } = size;
   const now = Date.now();
   const payload = quote(JSON.stringify(MESSAGE_PAYLOAD));
   const usage = quote('{"input_tokens":0,"output_tokens":0,"cache_read_input_tokens":0,"cache_creation_input_tokens":0}');
@@ -31,6 +38,13 @@ export async function seedSessions(raw: RawDriver, backend: 'sqlite' | 'postgres
   await raw.exec(`INSERT INTO session_events (session_id, seq, id, tenant_id, type, payload, processed_at, created_at)
     SELECT ${padded('sesn_bench', `i / ${eventsPerSession}`, 8)}, i % ${eventsPerSession} + 1, ${padded('sevt_bench', 'i', 10)}, 'default',
       ${type}, ${payload}, ${now}, ${now} FROM ${series(sessions * eventsPerSession)}`);
+  if (large) {
+    await raw.exec(`INSERT INTO sessions (id, tenant_id, agent_id, agent_version, agent, environment_id, title, metadata, vault_ids, resources,
+        status, last_seq, usage, active_ms, created_at, updated_at, archived_at, turn_id)
+      VALUES (${quote(large.id)}, 'default', NULL, NULL, NULL, 'env_bench', NULL, '{}', '[]', '[]', 'idle', ${large.events}, ${usage}, 0, ${now - 1}, ${now - 1}, NULL, NULL)`);
+    await raw.exec(`INSERT INTO session_events (session_id, seq, id, tenant_id, type, payload, processed_at, created_at)
+      SELECT ${quote(large.id)}, i + 1, ${padded('sevt_large', 'i', 10)}, 'default', ${type}, ${payload}, ${now}, ${now} FROM ${series(large.events)}`);
+  }
   // Postgres: a long-lived database has planner statistics (autovacuum); SQLite never runs ANALYZE by itself.
   if (!sqlite) await raw.exec('ANALYZE');
 }

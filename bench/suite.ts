@@ -7,7 +7,7 @@
 /** full: the published figures; quick: CI's smoke run; tiny: the vitest smoke test. */
 export type BenchMode = 'full' | 'quick' | 'tiny';
 
-export type Unit = 'events/s' | 'req/s' | 'turns/s' | 'ms' | 'KB';
+export type Unit = 'events/s' | 'req/s' | 'turns/s' | 'ms' | 'KB' | 'MB';
 
 /** A target on the figure's value (e.g. p50 <= 0.5 ms) or on its ratio to the baseline (>= 0.5). */
 export interface Target {

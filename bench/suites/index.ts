@@ -7,5 +7,6 @@ import { turnsSuite } from './turns.ts';
 import { toolsSuite } from './tools.ts';
 import { bootSuite } from './boot.ts';
 import { recoverySuite } from './recovery.ts';
+import { scaleSuite } from './scale.ts';
 
-export const SUITES: BenchSuite[] = [appendSuite, httpAppendSuite, sseFanoutSuite, turnsSuite, toolsSuite, bootSuite, recoverySuite];
+export const SUITES: BenchSuite[] = [appendSuite, httpAppendSuite, sseFanoutSuite, turnsSuite, toolsSuite, bootSuite, recoverySuite, scaleSuite];

@@ -47,6 +47,8 @@ export interface ChildServerOptions {
   port?: number;
   /** Another DATA_DIR than the database's (one server per DATA_DIR; see siblingDataDir). */
   dataDir?: string;
+  /** Node options between `--import tsx` and `src/main.ts` (e.g. the bench's `--expose-gc` and its GC preload, which tsx loads). */
+  nodeArgs?: string[];
 }
 
 /**
@@ -79,7 +81,7 @@ export async function startChildServer(db: TestDatabase, options: ChildServerOpt
   };
   if (db.database.kind === 'postgres') env.DATABASE_URL = db.database.url;
   else env.DATABASE_PATH = db.database.path;
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', ...(options.nodeArgs ?? []), 'src/main.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const collect = (b: Buffer) => {
     output += b.toString();
