@@ -3,8 +3,12 @@
  * stdout is a terminal) one readable line per record through pino-pretty. Secrets are redacted by
  * key name in both formats.
  */
+import { createRequire } from 'node:module';
 import pino, { type Logger } from 'pino';
-import pretty from 'pino-pretty';
+import type PinoPretty from 'pino-pretty';
+
+/** pino-pretty (~10 MB resident) is loaded only for the pretty format; a JSON logger never needs it. */
+const loadPretty = (): typeof PinoPretty => createRequire(import.meta.url)('pino-pretty') as typeof PinoPretty;
 
 export type LogFormat = 'json' | 'pretty';
 
@@ -20,5 +24,5 @@ export function createLogger(level: string, format: LogFormat = 'json'): Logger 
   };
   if (format === 'json') return pino(options);
   // In-thread and synchronous (no transport worker): a line is on the terminal before the next one is logged.
-  return pino(options, pretty({ sync: true, colorize: process.stdout.isTTY === true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,service' }));
+  return pino(options, loadPretty()({ sync: true, colorize: process.stdout.isTTY === true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,service' }));
 }

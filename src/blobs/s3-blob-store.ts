@@ -15,17 +15,10 @@ import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { assertHash, chunksOf, sha256Hex, type BlobInput, type BlobStore } from './blob-store.ts';
+import { describeS3Bucket, type S3BlobStoreOptions } from './s3-options.ts';
 
-export interface S3BlobStoreOptions {
-  endpoint?: string;
-  bucket: string;
-  region: string;
-  accessKeyId: string;
-  secretAccessKey: string;
-  forcePathStyle: boolean;
-  /** Prepended to every key, e.g. "memory/". */
-  prefix?: string;
-}
+export type { S3BlobStoreOptions };
+
 
 /** The slice of the S3 client this adapter uses. */
 interface S3Like {
@@ -50,7 +43,7 @@ export class S3BlobStore implements BlobStore {
       responseChecksumValidation: 'WHEN_REQUIRED',
     });
     this.prefix = options.prefix ?? '';
-    this.description = `s3 ${options.endpoint ?? `s3.${options.region}.amazonaws.com`}/${options.bucket}`;
+    this.description = describeS3Bucket(options);
   }
 
   private key(hash: string): string {

@@ -3,10 +3,12 @@
  * provider: the runtime uses it for the configured default, and a routing client (per-tenant model
  * cards) for each card it resolves. Adding a provider means one more `ModelEndpoint` variant and
  * one more case, which the `never` default makes the compiler ask for.
+ *
+ * Each provider's client module (and its SDK: @anthropic-ai/sdk ~20 MB resident, openai ~13 MB) is
+ * imported by the first request it serves, not at boot, so an idle server does not hold them.
  */
-import { AnthropicModelClient } from './anthropic-client.ts';
-import { OpenAIModelClient } from './openai-client.ts';
-import type { ModelClient } from './model-client.ts';
+import { lazy } from '../../lib/lazy.ts';
+import { ModelError, type ModelClient, type ModelRequest, type ModelStreamEvent } from './model-client.ts';
 
 /** What every provider's endpoint carries. Holds a secret: never log or persist it. */
 interface EndpointBase {
@@ -39,10 +41,34 @@ export type ModelEndpoint =
       onNote?: (note: string) => void;
     });
 
+/** A client whose implementation is imported when its first response is streamed. */
+class LazyModelClient implements ModelClient {
+  readonly #client: () => Promise<ModelClient>;
+
+  constructor(load: () => Promise<ModelClient>) {
+    this.#client = lazy(load);
+  }
+
+  async *stream(request: ModelRequest, signal: AbortSignal): AsyncIterable<ModelStreamEvent> {
+    let client: ModelClient;
+    try {
+      client = await this.#client();
+    } catch (err) {
+      throw new ModelError({ kind: 'client', message: `could not load the model client: ${(err as Error).message}`, cause: err });
+    }
+    yield* client.stream(request, signal);
+  }
+}
+
 /** Creates a client for `endpoint`. Construction never fails and sends nothing. */
 export function createModelClient(endpoint: ModelEndpoint): ModelClient {
+  return new LazyModelClient(() => loadModelClient(endpoint));
+}
+
+async function loadModelClient(endpoint: ModelEndpoint): Promise<ModelClient> {
   switch (endpoint.provider) {
-    case 'anthropic':
+    case 'anthropic': {
+      const { AnthropicModelClient } = await import('./anthropic-client.ts');
       return new AnthropicModelClient({
         apiKey: endpoint.apiKey,
         baseURL: endpoint.baseURL,
@@ -51,7 +77,9 @@ export function createModelClient(endpoint: ModelEndpoint): ModelClient {
         timeoutMs: endpoint.timeoutMs,
         fetch: endpoint.fetch,
       });
-    case 'openai':
+    }
+    case 'openai': {
+      const { OpenAIModelClient } = await import('./openai-client.ts');
       return new OpenAIModelClient({
         apiKey: endpoint.apiKey,
         baseURL: endpoint.baseURL,
@@ -61,6 +89,7 @@ export function createModelClient(endpoint: ModelEndpoint): ModelClient {
         onNote: endpoint.onNote,
         fetch: endpoint.fetch,
       });
+    }
     default: {
       const unknown: never = endpoint;
       throw new Error(`no model client for provider ${String((unknown as { provider: string }).provider)}`);

@@ -15,24 +15,10 @@ import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import type { McpServerRef, McpTransportAccess } from './mcp-port.ts';
 import type { McpCallResult } from './mcp-content.ts';
 
-export interface McpToolInfo {
-  name: string;
-  description?: string;
-  inputSchema: Record<string, unknown>;
-}
-
-/**
- * `authentication`: the server refused our credentials (or their absence); `connection`: it could
- * not be reached or spoke something else; `protocol`: it answered with a JSON-RPC error;
- * `timeout`: no answer in time; `aborted`: the step's signal fired.
- */
-export type McpFailureKind = 'authentication' | 'connection' | 'protocol' | 'timeout' | 'aborted';
-
-export class McpFailure extends Error {
-  constructor(readonly kind: McpFailureKind, message: string) {
-    super(message);
-  }
-}
+// The failure type and tool shape live apart from the SDK so that callers can name them without
+// loading it (mcp-sessions.ts imports this file only when a session first connects).
+import { McpFailure, type McpFailureKind, type McpToolInfo } from './mcp-failure.ts';
+export { McpFailure, type McpFailureKind, type McpToolInfo };
 
 const CLOSE_TIMEOUT_MS = 2_000;
 

@@ -7,7 +7,8 @@
  */
 import type { Logger } from 'pino';
 import type { ToolResult } from '../tool.ts';
-import { McpConnection, McpFailure, type McpFailureKind, type McpToolInfo } from './mcp-client.ts';
+import type { McpConnection } from './mcp-client.ts';
+import { McpFailure, type McpFailureKind, type McpToolInfo } from './mcp-failure.ts';
 import { toToolResult } from './mcp-content.ts';
 import type { McpAccessProvider, McpLimits, McpScope, McpServerRef } from './mcp-port.ts';
 
@@ -56,7 +57,9 @@ export class McpSessions {
       entry.connections.delete(server.name);
       void connection?.close();
     }
-    const opening = McpConnection.open(server, this.options.access.open(scope, server), this.options.limits.connectTimeoutMs);
+    // The MCP SDK (~25 MB resident) is loaded by the first connection, not at boot.
+    const access = this.options.access.open(scope, server);
+    const opening = import('./mcp-client.ts').then(({ McpConnection }) => McpConnection.open(server, access, this.options.limits.connectTimeoutMs));
     entry.connections.set(server.name, opening);
     try {
       const connection = await opening;
