@@ -1,9 +1,9 @@
 /**
- * Recovery: 100 sessions stalled mid-turn (start span committed, model request open) on a server
+ * Recovery: 1,000 sessions (full mode) stalled mid-turn (start span committed, model request open) on a server
  * process that is then SIGKILLed; a new server boots in-process on the same database (same
  * instance id, so it takes its own leases back at once) and the clock runs from startServer until
- * every session has finished its turn against the fake model. The baseline is the same 100 turns
- * started at once on the warm server afterwards.
+ * every session has finished its turn against the fake model. The baseline is the same number of
+ * turns started at once on the warm server afterwards.
  */
 import { performance } from 'node:perf_hooks';
 import type { RunningServer } from '../../src/server.ts';
@@ -14,7 +14,9 @@ import { HttpClient } from '../http-client.ts';
 import { DEFAULT_TENANT, nextIdle, startBenchServer } from '../server.ts';
 import type { BenchContext, BenchMode, BenchSuite, Measurement } from '../suite.ts';
 
-const SIZES: Record<BenchMode, { sessions: number }> = { full: { sessions: 100 }, quick: { sessions: 20 }, tiny: { sessions: 3 } };
+const SIZES: Record<BenchMode, { sessions: number }> = { full: { sessions: 1000 }, quick: { sessions: 20 }, tiny: { sessions: 3 } };
+/** Requests in flight at once from the bench (sessions are created and turns started through this many sockets). */
+const SOCKETS = 64;
 const BACKENDS = ['sqlite', 'postgres'] as const;
 const STALL_TIMEOUT_MS = 60_000;
 const message = (text: string) => ({ events: [{ type: 'user.message', content: [{ type: 'text', text }] }] });
@@ -30,16 +32,36 @@ async function allIdle(server: RunningServer, sessionIds: string[]): Promise<voi
   );
 }
 
+/** Runs `step`, naming it in the error if it fails (a bare ECONNRESET says nothing of where). */
+async function phase<T>(name: string, step: () => Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (err) {
+    throw new Error(`${name}: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+/** `count` calls of `task`, at most SOCKETS at once, results in order. */
+async function pooled<T>(count: number, task: (i: number) => Promise<T>): Promise<T[]> {
+  const out: T[] = new Array<T>(count);
+  let next = 0;
+  await Promise.all(Array.from({ length: Math.min(SOCKETS, count) }, async () => {
+    for (let i = next++; i < count; i = next++) out[i] = await task(i);
+  }));
+  return out;
+}
+
 /** Starts turns on a child server, waits until every model request is stalled, then kills it -9. */
 async function crashMidTurn(child: ChildServer, sessions: number, fake: Awaited<ReturnType<typeof startFakeModel>>): Promise<string[]> {
-  const client = new HttpClient(child.baseURL);
+  const client = new HttpClient(child.baseURL, { maxSockets: SOCKETS });
   try {
     const agent = await client.post<{ id: string }>('/v1/agents', { name: 'bench-recovery', model: 'claude-sonnet-4-6' });
-    const ids: string[] = [];
-    for (let i = 0; i < sessions; i++) ids.push((await client.post<{ id: string }>('/v1/sessions', { agent: agent.id })).id);
+    const ids = await phase('creating sessions', () => pooled(sessions, async () => (await client.post<{ id: string }>('/v1/sessions', { agent: agent.id })).id));
     fake.script(ids.map(() => stall()));
-    await Promise.all(ids.map((id) => client.post(`/v1/sessions/${id}/events`, message('start a long answer'))));
-    for (let i = 0; i < sessions; i++) await fake.waitForStall(STALL_TIMEOUT_MS);
+    await phase('starting the turns', () => pooled(sessions, (i) => client.post(`/v1/sessions/${ids[i]}/events`, message('start a long answer'))));
+    await phase('waiting for the stalled model requests', async () => {
+      for (let i = 0; i < sessions; i++) await fake.waitForStall(STALL_TIMEOUT_MS);
+    });
     return ids;
   } finally {
     client.close();
@@ -58,16 +80,21 @@ async function measureBackend(context: BenchContext, backend: (typeof BACKENDS)[
     const ids = await crashMidTurn(child, sessions, fake);
     fake.script(ids.map(() => reply(text('recovered after the crash'))));
     const started = performance.now();
-    server = await startBenchServer(db, { ANTHROPIC_BASE_URL: fake.url });
-    await allIdle(server, ids);
+    server = await phase('recovering', async () => {
+      const recovering = await startBenchServer(db, { ANTHROPIC_BASE_URL: fake.url });
+      await allIdle(recovering, ids);
+      return recovering;
+    });
     const recoveryMs = performance.now() - started;
     fake.assertDone();
     fake.script(ids.map(() => reply(text('a fresh turn'))));
-    client = new HttpClient(server.url, { maxSockets: sessions });
+    client = new HttpClient(server.url, { maxSockets: SOCKETS });
     const baselineStarted = performance.now();
     const idle = ids.map((id) => nextIdle(server!, id));
-    await Promise.all(ids.map((id) => client!.post(`/v1/sessions/${id}/events`, message('one more'))));
-    await Promise.all(idle);
+    await phase('fresh turns', async () => {
+      await pooled(sessions, (i) => client!.post(`/v1/sessions/${ids[i]}/events`, message('one more')));
+      await Promise.all(idle);
+    });
     const baselineMs = performance.now() - baselineStarted;
     fake.assertDone();
     context.log(`recovery.${backend}: ${sessions} sessions in ${recoveryMs.toFixed(0)} ms (fresh turns: ${baselineMs.toFixed(0)} ms)`);
@@ -85,7 +112,7 @@ export const recoverySuite: BenchSuite = {
   figures: BACKENDS.map((b) => ({
     name: `recovery.${b}`,
     unit: 'ms' as const,
-    description: `startServer → 100 sessions interrupted mid-turn all idle again (${b}), vs 100 fresh turns at once`,
+    description: `startServer → 1,000 sessions interrupted mid-turn all idle again (${b}), vs 1,000 fresh turns at once`,
     target: { on: 'ratio' as const, op: '<=' as const, limit: 2 },
   })),
   async run(context) {
