@@ -2,6 +2,7 @@
 import { useState } from 'react';
 import { Link, useNavigate } from 'react-router';
 import { useAgents } from '../../api/resources.ts';
+import { DataTable } from '../../components/DataTable.tsx';
 import { EmptyState } from '../../components/EmptyState.tsx';
 import { ErrorNote } from '../../components/ErrorNote.tsx';
 import { formatDate } from '../../lib/format.ts';
@@ -29,31 +30,16 @@ export function AgentsPage() {
         </EmptyState>
       ) : null}
       {agents.data && agents.data.data.length > 0 ? (
-        <div className="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Model</th>
-                <th scope="col">Version</th>
-                <th scope="col">Updated</th>
-              </tr>
-            </thead>
-            <tbody>
-              {agents.data.data.map((a) => (
-                <tr key={a.id}>
-                  <td>
-                    <Link to={`/agents/${a.id}`}>{a.name}</Link>
-                    {a.archived_at ? <span className="badge muted">archived</span> : null}
-                  </td>
-                  <td className="mono">{a.model.id}</td>
-                  <td>v{a.version}</td>
-                  <td>{formatDate(a.updated_at)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          rows={agents.data.data}
+          rowKey={(a) => a.id}
+          columns={[
+            { header: 'Name', cell: (a) => (<><Link to={`/agents/${a.id}`}>{a.name}</Link>{a.archived_at ? <span className="badge muted">archived</span> : null}</>) },
+            { header: 'Model', className: 'mono', cell: (a) => a.model.id },
+            { header: 'Version', cell: (a) => `v${a.version}` },
+            { header: 'Updated', cell: (a) => formatDate(a.updated_at) },
+          ]}
+        />
       ) : null}
     </section>
   );

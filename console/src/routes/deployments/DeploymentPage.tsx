@@ -4,6 +4,7 @@ import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { get, post } from '../../api/client.ts';
 import { useApiMutation } from '../../api/resources.ts';
 import type { Page } from '../../api/types.ts';
+import { DataTable } from '../../components/DataTable.tsx';
 import { ErrorNote } from '../../components/ErrorNote.tsx';
 import { formatDate } from '../../lib/format.ts';
 import { DeploymentActions } from './DeploymentActions.tsx';
@@ -51,33 +52,24 @@ export function DeploymentPage() {
       <ErrorNote error={runs.error} />
       {runs.data && runs.data.data.length === 0 ? <p className="hint">No runs yet. Press Run now, or wait for the schedule.</p> : null}
       {runs.data && runs.data.data.length > 0 ? (
-        <div className="table-wrap">
-          <table>
-            <caption className="visually-hidden">Runs</caption>
-            <thead>
-              <tr>
-                <th scope="col">Started</th>
-                <th scope="col">Trigger</th>
-                <th scope="col">Outcome</th>
-              </tr>
-            </thead>
-            <tbody>
-              {runs.data.data.map((r) => (
-                <tr key={r.id}>
-                  <td>
-                    {formatDate(r.created_at)}
-                    <div className="mono muted small">{r.id}</div>
-                  </td>
-                  <td>{r.trigger_context.type === 'schedule' ? `schedule (${formatDate(r.trigger_context.scheduled_at)})` : 'run now'}</td>
-                  <td>
-                    {r.session_id ? <Link to={`/sessions/${r.session_id}`}>Session {r.session_id}</Link> : null}
-                    {r.error ? <span className="danger-text">Failed: {r.error.message} ({r.error.type})</span> : null}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          caption="Runs"
+          rows={runs.data.data}
+          rowKey={(r) => r.id}
+          columns={[
+            { header: 'Started', cell: (r) => (<>{formatDate(r.created_at)}<div className="mono muted small">{r.id}</div></>) },
+            { header: 'Trigger', cell: (r) => (r.trigger_context.type === 'schedule' ? `schedule (${formatDate(r.trigger_context.scheduled_at)})` : 'run now') },
+            {
+              header: 'Outcome',
+              cell: (r) => (
+                <>
+                  {r.session_id ? <Link to={`/sessions/${r.session_id}`}>Session {r.session_id}</Link> : null}
+                  {r.error ? <span className="danger-text">Failed: {r.error.message} ({r.error.type})</span> : null}
+                </>
+              ),
+            },
+          ]}
+        />
       ) : null}
     </section>
   );

@@ -3,6 +3,7 @@ import { Link } from 'react-router';
 import { useQuery } from '@tanstack/react-query';
 import { get } from '../../api/client.ts';
 import type { Page } from '../../api/types.ts';
+import { DataTable } from '../../components/DataTable.tsx';
 import { EmptyState } from '../../components/EmptyState.tsx';
 import { ErrorNote } from '../../components/ErrorNote.tsx';
 import { formatDate } from '../../lib/format.ts';
@@ -25,39 +26,19 @@ export function DeploymentsPage() {
         </EmptyState>
       ) : null}
       {list.length > 0 ? (
-        <div className="table-wrap">
-          <table>
-            <caption className="visually-hidden">Deployments</caption>
-            <thead>
-              <tr>
-                <th scope="col">Deployment</th>
-                <th scope="col">Schedule</th>
-                <th scope="col">Status</th>
-                <th scope="col">Next run</th>
-                <th scope="col">Last scheduled run</th>
-                <th scope="col"><span className="visually-hidden">Actions</span></th>
-              </tr>
-            </thead>
-            <tbody>
-              {list.map((d) => (
-                <tr key={d.id}>
-                  <td>
-                    <Link to={`/deployments/${d.id}`}>{d.name}</Link>
-                    <div className="mono muted small">{d.id}</div>
-                  </td>
-                  <td>{d.schedule ? <span className="mono">{d.schedule.expression}</span> : 'manual only'}{d.schedule ? <div className="muted small">{d.schedule.timezone}</div> : null}</td>
-                  <td>
-                    <span className="badge status">{d.status}</span>
-                    {d.paused_reason ? <div className="muted small">{pausedWhy(d)}</div> : null}
-                  </td>
-                  <td>{d.status === 'paused' ? '—' : formatDate(d.schedule?.upcoming_runs_at[0])}</td>
-                  <td>{formatDate(d.schedule?.last_run_at)}</td>
-                  <td><DeploymentActions deployment={d} /></td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          caption="Deployments"
+          rows={list}
+          rowKey={(d) => d.id}
+          columns={[
+            { header: 'Deployment', cell: (d) => (<><Link to={`/deployments/${d.id}`}>{d.name}</Link><div className="mono muted small">{d.id}</div></>) },
+            { header: 'Schedule', cell: (d) => (<>{d.schedule ? <span className="mono">{d.schedule.expression}</span> : 'manual only'}{d.schedule ? <div className="muted small">{d.schedule.timezone}</div> : null}</>) },
+            { header: 'Status', cell: (d) => (<><span className="badge status">{d.status}</span>{d.paused_reason ? <div className="muted small">{pausedWhy(d)}</div> : null}</>) },
+            { header: 'Next run', cell: (d) => (d.status === 'paused' ? '—' : formatDate(d.schedule?.upcoming_runs_at[0])) },
+            { header: 'Last scheduled run', cell: (d) => formatDate(d.schedule?.last_run_at) },
+            { header: 'Actions', hiddenHeader: true, cell: (d) => <DeploymentActions deployment={d} /> },
+          ]}
+        />
       ) : null}
     </section>
   );

@@ -4,6 +4,7 @@ import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { del, get, post } from '../../api/client.ts';
 import { keys, useApiMutation } from '../../api/resources.ts';
 import type { Page } from '../../api/types.ts';
+import { DataTable } from '../../components/DataTable.tsx';
 import { ErrorNote } from '../../components/ErrorNote.tsx';
 import { Field } from '../../components/Field.tsx';
 import { formatDate } from '../../lib/format.ts';
@@ -63,36 +64,26 @@ export function SentInvitations() {
     <section className="panel" aria-labelledby="sent-heading">
       <h2 id="sent-heading">Invitations sent</h2>
       <ErrorNote error={revoke.error} />
-      <div className="table-wrap">
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Email</th>
-              <th scope="col">Role</th>
-              <th scope="col">Status</th>
-              <th scope="col">Expires</th>
-              <th scope="col"><span className="visually-hidden">Actions</span></th>
-            </tr>
-          </thead>
-          <tbody>
-            {sent.data.data.map((i) => (
-              <tr key={i.id}>
-                <td>{i.email}</td>
-                <td>{i.role}</td>
-                <td>{i.status}</td>
-                <td>{formatDate(i.expires_at)}</td>
-                <td>
-                  {i.status === 'pending' ? (
-                    <button type="button" className="subtle small" aria-label={`Revoke the invitation of ${i.email}`} onClick={() => revoke.mutate(i.id)}>
-                      Revoke
-                    </button>
-                  ) : null}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <DataTable
+        rows={sent.data.data}
+        rowKey={(i) => i.id}
+        columns={[
+          { header: 'Email', cell: (i) => i.email },
+          { header: 'Role', cell: (i) => i.role },
+          { header: 'Status', cell: (i) => i.status },
+          { header: 'Expires', cell: (i) => formatDate(i.expires_at) },
+          {
+            header: 'Actions',
+            hiddenHeader: true,
+            cell: (i) =>
+              i.status === 'pending' ? (
+                <button type="button" className="subtle small" aria-label={`Revoke the invitation of ${i.email}`} onClick={() => revoke.mutate(i.id)}>
+                  Revoke
+                </button>
+              ) : null,
+          },
+        ]}
+      />
     </section>
   );
 }

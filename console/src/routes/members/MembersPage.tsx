@@ -4,6 +4,7 @@
  */
 import { useMe } from '../../api/auth.ts';
 import { useMembers } from '../../api/resources.ts';
+import { DataTable } from '../../components/DataTable.tsx';
 import { ErrorNote } from '../../components/ErrorNote.tsx';
 import { formatDate } from '../../lib/format.ts';
 import { InviteForm, ReceivedInvitations, SentInvitations } from './Invitations.tsx';
@@ -20,29 +21,17 @@ export function MembersPage() {
       {isOwner ? <InviteForm /> : null}
       <ErrorNote error={members.error} />
       {members.data ? (
-        <div className="table-wrap">
-          <table>
-            <caption className="visually-hidden">Members</caption>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Email</th>
-                <th scope="col">Role</th>
-                <th scope="col">Since</th>
-              </tr>
-            </thead>
-            <tbody>
-              {members.data.data.map((m) => (
-                <tr key={m.user_id}>
-                  <td>{m.name ?? '—'}</td>
-                  <td>{m.email ?? '—'}</td>
-                  <td>{m.role}</td>
-                  <td>{formatDate(m.created_at)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          caption="Members"
+          rows={members.data.data}
+          rowKey={(m) => m.user_id}
+          columns={[
+            { header: 'Name', cell: (m) => m.name ?? '—' },
+            { header: 'Email', cell: (m) => m.email ?? '—' },
+            { header: 'Role', cell: (m) => m.role },
+            { header: 'Since', cell: (m) => formatDate(m.created_at) },
+          ]}
+        />
       ) : null}
       {members.data?.data.length === 0 ? <p className="hint">No members: with authentication disabled, everyone acts as the single default user.</p> : null}
       {isOwner ? <SentInvitations /> : null}

@@ -2,6 +2,7 @@
 import { useState, type FormEvent } from 'react';
 import { del, post } from '../../api/client.ts';
 import { useApiMutation, useOptionalList } from '../../api/resources.ts';
+import { DataTable } from '../../components/DataTable.tsx';
 import { EmptyState } from '../../components/EmptyState.tsx';
 import { ErrorNote } from '../../components/ErrorNote.tsx';
 import { Field } from '../../components/Field.tsx';
@@ -25,37 +26,34 @@ export function ModelsPage() {
         </EmptyState>
       ) : null}
       {cards.data && cards.data.data.length > 0 ? (
-        <div className="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Card</th>
-                <th scope="col">Models</th>
-                <th scope="col">Prices ($ / M tokens)</th>
-                <th scope="col"><span className="visually-hidden">Actions</span></th>
-              </tr>
-            </thead>
-            <tbody>
-              {cards.data.data.map((c) => (
-                <tr key={c.id}>
-                  <td>
-                    {c.name} {c.is_default ? <span className="badge">default</span> : null}
-                    <div className="mono muted small">
-                      {c.provider} · {c.base_url} · key {c.api_key_hint}
-                    </div>
-                  </td>
-                  <td className="mono">{c.models.join(', ')}</td>
-                  <td>{c.prices ? `${c.prices.input_per_mtok} in / ${c.prices.output_per_mtok} out` : '—'}</td>
-                  <td>
-                    <button type="button" className="subtle small" aria-label={`Delete ${c.name}`} onClick={() => remove.mutate(c.id)}>
-                      Delete
-                    </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          rows={cards.data.data}
+          rowKey={(c) => c.id}
+          columns={[
+            {
+              header: 'Card',
+              cell: (c) => (
+                <>
+                  {c.name} {c.is_default ? <span className="badge">default</span> : null}
+                  <div className="mono muted small">
+                    {c.provider} · {c.base_url} · key {c.api_key_hint}
+                  </div>
+                </>
+              ),
+            },
+            { header: 'Models', className: 'mono', cell: (c) => c.models.join(', ') },
+            { header: 'Prices ($ / M tokens)', cell: (c) => (c.prices ? `${c.prices.input_per_mtok} in / ${c.prices.output_per_mtok} out` : '—') },
+            {
+              header: 'Actions',
+              hiddenHeader: true,
+              cell: (c) => (
+                <button type="button" className="subtle small" aria-label={`Delete ${c.name}`} onClick={() => remove.mutate(c.id)}>
+                  Delete
+                </button>
+              ),
+            },
+          ]}
+        />
       ) : null}
       {cards.data ? <ModelCardForm /> : null}
     </section>

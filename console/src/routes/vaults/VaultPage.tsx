@@ -4,6 +4,7 @@ import { useQuery } from '@tanstack/react-query';
 import { get, post } from '../../api/client.ts';
 import { useApiMutation } from '../../api/resources.ts';
 import type { Page } from '../../api/types.ts';
+import { DataTable } from '../../components/DataTable.tsx';
 import { ErrorNote } from '../../components/ErrorNote.tsx';
 import { formatDate } from '../../lib/format.ts';
 import { CredentialForm } from './CredentialForm.tsx';
@@ -32,38 +33,26 @@ export function VaultPage() {
       <ErrorNote error={credentials.error ?? archive.error} />
       {list.length === 0 && credentials.data ? <p className="hint">No credentials yet. Add one below.</p> : null}
       {list.length > 0 ? (
-        <div className="table-wrap">
-          <table>
-            <caption className="visually-hidden">Credentials</caption>
-            <thead>
-              <tr>
-                <th scope="col">Credential</th>
-                <th scope="col">Kind</th>
-                <th scope="col">Used for</th>
-                <th scope="col">Updated</th>
-                <th scope="col"><span className="visually-hidden">Actions</span></th>
-              </tr>
-            </thead>
-            <tbody>
-              {list.map((c) => (
-                <tr key={c.id}>
-                  <td>
-                    {c.display_name ?? c.id}
-                    <div className="muted small">secret hidden</div>
-                  </td>
-                  <td>{c.auth.type}</td>
-                  <td className="mono">{target(c)}</td>
-                  <td>{formatDate(c.updated_at)}</td>
-                  <td>
-                    <button type="button" className="subtle small" aria-label={`Archive ${c.display_name ?? c.id}`} onClick={() => archive.mutate(c.id)}>
-                      Archive
-                    </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          caption="Credentials"
+          rows={list}
+          rowKey={(c) => c.id}
+          columns={[
+            { header: 'Credential', cell: (c) => (<>{c.display_name ?? c.id}<div className="muted small">secret hidden</div></>) },
+            { header: 'Kind', cell: (c) => c.auth.type },
+            { header: 'Used for', className: 'mono', cell: (c) => target(c) },
+            { header: 'Updated', cell: (c) => formatDate(c.updated_at) },
+            {
+              header: 'Actions',
+              hiddenHeader: true,
+              cell: (c) => (
+                <button type="button" className="subtle small" aria-label={`Archive ${c.display_name ?? c.id}`} onClick={() => archive.mutate(c.id)}>
+                  Archive
+                </button>
+              ),
+            },
+          ]}
+        />
       ) : null}
       <CredentialForm vaultId={vaultId} queryKey={credentialsKey} />
     </section>
