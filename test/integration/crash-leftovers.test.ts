@@ -10,24 +10,16 @@ import { BACKENDS, createTestDatabase, type TestDatabase } from '../support/back
 import { startChildServer, type ChildServer } from '../support/child-process.ts';
 import { startFakeModel, type FakeModel } from '../support/fake-model/index.ts';
 import { waitFor } from '../support/wait-for.ts';
+import { isRunning, startSleepingTurn, uniqueSleep } from '../support/sleeping-turn.ts';
 import { SubprocessSandboxProvider } from '../../src/sandbox/subprocess.ts';
 import { ScriptedAgent } from '../../scripts/crash-test/scripted-agent.ts';
-import { encodePlan } from '../../scripts/crash-test/plan.ts';
-import { listAllEvents, postJson } from '../../scripts/crash-test/api.ts';
-
-function running(marker: string): boolean {
-  try {
-    return execFileSync('pgrep', ['-f', marker]).toString().trim() !== '';
-  } catch {
-    return false; // pgrep exits 1 when nothing matches
-  }
-}
+import { listAllEvents } from '../../scripts/crash-test/api.ts';
 
 describe.each(BACKENDS)('sandbox commands left running by a crash (%s)', (backend) => {
   let fake: FakeModel;
   let db: TestDatabase;
   let server: ChildServer | undefined;
-  const marker = `sleep ${(50 + Math.random()).toFixed(3)}`;
+  const marker = uniqueSleep(50);
   beforeAll(async () => {
     fake = await startFakeModel();
     fake.respondWith(new ScriptedAgent().respond);
@@ -47,25 +39,20 @@ describe.each(BACKENDS)('sandbox commands left running by a crash (%s)', (backen
   it('are killed at the next boot of the same instance, not by another instance', async () => {
     const env = { ANTHROPIC_BASE_URL: fake.url, INSTANCE_ID: 'leftovers' };
     server = await startChildServer(db, { env });
-    const agent = await postJson<{ id: string }>(server.baseURL, '/v1/agents', { name: 'x', model: 'claude-sonnet-4-6', tools: [{ type: 'agent_toolset_20260401' }] });
-    const session = await postJson<{ id: string }>(server.baseURL, '/v1/sessions', { agent: agent.id });
-    const sleepMs = Number(marker.split(' ')[1]) * 1000;
-    const text = encodePlan({ sessionTag: 'left', messageTag: 'm0', chunkDelayMs: 0, textLength: 20, steps: [{ kind: 'bash', sleepMs, failOnce: false }] });
-    await postJson(server.baseURL, `/v1/sessions/${session.id}/events`, { events: [{ type: 'user.message', content: [{ type: 'text', text }] }] });
-    await waitFor(() => running(marker) || undefined, { timeoutMs: 20_000, message: 'the bash tool never started' });
+    const sessionId = await startSleepingTurn(server.baseURL, marker, 'left');
 
     await server.kill();
-    expect(running(marker)).toBe(true); // SIGKILL left the command running
+    expect(isRunning(marker)).toBe(true); // SIGKILL left the command running
 
     // Another instance on the same data directory does not touch it.
     const other = new SubprocessSandboxProvider({ workdirRoot: join(db.dataDir, 'sandboxes'), instanceId: 'someone-else' });
     expect(await other.check()).toEqual([]);
-    expect(running(marker)).toBe(true);
+    expect(isRunning(marker)).toBe(true);
 
     server = await startChildServer(db, { env });
-    await waitFor(() => !running(marker) || undefined, { timeoutMs: 10_000, message: 'the restarted server did not kill the leftover command' });
+    await waitFor(() => !isRunning(marker) || undefined, { timeoutMs: 10_000, message: 'the restarted server did not kill the leftover command' });
     const events = await waitFor(async () => {
-      const list = await listAllEvents(server!.baseURL, session.id);
+      const list = await listAllEvents(server!.baseURL, sessionId);
       return list.at(-1)?.type === 'session.status_idle' ? list : undefined;
     }, { timeoutMs: 20_000, message: 'the interrupted turn did not finish' });
     const result = events.find((e) => e.type === 'agent.tool_result');

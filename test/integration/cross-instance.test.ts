@@ -5,7 +5,6 @@
  * connection is cut, it reconnects and the streams catch up. LEASE_TTL_MS is 60 s here, so the
  * periodic sweep (every 30 s) cannot be what makes any of this happen within the waits below.
  */
-import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BACKENDS, createTestDatabase, type TestDatabase } from '../support/backends.ts';
@@ -13,6 +12,7 @@ import { siblingDataDir, startChildServer, type ChildServer } from '../support/c
 import { startFakeModel, type FakeModel } from '../support/fake-model/index.ts';
 import { openSse, type SseConnection } from '../support/sse-client.ts';
 import { waitFor } from '../support/wait-for.ts';
+import { isRunning } from '../support/sleeping-turn.ts';
 import { openStore } from '../../src/store/open-store.ts';
 import type { Store } from '../../src/store/store.ts';
 import { sql } from 'kysely';
@@ -81,13 +81,6 @@ describe.skipIf(!BACKENDS.includes('postgres'))('two instances on one Postgres d
   };
   const toolStarted = (sessionId: string) =>
     waitFor(async () => (await listAllEvents(a.baseURL, sessionId)).some((e) => e.type === 'oma.tool_execution_started') || undefined, { timeoutMs: 20_000, message: 'the tool never started' });
-  const sleepRunning = (marker: string) => {
-    try {
-      return execFileSync('pgrep', ['-f', marker]).toString().trim() !== '';
-    } catch {
-      return false; // pgrep exits 1 when nothing matches
-    }
-  };
 
   it('reports the notification relay in /health', async () => {
     for (const server of [a, b]) expect((await getJson<{ backends: { hub: string } }>(server.baseURL, '/health')).backends.hub).toBe('postgres-notify');
@@ -109,7 +102,7 @@ describe.skipIf(!BACKENDS.includes('postgres'))('two instances on one Postgres d
     const sleepMs = uniqueSleepMs();
     await postJson(a.baseURL, `/v1/sessions/${sessionId}/events`, { events: [message('intr', [step('bash', sleepMs)])] });
     await toolStarted(sessionId);
-    await waitFor(() => sleepRunning(sleepMarker(sleepMs)) || undefined, { timeoutMs: 10_000, message: 'the tool process never started' });
+    await waitFor(() => isRunning(sleepMarker(sleepMs)) || undefined, { timeoutMs: 10_000, message: 'the tool process never started' });
     await postJson(b.baseURL, `/v1/sessions/${sessionId}/events`, { events: [{ type: 'user.interrupt' }] });
     // The tool sleeps 40 s; without the notification instance A would only see the interrupt after it.
     const events = await waitFor(async () => {
@@ -118,7 +111,7 @@ describe.skipIf(!BACKENDS.includes('postgres'))('two instances on one Postgres d
     }, { timeoutMs: 20_000, message: 'the interrupt did not end the turn' });
     const result = events.find((e) => e.type === 'agent.tool_result');
     expect(result?.is_error).toBe(true);
-    expect(sleepRunning(sleepMarker(sleepMs))).toBe(false);
+    expect(isRunning(sleepMarker(sleepMs))).toBe(false);
   }, 60_000);
 
   it('stops the turn another instance runs when the session is archived, and ends its streams on delete', async () => {
@@ -129,7 +122,7 @@ describe.skipIf(!BACKENDS.includes('postgres'))('two instances on one Postgres d
     await toolStarted(sessionId);
     await postJson(b.baseURL, `/v1/sessions/${sessionId}/archive`, {});
     await waitFor(async () => (await listAllEvents(a.baseURL, sessionId)).some((e) => e.type === 'agent.tool_result') || undefined, { timeoutMs: 20_000, message: 'the archived session kept its tool running' });
-    expect(sleepRunning(sleepMarker(sleepMs))).toBe(false);
+    expect(isRunning(sleepMarker(sleepMs))).toBe(false);
 
     const res = await fetch(`${b.baseURL}/v1/sessions/${sessionId}`, { method: 'DELETE' });
     expect(res.status).toBe(200);

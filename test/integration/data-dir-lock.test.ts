@@ -5,7 +5,7 @@
  * Now the second server exits at once with a one-line error naming the holder's pid, and even a
  * provider given the same instance id leaves a live run's commands alone.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,19 +13,11 @@ import { BACKENDS, createTestDatabase, type TestDatabase } from '../support/back
 import { freePort, startChildServer, type ChildServer } from '../support/child-process.ts';
 import { startFakeModel, type FakeModel } from '../support/fake-model/index.ts';
 import { waitFor } from '../support/wait-for.ts';
+import { isRunning, startSleepingTurn, uniqueSleep } from '../support/sleeping-turn.ts';
 import { loadConfig } from '../../src/config/load.ts';
 import { SubprocessSandboxProvider } from '../../src/sandbox/subprocess.ts';
 import { ScriptedAgent } from '../../scripts/crash-test/scripted-agent.ts';
-import { encodePlan } from '../../scripts/crash-test/plan.ts';
-import { listAllEvents, postJson } from '../../scripts/crash-test/api.ts';
-
-function running(marker: string): boolean {
-  try {
-    return execFileSync('pgrep', ['-f', marker]).toString().trim() !== '';
-  } catch {
-    return false; // pgrep exits 1 when nothing matches
-  }
-}
+import { listAllEvents } from '../../scripts/crash-test/api.ts';
 
 /** Runs a second `src/main.ts` on the given environment until it exits. */
 function runSecondServer(env: Record<string, string>): Promise<{ code: number | null; stderr: string; stdout: string }> {
@@ -50,7 +42,7 @@ describe.each(BACKENDS)('one server per DATA_DIR (%s)', (backend) => {
   let fake: FakeModel;
   let db: TestDatabase;
   let server: ChildServer | undefined;
-  const marker = `sleep ${(10 + Math.random()).toFixed(3)}`;
+  const marker = uniqueSleep(10);
   beforeAll(async () => {
     fake = await startFakeModel();
     fake.respondWith(new ScriptedAgent().respond);
@@ -65,12 +57,7 @@ describe.each(BACKENDS)('one server per DATA_DIR (%s)', (backend) => {
   it('refuses a second server with the holder\'s pid, and the first one\'s running tool is untouched', async () => {
     server = await startChildServer(db, { env: { ANTHROPIC_BASE_URL: fake.url } });
     expect(readFileSync(join(db.dataDir, 'server.pid'), 'utf8').trim()).toBe(String(server.child.pid));
-    const agent = await postJson<{ id: string }>(server.baseURL, '/v1/agents', { name: 'x', model: 'claude-sonnet-4-6', tools: [{ type: 'agent_toolset_20260401' }] });
-    const session = await postJson<{ id: string }>(server.baseURL, '/v1/sessions', { agent: agent.id });
-    const sleepMs = Number(marker.split(' ')[1]) * 1000;
-    const text = encodePlan({ sessionTag: 'lock', messageTag: 'm0', chunkDelayMs: 0, textLength: 20, steps: [{ kind: 'bash', sleepMs, failOnce: false }] });
-    await postJson(server.baseURL, `/v1/sessions/${session.id}/events`, { events: [{ type: 'user.message', content: [{ type: 'text', text }] }] });
-    await waitFor(() => running(marker) || undefined, { timeoutMs: 20_000, message: 'the bash tool never started' });
+    const sessionId = await startSleepingTurn(server.baseURL, marker, 'lock');
 
     // The issue's scenario: same DATA_DIR, another PORT (and on Postgres the same DATABASE_URL).
     const env: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', HOST: '127.0.0.1', PORT: String(await freePort()), AUTH_DISABLED: '1', DATA_DIR: db.dataDir, LOG_LEVEL: 'info', ANTHROPIC_API_KEY: 'sk-test' };
@@ -83,15 +70,15 @@ describe.each(BACKENDS)('one server per DATA_DIR (%s)', (backend) => {
     expect(lines[0]).toContain(`pid ${server.child.pid}`);
     expect(lines[0]).toContain(db.dataDir);
     expect(second.stdout).not.toMatch(/killed|previous run/);
-    expect(running(marker)).toBe(true);
+    expect(isRunning(marker)).toBe(true);
 
     // Even a provider with this instance's id (same ledger) leaves a live server's commands alone.
     const { instanceId } = loadConfig({ DATA_DIR: db.dataDir });
     expect(await new SubprocessSandboxProvider({ workdirRoot: join(db.dataDir, 'sandboxes'), instanceId }).check()).toEqual([]);
-    expect(running(marker)).toBe(true);
+    expect(isRunning(marker)).toBe(true);
 
     const events = await waitFor(async () => {
-      const list = await listAllEvents(server!.baseURL, session.id);
+      const list = await listAllEvents(server!.baseURL, sessionId);
       return list.at(-1)?.type === 'session.status_idle' ? list : undefined;
     }, { timeoutMs: 30_000, message: 'the turn did not finish' });
     const result = events.find((e) => e.type === 'agent.tool_result');
