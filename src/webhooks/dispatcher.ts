@@ -95,8 +95,19 @@ export class WebhookDispatcher {
     let fannedOut = 0;
     for (let page = 0; page < 20 && !this.stopped; page++) {
       const sessions = await this.o.store.webhooks.sessionsToFanOut(200);
-      for (const session of sessions) fannedOut += await fanOutSession(this.o.store, session, this.clock.now());
-      if (sessions.length < 200) break;
+      let failed = 0;
+      for (const session of sessions) {
+        // One session's failure is its own (its cursor stays, so it is tried again next poll): it
+        // must not keep every tenant's other sessions and all sending waiting behind it.
+        try {
+          fannedOut += await fanOutSession(this.o.store, session, this.clock.now());
+        } catch (err) {
+          failed++;
+          this.o.logger.warn({ err, sessionId: session.id }, 'could not fan out a session\'s webhook events; tried again at the next poll');
+        }
+      }
+      // A full page that only failed would come back the same: leave it to the next poll.
+      if (sessions.length < 200 || failed === sessions.length) break;
     }
     const due = this.stopped ? [] : await this.o.store.webhooks.dueWebhooks(this.clock.now(), 50);
     // Each endpoint's failure is its own: one that throws must not end the pass while the others'

@@ -25,12 +25,25 @@ export function webhookTypesFor(row: LogRow, session: Pick<SessionToFanOut, 'arc
       // just after); an archived session takes no further events, so only the archive's is at or after it.
       return session.archivedAt !== null && row.createdAt >= session.archivedAt ? ['session.status_terminated', 'session.archived'] : ['session.status_terminated'];
     case 'session.status_idle': {
-      const reason = parseJson<{ stop_reason?: { type?: string } }>(row.payload, 'session_events.payload').stop_reason?.type;
+      const reason = stopReasonOf(row.payload);
       if (reason === 'requires_action') return ['session.status_idled', 'session.requires_action'];
       if (reason === 'budget_reached') return ['session.status_idled', 'session.budget_reached'];
       return ['session.status_idled'];
     }
     default: return [];
+  }
+}
+
+/**
+ * The idle's stop reason, or undefined when the payload does not read (a row the catalogue would
+ * reject): the idle is still reported, and the session's later events are not held up behind it.
+ */
+function stopReasonOf(payload: string): string | undefined {
+  try {
+    const reason = parseJson<{ stop_reason?: { type?: unknown } } | null>(payload, 'session_events.payload')?.stop_reason?.type;
+    return typeof reason === 'string' ? reason : undefined;
+  } catch {
+    return undefined;
   }
 }
 

@@ -1,4 +1,5 @@
 import { describe, it, expect, afterAll, beforeAll } from 'vitest';
+import { sql } from 'kysely';
 import { BACKENDS } from '../support/backends.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 import { expectError, raw } from '../support/http.ts';
@@ -117,6 +118,38 @@ describe.each(BACKENDS)('webhooks (%s)', (backend) => {
     expect(deliveries.json.data[0].attempts[0]).toMatchObject({ attempt: 1, trigger: 'automatic', status_code: 200, error: null });
     await api('DELETE', `/v1/webhooks/${all.id}`);
     await api('DELETE', `/v1/webhooks/${idledOnly.id}`);
+  });
+
+  it('a session idle whose stored payload does not read is still delivered, and the session\'s later events follow', async () => {
+    const hook = await create('/unreadable');
+    const session = await t.client.beta.sessions.create({ agent: agentId, environment_id: envId });
+    await t.client.beta.sessions.events.send(session.id, { events: [userMessage('hi')] });
+    await waitForIdle(t.client, session.id);
+    await sql`UPDATE session_events SET payload = ${'not json'} WHERE session_id = ${session.id} AND type = 'session.status_idle'`.execute(t.server.services.store.db);
+    await t.client.beta.sessions.update(session.id, { title: 'after the bad row' });
+    await dispatch();
+    expect(receiver.at('/unreadable').map((d) => unwrap(d, hook.secret).data.type)).toEqual(['session.created', 'session.status_run_started', 'session.status_idled', 'session.updated']);
+    await api('DELETE', `/v1/webhooks/${hook.id}`);
+  });
+
+  it('one tenant whose fan-out fails does not stop the other tenants\' webhooks', async () => {
+    const hook = await create('/isolated');
+    // Another tenant with an endpoint row that no longer reads, and a session to fan out.
+    const other = await t.clientForTenant('tenant_broken');
+    const otherAgent = await other.beta.agents.create({ name: 'o', model: MODEL });
+    const otherEnv = await other.beta.environments.create({ name: 'o-env' });
+    const broken = await other.post('/v1/webhooks', { body: { url: `${receiver.url}/broken` } }) as { id: string };
+    await sql`UPDATE webhooks SET event_types = ${'not json'} WHERE id = ${broken.id}`.execute(t.server.services.store.db);
+    await other.beta.sessions.create({ agent: otherAgent.id, environment_id: otherEnv.id });
+    const session = await t.client.beta.sessions.create({ agent: agentId, environment_id: envId });
+    const eventId = await enqueue('deployment_run.started', 'drun_isolated');
+    await dispatch();
+    const got = receiver.at('/isolated').map((d) => unwrap(d, hook.secret));
+    expect(got.map((e) => [e.data.type, e.data.id])).toEqual(expect.arrayContaining([['session.created', session.id], ['deployment_run.started', 'drun_isolated']]));
+    expect(got.map((e) => e.id)).toContain(eventId);
+    expect(receiver.at('/broken')).toEqual([]);
+    await t.server.services.store.webhooks.delete('tenant_broken', broken.id);
+    await api('DELETE', `/v1/webhooks/${hook.id}`);
   });
 
   // Before the tests that move the clock: the refresher stamps its event with system time.
