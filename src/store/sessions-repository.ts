@@ -97,11 +97,10 @@ export class SessionsRepository {
     if (q.createdLte !== undefined) query = query.where('created_at', '<=', q.createdLte);
     // Walking forward in desc order means "older than the cursor"; backwards flips it.
     const older = (q.order === 'desc') !== backwards;
-    if (cursor) {
-      query = query.where((eb) =>
-        eb.or([eb('created_at', older ? '<' : '>', cursor.k), eb.and([eb('created_at', '=', cursor.k), eb('id', older ? '<' : '>', cursor.id)])]),
-      );
-    }
+    // A row-value bound, (created_at, id) < (k, id): both databases turn it into a range on the
+    // (tenant_id, created_at, id) index, so any page costs what the first does. The equivalent
+    // `created_at < k OR (created_at = k AND id < id)` made SQLite scan from the start of the tenant.
+    if (cursor) query = query.where((eb) => eb(eb.refTuple('created_at', 'id'), older ? '<' : '>', eb.tuple(cursor.k, cursor.id)));
     const dir = older ? 'desc' : 'asc';
     const fetched = await query.orderBy('created_at', dir).orderBy('id', dir).limit(q.limit + 1).execute();
     const more = fetched.length > q.limit;
