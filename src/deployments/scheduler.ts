@@ -61,17 +61,28 @@ export class DeploymentScheduler {
   /** One poll: fire due slots, then finish runs whose claim expired. Tests may call it directly. */
   async tick(): Promise<void> {
     const now = this.deps.clock.now();
+    // Each deployment and run on its own: one that throws (a stored schedule croner no longer
+    // takes, a database error) is logged and tried again at the next poll, and must not keep the
+    // others — every tenant's, the oldest due first — from firing behind it.
     for (const d of await this.deps.store.deployments.due(now, BATCH)) {
       if (this.#stopped) return;
-      const claimed = await this.claimSlot(d, now);
-      if (claimed) await this.deps.executor.execute(claimed.run, claimed.claim);
+      try {
+        const claimed = await this.claimSlot(d, now);
+        if (claimed) await this.deps.executor.execute(claimed.run, claimed.claim);
+      } catch (err) {
+        this.deps.logger.error({ err, deployment: d.id }, 'could not fire a due deployment slot; tried again at the next poll');
+      }
     }
     for (const run of await this.deps.store.deploymentRuns.expired(now, BATCH)) {
       if (this.#stopped) return;
-      const claim = await this.deps.store.deploymentRuns.takeOver(run, this.deps.executor.owner, this.deps.executor.claimExpiry(now));
-      if (!claim) continue;
-      this.deps.logger.info({ run: run.id, previousOwner: run.claim_owner }, 'taking over a deployment run whose claim expired');
-      await this.deps.executor.execute({ ...run, claim_owner: claim.owner, claim_token: claim.token }, claim);
+      try {
+        const claim = await this.deps.store.deploymentRuns.takeOver(run, this.deps.executor.owner, this.deps.executor.claimExpiry(now));
+        if (!claim) continue;
+        this.deps.logger.info({ run: run.id, previousOwner: run.claim_owner }, 'taking over a deployment run whose claim expired');
+        await this.deps.executor.execute({ ...run, claim_owner: claim.owner, claim_token: claim.token }, claim);
+      } catch (err) {
+        this.deps.logger.error({ err, run: run.id }, 'could not finish a deployment run taken over; tried again when its claim expires');
+      }
     }
   }
 

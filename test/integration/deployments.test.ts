@@ -6,6 +6,7 @@
  */
 import type Anthropic from '@anthropic-ai/sdk';
 import { describe, it, expect, afterAll, beforeAll } from 'vitest';
+import { sql } from 'kysely';
 import { BACKENDS } from '../support/backends.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 import { expectError, raw } from '../support/http.ts';
@@ -177,6 +178,21 @@ describe.each(BACKENDS)('deployments API (%s)', (backend) => {
     const after = await t.client.beta.deployments.retrieve(d.id);
     expect(Date.parse(after.schedule!.upcoming_runs_at![0]!)).toBe(Date.UTC(first.getUTCFullYear(), first.getUTCMonth() + 2, 1));
     await t.client.beta.deployments.archive(d.id);
+  });
+
+  it('a deployment whose stored schedule no longer works does not keep the other due deployments from firing', async () => {
+    const good = await create({ schedule: { type: 'cron', expression: '*/5 * * * *', timezone: 'UTC' } });
+    const slot = Date.parse(good.schedule!.upcoming_runs_at![0]!);
+    const broken = await create({ schedule: { type: 'cron', expression: '*/5 * * * *', timezone: 'UTC' } });
+    // As after an upgrade whose timezone database dropped the name: croner throws on it. Due first.
+    const db = t.server.services.store.db;
+    await sql`UPDATE deployments SET schedule = ${JSON.stringify({ type: 'cron', expression: '*/5 * * * *', timezone: 'Gone/Zone' })}, next_fire_at = ${slot - MINUTE} WHERE id = ${broken.id}`.execute(db);
+    clock.advance(slot - clock.now() + 1000);
+    await tick();
+    expect((await runsOf(good.id)).map((r) => r.trigger_context)).toEqual([{ type: 'schedule', scheduled_at: new Date(slot).toISOString() }]);
+    expect(await runsOf(broken.id)).toEqual([]);
+    await sql`UPDATE deployments SET archived_at = ${clock.now()}, next_fire_at = NULL WHERE id = ${broken.id}`.execute(db);
+    await t.client.beta.deployments.archive(good.id);
   });
 
   it('pause suppresses scheduled runs (not manual ones); unpause resumes at the next slot, skipping the paused ones', async () => {
