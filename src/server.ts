@@ -113,7 +113,7 @@ export async function startServer(config: Config, logger: Logger, ports: ServerP
     await prepareUploadDir(config.files.uploadDir);
     const hub = new InProcessEventHub();
     const runtime = await createRuntime({ config, store, hub, logger, model: ports.model, clock: ports.clock });
-    const services = createServices({ store, hub, lifecycle: runtime.lifecycle, secretBox: new AesGcmSecretBox(config.secrets.platformRootSecret), vault: config.vault, modelFallback: Boolean(config.model.apiKey), modelCardPrivateHosts: config.model.cardAllowedPrivateHosts, blobs: { memory: createMemoryBlobStore(config), files: createFileBlobStore(config) }, files: config.files, git: config.git, clock: ports.clock, ids: ports.ids, deployments: { owner: config.instanceId, claimTtlMs: config.leaseTtlMs, stallAt: config.deployments.stallAt, logger } });
+    const services = createServices({ store, hub, lifecycle: runtime.lifecycle, secretBox: new AesGcmSecretBox(config.secrets.platformRootSecret), vault: config.vault, modelFallback: Boolean(config.model.apiKey), modelCardPrivateHosts: config.model.cardAllowedPrivateHosts, blobs: { memory: createMemoryBlobStore(config), files: createFileBlobStore(config) }, files: config.files, git: config.git, clock: ports.clock, ids: ports.ids, deployments: { owner: config.instanceId, claimTtlMs: config.leaseTtlMs, stallAt: config.deployments.stallAt, logger }, mcpMaxResultBytes: config.mcp.maxResultBytes });
     egress = await startVaultEgress({ config, store, secretBox: services.secretBox, logger });
     runtime.attach(services, { egress: egress.planner });
     consoleAuth = await createConsoleAuth({ config, store, logger, sendEmail: createEmailSender(config.auth.smtp, logger) });

@@ -84,6 +84,8 @@ export interface ServiceDependencies {
   ids?: IdSource;
   /** This instance's claims on deployment runs (INSTANCE_ID, LEASE_TTL_MS) and the test stall point. */
   deployments: { owner: string; claimTtlMs: number; stallAt?: StallPoint; logger?: Logger };
+  /** MCP_MAX_RESULT_BYTES: bounds what the server reads of one MCP response. */
+  mcpMaxResultBytes?: number;
 }
 
 /** Deployment webhook events go to the webhooks outbox, in the caller's transaction (see webhook-outbox-api). */
@@ -91,7 +93,7 @@ const toOutbox: DeploymentEventSink = async (tx, tenantId, data, now) => {
   await tx.webhooks.enqueue(tenantId, data, { now });
 };
 
-export function createServices({ store, hub, lifecycle, secretBox, vault, modelFallback, modelCardPrivateHosts, blobs, files: filesConfig, git, clock, ids, deployments: deploymentConfig }: ServiceDependencies): Services {
+export function createServices({ store, hub, lifecycle, secretBox, vault, modelFallback, modelCardPrivateHosts, blobs, files: filesConfig, git, clock, ids, deployments: deploymentConfig, mcpMaxResultBytes }: ServiceDependencies): Services {
   const log = new EventLog(store, hub, { clock, ids });
   const modelCards = new ModelCardService({ store, secretBox, allowedPrivateHosts: modelCardPrivateHosts });
   const skills = new SkillService({ store, blobs: blobs.files, uploadDir: filesConfig.uploadDir });
@@ -101,7 +103,7 @@ export function createServices({ store, hub, lifecycle, secretBox, vault, modelF
   const policy = new EgressPolicy(vault.allowedPrivateHosts);
   const http = new VaultHttp({ policy, upstreamCaFile: vault.upstreamCaFile });
   const oauthRefresher = new OAuthRefresher({ store, secretBox, http });
-  const mcpAccess = new VaultMcpAccess({ store, refresher: oauthRefresher, policy, ca: http.trustedCa });
+  const mcpAccess = new VaultMcpAccess({ store, refresher: oauthRefresher, policy, ca: http.trustedCa, maxResultBytes: mcpMaxResultBytes });
   const credentialValidator = new CredentialValidator({ vaults, refresher: oauthRefresher, http });
   const sessions = new SessionService({ store, agents, environments, vaults, log, lifecycle, prices: (tenantId, model) => modelCards.priceFor(tenantId, model), secretBox, git, clock, ids });
   const sessionEvents = new SessionEventsService({ store, log, sessions, lifecycle });

@@ -62,7 +62,12 @@ export class VaultMcpAccess implements McpAccessProvider {
   /** One refresh per credential at a time in this process (a rotated refresh token is single-use). */
   private readonly refreshing = new Map<string, Promise<RefreshOutcome>>();
 
-  constructor(private readonly deps: { store: Store; refresher: OAuthRefresher; policy: EgressPolicy; ca?: string[] }) {
+  /** Largest body read of one response (see cappedResponse). */
+  private readonly maxResponseBytes: number;
+
+  /** `maxResultBytes`: MCP_MAX_RESULT_BYTES; a response may be a few times that (JSON escaping, framing), no more. */
+  constructor(private readonly deps: { store: Store; refresher: OAuthRefresher; policy: EgressPolicy; ca?: string[]; maxResultBytes?: number }) {
+    this.maxResponseBytes = 4 * (deps.maxResultBytes ?? DEFAULT_MAX_RESULT_BYTES) + 1024 * 1024;
     const lookup = (hostname: string, options: { all?: boolean }, callback: (err: Error | null, address: string | { address: string; family: number }[], family?: number) => void) => {
       deps.policy.resolve(hostname).then(
         (d) => (options.all ? callback(null, [{ address: d.address, family: d.family }]) : callback(null, d.address, d.family)),
@@ -100,7 +105,7 @@ export class VaultMcpAccess implements McpAccessProvider {
         }
       }
       problem = response.status === 401 || response.status === 403 ? describeRefusal401(server, response.status, auth, refreshFailure) : undefined;
-      return response;
+      return cappedResponse(response, this.maxResponseBytes, server);
     };
     return { fetch, authProblem: () => problem };
   }
@@ -160,6 +165,29 @@ export class VaultMcpAccess implements McpAccessProvider {
       this.refreshing.delete(row.id);
     }
   }
+}
+
+const DEFAULT_MAX_RESULT_BYTES = 1024 * 1024;
+
+/**
+ * The response with its body cut off past `limit` bytes: the MCP SDK reads a JSON answer whole,
+ * and an MCP server is the tenant's to choose, so without a bound one endless or huge answer
+ * would fill this process's memory (every tenant's server) before the result size check. Past the
+ * limit the body errors with a readable message and the connection is dropped. Trade-off: the
+ * bound is per response, so a Streamable HTTP GET stream that carries more than it over its life
+ * ends too (the connection is then reopened at the next use).
+ */
+function cappedResponse(response: Response, limit: number, server: McpServerRef): Response {
+  if (!response.body || [101, 204, 205, 304].includes(response.status)) return response;
+  let seen = 0;
+  const body = response.body.pipeThrough(new TransformStream<Uint8Array, Uint8Array>({
+    transform(chunk, controller) {
+      seen += chunk.byteLength;
+      if (seen > limit) controller.error(new Error(`MCP server "${server.name}" (${server.url}) sent more than ${limit} bytes in one response; the answer was cut off (MCP_MAX_RESULT_BYTES bounds what a tool may return)`));
+      else controller.enqueue(chunk);
+    },
+  }));
+  return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
 }
 
 function describeRefresh(outcome: RefreshOutcome): string {
