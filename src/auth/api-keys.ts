@@ -2,7 +2,8 @@
  * API keys: `oma_` + 40 random base58 characters. Only a SHA-256 hash is stored (keys are random
  * and long, so a fast hash is enough); the plaintext is shown once at creation.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import * as crypto from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { Store } from '../store/store.ts';
 import { newId } from '../lib/ids.ts';
 import { toIso } from '../lib/time.ts';
@@ -10,9 +11,13 @@ import type { ApiKeyTable } from '../store/schema.ts';
 
 const KEY_PREFIX = 'oma_';
 
-export function hashApiKey(key: string): string {
-  return createHash('sha256').update(key).digest('hex');
-}
+/**
+ * SHA-256 hex, once per authenticated request: the one-shot crypto.hash (Node ≥ 20.12) skips the
+ * Hash object createHash builds; older Node 20 releases (no such export) use createHash.
+ */
+export const hashApiKey: (key: string) => string = typeof crypto.hash === 'function'
+  ? (key) => crypto.hash('sha256', key, 'hex')
+  : (key) => crypto.createHash('sha256').update(key).digest('hex');
 
 export function toWireApiKey(row: ApiKeyTable) {
   return {
