@@ -102,6 +102,29 @@ describe.each(BACKENDS)('one-unit event append (%s)', (backend) => {
     expect(await seqs(s)).toEqual([]);
   });
 
+  it('an append made while a store transaction is open waits for it, never joins it, and takes the next seq', async () => {
+    const s = await newSession();
+    await log.append(TENANT, s, [message('first')]);
+    let appended: number | undefined;
+    let pending: Promise<void> | undefined;
+    await expect(store.transaction(async (tx) => {
+      const inserted = await tx.events.append(TENANT, s, [{ ...message('rolled back'), id: newId('sevt') }], Date.now());
+      expect(inserted?.[0]?.seq).toBe(2);
+      pending = log.append(TENANT, s, [message('outside')]).then(([e]) => {
+        appended = e!.seq;
+      });
+      await tx.sessions.find(TENANT, s);
+      // Still open: had the append run now (SQLite: on this same connection) it would be part of this transaction.
+      expect(appended).toBeUndefined();
+      throw new Error('roll back');
+    })).rejects.toThrow('roll back');
+    await pending;
+    // The rolled-back event left no trace and the outside append took seq 2 on its own.
+    expect(appended).toBe(2);
+    const events = await log.list(TENANT, s, { order: 'asc', limit: 10 });
+    expect(events.map((e) => [e.seq, (e.payload.content as { text: string }[])[0]!.text])).toEqual([[1, 'first'], [2, 'outside']]);
+  });
+
   it('a takeover racing fenced appends: every append of the old holder that landed precedes the new holder\'s', async () => {
     const s = await newSession();
     const old = await takeLease(s, 'worker_a', Date.now(), 1);

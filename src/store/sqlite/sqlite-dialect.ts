@@ -94,8 +94,19 @@ export function createSqliteDialect(options: SqliteOptions): StoreDialect {
       });
     },
     appendEvents(batch) {
-      // Kysely's connection mutex: no Kysely transaction is open while the synchronous one runs.
-      return db.connection().execute(async () => (append ??= createSqliteAppend(raw))(batch));
+      const run = (append ??= createSqliteAppend(raw));
+      // The append is one synchronous transaction: with none open on the connection right now it
+      // runs at once (nothing can interleave with it, and it has committed when it returns), skipping
+      // the promise hops of Kysely's connection mutex on every append. Behind an open Kysely
+      // transaction it waits for the mutex, so it never runs inside (or joins) someone else's.
+      if (!raw.inTransaction) {
+        try {
+          return Promise.resolve(run(batch));
+        } catch (err) {
+          return Promise.reject(err);
+        }
+      }
+      return db.connection().execute(async () => run(batch));
     },
     authEpochDdl: SQLITE_AUTH_EPOCH,
     readAuthEpoch: authEpochReader(raw, db),
