@@ -43,6 +43,8 @@ export interface BwrapSandboxOptions {
   tmpfsBytes?: number;
   /** Names or absolute paths of the networking helpers; default: found in the standard PATH. */
   networkHelpers?: Partial<NetworkBinaries>;
+  /** Start each session's next sandbox ahead of its call (shared/prestart.ts). Default true. */
+  prestart?: boolean;
 }
 
 /** What the provider works out once: the command line's fixed part, /etc and networking. */
@@ -141,15 +143,18 @@ export class BwrapSandboxProvider extends DirectorySandboxProvider {
     });
     const current = { binds: await prepareMountBinds(allMounts(this.name, sessionId, options), uid), env: {} as Record<string, string> };
     current.env = mountVariables(current.binds.map((b) => ({ hostPath: b.source, sandboxPath: b.target, readOnly: b.readOnly })), (root) => root);
+    // The environment is handed to bwrap itself, not set with --setenv: bwrap's argv is
+    // visible to every host user in `ps`, and bwrap (pid 1 inside) holds no secret either.
+    const environment = (env: Record<string, string>) =>
+      createSandboxEnvironment({ home: BWRAP_WORKDIR, tmpdir: '/tmp', path: this.options.path, extra: { ...egressEnv, ...env, ...current.env } });
     const launcher = {
       provider: this.name,
       workdir: BWRAP_WORKDIR,
+      prestart: this.options.prestart,
+      environment,
       createLaunchSpec: (bashArgs: string[], env: Record<string, string>, launch: { network: boolean }) => {
         const launchOptions = { uid, sessionDirectory, network: launch.network ? network : undefined, egress: launch.network ? egress : undefined, sessionId, mountBinds: current.binds };
-        // The environment is handed to bwrap itself, not set with --setenv: bwrap's argv is
-        // visible to every host user in `ps`, and bwrap (pid 1 inside) holds no secret either.
-        const childEnv = createSandboxEnvironment({ home: BWRAP_WORKDIR, tmpdir: '/tmp', path: this.options.path, extra: { ...egressEnv, ...env, ...current.env } });
-        return this.createLaunchSpec(base, launchOptions, { bashArgs, env: childEnv });
+        return this.createLaunchSpec(base, launchOptions, { bashArgs, env: environment(env) });
       },
     };
     const sandbox = new CommandSandbox({ sessionId, launcher });
@@ -157,6 +162,8 @@ export class BwrapSandboxProvider extends DirectorySandboxProvider {
       const binds = await prepareMountBinds(mounts, uid);
       current.env = mountVariables(mounts, (root) => root);
       current.binds = binds;
+      // The sandboxes started ahead have the old binds and variables.
+      sandbox.discardPrestarted();
     };
     return sandbox;
   }

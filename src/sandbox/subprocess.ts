@@ -30,6 +30,8 @@ export interface SubprocessSandboxOptions {
   instanceId?: string;
   /** False: find descendants by the process scan even where cgroups are available (tests). */
   useCgroups?: boolean;
+  /** Start each session's next command process ahead of its call (shared/prestart.ts). Default true. */
+  prestart?: boolean;
 }
 
 /** Commands use the host's network whatever the session's networking says: nothing is isolated. */
@@ -60,15 +62,18 @@ export class SubprocessSandboxProvider extends DirectorySandboxProvider {
     const tmpdir = path.join(directory, STATE_DIRECTORY_NAME, 'tmp');
     const egress = options.egress;
     const egressEnv = egress ? egressEnvironment(egress, { endpoint: { host: egress.proxy.host, port: egress.proxy.port }, caCertPath: egress.caCertPath }) : {};
+    // The proxy is the configured way out, not an enforced one: a process here can ignore it.
+    const environment = (env: Record<string, string>) => createSandboxEnvironment({ home: directory, tmpdir, path: this.options.path, extra: { ...egressEnv, ...env } });
     const launcher = {
       provider: this.name,
       ledger: this.ledger,
       workdir: directory,
+      prestart: this.options.prestart,
+      environment,
       createLaunchSpec: async (bashArgs: string[], env: Record<string, string>) => ({
         file: 'bash',
         args: bashArgs,
-        // The proxy is the configured way out, not an enforced one: a process here can ignore it.
-        env: createSandboxEnvironment({ home: directory, tmpdir, path: this.options.path, extra: { ...egressEnv, ...env } }),
+        env: environment(env),
         cwd: directory,
         descendants: this.descendants.forCommand(),
       }),

@@ -4,6 +4,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BwrapSandboxProvider } from '../../src/sandbox/bwrap.ts';
+import type { CommandSandbox } from '../../src/sandbox/shared/command-sandbox.ts';
 import { createWorkdirRoot, PLANTED_SECRETS, plantSecrets, runSandboxContract, waitFor } from '../contract/sandbox.contract.ts';
 
 const probeRoot = await createWorkdirRoot('oma-bwrap-probe');
@@ -119,7 +120,15 @@ describe.skipIf(unavailable !== undefined)('bwrap sandbox', () => {
       const bomb = await sandbox.exec(':(){ :|:& };:; sleep 3', { timeoutMs: 8_000 });
       expect(bomb.stderr).toContain('Resource temporarily unavailable');
       expect(spawnSync('true').status).toBe(0);
-      await waitFor(() => spawnSync('pgrep', ['-U', String(sandboxUid)]).status === 1, 10_000, 'the bomb to be gone');
+      // Every process of the uid is gone but the sandbox started ahead for the next call, if any
+      // (shared/prestart.ts: a fresh bwrap and its bash, waiting; none of the bomb).
+      await waitFor(async () => {
+        await (sandbox as CommandSandbox).settled();
+        const waiting = new Set((sandbox as CommandSandbox).prestartedPids());
+        expect(waiting.size).toBeLessThanOrEqual(2);
+        const left = spawnSync('pgrep', ['-U', String(sandboxUid)]).stdout.toString().split('\n').filter(Boolean).map(Number);
+        return left.every((pid) => waiting.has(pid));
+      }, 10_000, 'the bomb to be gone');
       expect((await sandbox.exec('echo survived')).stdout).toBe('survived\n');
     });
 

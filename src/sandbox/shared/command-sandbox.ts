@@ -9,7 +9,8 @@ import { isEnvironmentName } from './environment.ts';
 import { readFileInSandbox, writeFileInSandbox, listInSandbox } from './sandbox-files.ts';
 import { ProcessSet } from './process-set.ts';
 import type { ProcessLedger } from './process-ledger.ts';
-import { REPORT_FD, runProcess, type LaunchSpec, type RawResult } from './run-process.ts';
+import { REPORT_FD, runProcess, startProcess, type LaunchSpec, type RawResult, type RunOptions } from './run-process.ts';
+import { callMessage, canPrestartWith, PARK_SCRIPT, PrestartedLaunches } from './prestart.ts';
 import { quoteShellWord } from './shell-quote.ts';
 import { SHELL_STATE_FILES, SHELL_STATE_SCRIPT, STATE_DIRECTORY_NAME } from './shell-script.ts';
 
@@ -32,6 +33,12 @@ export interface BashLauncher {
    * hold open files (`passedFiles`); `runProcess` closes them.
    */
   createLaunchSpec(bashArgs: string[], env: Record<string, string>, options: { network: boolean }): Promise<LaunchSpec>;
+  /**
+   * The environment `createLaunchSpec` gives a launch with these per-call variables. A launcher
+   * that has it gets prestarted launches (prestart.ts), unless `prestart` is false.
+   */
+  environment?(env: Record<string, string>): Record<string, string>;
+  readonly prestart?: boolean;
   /** Where running process groups are recorded for cleanup after a crash (providers whose processes outlive the server). */
   readonly ledger?: ProcessLedger;
 }
@@ -52,6 +59,10 @@ export class CommandSandbox implements Sandbox {
   readonly processes = new ProcessSet();
   private readonly launcher: BashLauncher;
   private readonly stateDirectory: string;
+  /** Launches started ahead of the next call (prestart.ts); undefined when the launcher cannot tell its environment. */
+  private readonly prestarted: PrestartedLaunches | undefined;
+  /** The refill scheduled after the last call (see runBash). */
+  private refilling: Promise<void> = Promise.resolve();
   /** Set by a provider whose launches take the mounts (bwrap). */
   applyMounts?: (mounts: SandboxMount[]) => Promise<void>;
 
@@ -60,6 +71,14 @@ export class CommandSandbox implements Sandbox {
     this.launcher = options.launcher;
     this.workdir = options.launcher.workdir;
     this.stateDirectory = path.posix.join(this.workdir, STATE_DIRECTORY_NAME);
+    const launcher = options.launcher;
+    if (launcher.environment && launcher.prestart !== false) {
+      this.prestarted = new PrestartedLaunches(async (network) => {
+        const spec = await launcher.createLaunchSpec(['-c', PARK_SCRIPT], {}, { network });
+        const process = startProcess(spec, { processes: this.processes, ledger: launcher.ledger, stdin: true, report: { maxBytes: REPORT_LIMIT_BYTES }, control: true });
+        return { process, env: spec.env };
+      });
+    }
   }
 
   async exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
@@ -93,27 +112,78 @@ export class CommandSandbox implements Sandbox {
   }
 
   async stop(): Promise<void> {
+    this.prestarted?.discard();
     await this.processes.killAll();
+  }
+
+  /**
+   * Kills the launches started ahead (prestart.ts): what they were built from changed (the
+   * provider's mounts). Launches being started now are killed when they are.
+   */
+  discardPrestarted(): void {
+    this.prestarted?.discard();
+  }
+
+  /** Settles once the launches being started ahead are ready (the bench waits for it between calls). */
+  async settled(): Promise<void> {
+    await this.refilling;
+    await this.prestarted?.settled();
+  }
+
+  /** Host pids of the launches waiting for a call (prestart.ts): processes of the session that belong to no command. */
+  prestartedPids(): number[] {
+    return this.prestarted?.pids() ?? [];
+  }
+
+  private scheduleRefill(network: boolean, epoch: number): void {
+    this.refilling = new Promise((resolve) =>
+      setImmediate(() => {
+        this.prestarted?.refill(network, epoch);
+        resolve();
+      }),
+    );
   }
 
   /** Runs `bash <args>` in the sandbox and returns raw bytes. Throws SandboxError if it cannot start. */
   async runBash(args: string[], options: BashRunOptions): Promise<RawResult> {
+    const network = options.network ?? false;
+    const run: RunOptions = {
+      timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+      maxOutputBytes: options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES,
+      signal: options.signal,
+      stdin: options.stdin,
+      processes: this.processes,
+      ledger: this.launcher.ledger,
+      report: options.report ? { maxBytes: REPORT_LIMIT_BYTES } : undefined,
+    };
+    const epoch = this.prestarted?.epoch;
     let spec: LaunchSpec | undefined;
     try {
-      spec = await this.launcher.createLaunchSpec(withOnlyOwnFds(args), options.env ?? {}, { network: options.network ?? false });
-      return await runProcess(spec, {
-        timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-        maxOutputBytes: options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES,
-        signal: options.signal,
-        stdin: options.stdin,
-        processes: this.processes,
-        ledger: this.launcher.ledger,
-        report: options.report ? { maxBytes: REPORT_LIMIT_BYTES } : undefined,
-      });
+      const result = (await this.runPrestarted(args, options.env ?? {}, network, run)) ?? (await runProcess((spec = await this.launcher.createLaunchSpec(withOnlyOwnFds(args), options.env ?? {}, { network })), run));
+      // The next launch starts once this call is over and its caller has the result, so that it does
+      // not compete with the call for the CPU (a spawn blocks the event loop for a few ms).
+      if (epoch !== undefined) this.scheduleRefill(network, epoch);
+      return result;
     } catch (cause) {
       if (cause instanceof SandboxError) throw cause;
       throw this.error(options.operation, `Could not start the sandbox command (${spec?.file ?? this.launcher.provider}): ${(cause as Error).message}`, cause);
     }
+  }
+
+  /** Runs the call in the launch started ahead for `network`, if there is one it can take (prestart.ts). */
+  private async runPrestarted(args: string[], env: Record<string, string>, network: boolean, run: RunOptions): Promise<RawResult | undefined> {
+    if (!this.prestarted || !this.launcher.environment || run.signal?.aborted || !canPrestartWith(env)) return undefined;
+    if (args[0] !== '-c' || args.some((arg) => arg.includes('\0'))) return undefined;
+    const target = this.launcher.environment(env);
+    const launch = await this.prestarted.take(network);
+    if (!launch) return undefined;
+    const message = callMessage(args, launch.env, target, run.report !== undefined);
+    if (!message) {
+      launch.process.kill();
+      return undefined;
+    }
+    // Undefined when the launch died before it read the call: the caller starts it fresh.
+    return launch.process.run(run, message);
   }
 
   /** Builds a SandboxError about this sandbox. */

@@ -15,6 +15,7 @@ import { mkdir, rm, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import { SandboxError, type DirEntry, type ExecOptions, type ExecResult, type Sandbox, type SandboxMount, type ShellResult } from '../sandbox.ts';
 import { isAtOrBelow, mountHolding, mountVariables } from './mounts.ts';
+import type { CommandSandbox } from './command-sandbox.ts';
 
 export class MountAliasSandbox implements Sandbox {
   readonly sessionId: string;
@@ -96,5 +97,15 @@ export class MountAliasSandbox implements Sandbox {
 
   stop(): Promise<void> {
     return this.inner.stop();
+  }
+
+  /** See CommandSandbox.settled (the bench waits for the launches started ahead). */
+  async settled(): Promise<void> {
+    await (this.inner as Partial<CommandSandbox>).settled?.();
+  }
+
+  /** See CommandSandbox.prestartedPids. */
+  prestartedPids(): number[] {
+    return (this.inner as Partial<CommandSandbox>).prestartedPids?.() ?? [];
   }
 }
