@@ -8,12 +8,15 @@
  * - replay: the large session from seq 0, paging `GET …/events?limit=1000` and over SSE with
  *   `Last-Event-ID: 0`, against the raw driver reading the same rows in the same pages;
  * - memory: the server's RSS (VmRSS from /proc) after boot and a full GC, on this database and on an
- *   empty one, and again after the reads above. The GC is run by a bench-only preload on SIGUSR2
+ *   empty one, and again after the reads above; and the floor under it, a process that only imports
+ *   the packages the server loads at boot, through tsx (as `npm start` and the image run the server)
+ *   against plain node. The GC is run by a bench-only preload on SIGUSR2
  *   (bench/preload/gc-on-signal.ts); the server has no such hook. Memory per open stream is the sse
  *   suite's figure (sse.*.memory_per_stream), not repeated here.
  * Boot time at this size is the boot suite's figure, recovery at 1,000 sessions the recovery suite's.
  */
 import http from 'node:http';
+import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
@@ -56,19 +59,44 @@ const PAGE = 50;
 const REPLAY_LIMIT = 1000;
 const LARGE_SESSION = 'sesn_bench_large';
 const GC_PRELOAD = fileURLToPath(new URL('../preload/gc-on-signal.ts', import.meta.url));
+const RSS_FLOOR = fileURLToPath(new URL('../baselines/rss-floor.mjs', import.meta.url));
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 /** GC probes (Size.probes) are this far apart; the last one counts (boot's own garbage and timers have settled). */
 const PROBE_GAP_MS = 500;
 const PROBE_TIMEOUT_MS = 10_000;
 
 function figures(): FigureSpec[] {
-  return BACKENDS.flatMap((b): FigureSpec[] => [
+  const floor: FigureSpec = { name: 'scale.rss_floor', unit: 'MB', description: "RSS after GC of a process that only imports the server's boot-time packages, run through tsx as the server is, vs plain node" };
+  return [floor, ...BACKENDS.flatMap((b): FigureSpec[] => [
     { name: `scale.${b}.sessions.page${PAGE}`, unit: 'ms', description: `GET /v1/sessions, the ${PAGE}th page (cursor) vs the first (${b})`, target: { on: 'ratio', op: '<=', limit: 1.5 } },
     { name: `scale.${b}.events.page${PAGE}`, unit: 'ms', description: `GET /v1/sessions/{id}/events of the large session, the ${PAGE}th page vs the first (${b})`, target: { on: 'ratio', op: '<=', limit: 1.5 } },
     { name: `scale.${b}.replay.list`, unit: 'ms', description: `the large session from seq 0 through GET …/events?limit=${REPLAY_LIMIT} vs the raw driver reading the same pages (${b})` },
     { name: `scale.${b}.replay.sse`, unit: 'ms', description: `the large session from seq 0 over SSE (Last-Event-ID: 0) vs the raw driver reading the same pages (${b})` },
     { name: `scale.${b}.idle_rss`, unit: 'MB', description: `server RSS after boot + GC on the seeded database vs on an empty one (${b})`, target: { on: 'value', op: '<=', limit: 120 } },
     { name: `scale.${b}.rss_after_reads`, unit: 'MB', description: `server RSS after the reads above + GC vs its idle RSS (${b})` },
-  ]);
+  ])];
+}
+
+/** bench/baselines/rss-floor.mjs in its own process, through tsx's loader or not; resolves once it is ready. */
+async function startFloor(tsx: boolean): Promise<{ child: ChildServer['child']; output(): string }> {
+  const child = spawn(process.execPath, ['--expose-gc', ...(tsx ? ['--import', 'tsx'] : []), RSS_FLOOR], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stderr.on('data', (b: Buffer) => (output += b.toString()));
+  await new Promise<void>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`rss-floor exited (${code}): ${output}`)));
+    child.stdout.on('data', (b: Buffer) => b.toString().includes('ready') && resolve());
+  });
+  return { child, output: () => output };
+}
+
+async function measureFloor(size: Size): Promise<Measurement> {
+  const [tsx, plain] = await Promise.all([startFloor(true), startFloor(false)]);
+  try {
+    const [withTsx, without] = await Promise.all([settledMemory(tsx, size.probes), settledMemory(plain, size.probes)]);
+    return { name: 'scale.rss_floor', value: withTsx.rssMb, baseline: without.rssMb, note: `JS heap ${withTsx.heapMb.toFixed(0)} MB (plain node: ${without.heapMb.toFixed(0)} MB)` };
+  } finally {
+    for (const p of [tsx, plain]) p.child.kill('SIGKILL');
+  }
 }
 
 /** A migrated database holding an API key of tenant `default` (returned), seeded when `size` is given. */
@@ -105,7 +133,7 @@ function residentBytes(pid: number, reported: number): number {
 }
 
 /** Full GC in the server (SIGUSR2 → the preload), then its RSS in MB and its JS heap in MB. */
-async function settledMemory(server: ChildServer, probes: number): Promise<{ rssMb: number; heapMb: number }> {
+async function settledMemory(server: Pick<ChildServer, 'child' | 'output'>, probes: number): Promise<{ rssMb: number; heapMb: number }> {
   let last = { rssMb: 0, heapMb: 0 };
   const probed = () => [...server.output().matchAll(/^oma-bench-gc (\d+) (\d+) (\d+)$/gm)];
   for (let i = 0; i < probes; i++) {
@@ -272,8 +300,14 @@ export const scaleSuite: BenchSuite = {
   name: 'scale',
   figures: figures(),
   async run(context) {
-    if (SIZES[context.mode].concurrent) return (await Promise.all(BACKENDS.map((b) => measureBackend(context, b)))).flat();
-    const out: Measurement[] = [];
+    const size = SIZES[context.mode];
+    if (size.concurrent) {
+      const [floor, ...perBackend] = await Promise.all([measureFloor(size), ...BACKENDS.map((b) => measureBackend(context, b))]);
+      return [floor as Measurement, ...(perBackend as Measurement[][]).flat()];
+    }
+    const floor = await measureFloor(size);
+    context.log(`scale.rss_floor: ${floor.value.toFixed(0)} MB through tsx, ${floor.baseline!.toFixed(0)} MB plain node`);
+    const out: Measurement[] = [floor];
     for (const backend of BACKENDS) out.push(...(await measureBackend(context, backend)));
     return out;
   },
