@@ -47,7 +47,7 @@ export interface SseDeps {
 }
 
 /** Replay pages: at most this many events and (unless one event alone is larger) this many bytes. */
-const REPLAY_PAGE_EVENTS = 100;
+const REPLAY_PAGE_EVENTS = 1000;
 const REPLAY_PAGE_BYTES = 1024 * 1024;
 /** Room for what a frame adds to a payload (type, id, processed_at, SSE fields). */
 const FRAME_SLACK_BYTES = 64 * 1024;
@@ -214,12 +214,20 @@ class SessionStream {
 
   private async drained(): Promise<void> {
     if (this.closed || !this.res.writableNeedDrain) return;
-    await new Promise<void>((resolve) => this.res.once('drain', resolve).once('close', resolve));
+    // Whichever comes first removes the other listener: left behind, each wait of a long replay
+    // added a 'close' listener to the response (MaxListenersExceededWarning after 10).
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        this.res.off('drain', done).off('close', done);
+        resolve();
+      };
+      this.res.on('drain', done).on('close', done);
+    });
   }
 
   /**
    * Replays (lastSent, untilSeq] in pages bounded by REPLAY_PAGE_EVENTS and REPLAY_PAGE_BYTES, sizes
-   * read first so an oversized event is never loaded; each frame waits for the socket to drain.
+   * read first so an oversized event is never loaded; each page waits for the socket to drain.
    */
   private async replayUntil(untilSeq: number): Promise<void> {
     const { tenantId, sessionId } = this.target;
@@ -242,10 +250,15 @@ class SessionStream {
       }
       const page = await this.deps.log.list(tenantId, sessionId, { afterSeq: this.lastSent, beforeSeq: sizes[count - 1]!.seq + 1, order: 'asc', limit: count });
       if (page.length === 0) break;
-      for (const e of page) {
-        this.sendStored(e);
-        await this.drained();
+      // One page goes out corked, as one write of at most about REPLAY_PAGE_BYTES, then the stream
+      // waits for the socket to drain: frame by frame, a 50,000-event replay was 50,000 writes.
+      this.res.cork();
+      try {
+        for (const e of page) this.sendStored(e);
+      } finally {
+        this.res.uncork();
       }
+      await this.drained();
     }
   }
 

@@ -103,6 +103,10 @@ describe.each(BACKENDS)('SSE replay memory and oversized events (%s)', (backend)
       const m = process.memoryUsage();
       return m.heapUsed + m.external + m.arrayBuffers;
     };
+    // Each wait for a socket to drain must leave no listener behind on the response (they piled up, one per wait).
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(`${w.name}: ${w.message}`);
+    process.on('warning', onWarning);
     const before = used();
     let peak = before;
     const sampler = setInterval(() => {
@@ -125,7 +129,7 @@ describe.each(BACKENDS)('SSE replay memory and oversized events (%s)', (backend)
     for (let i = 0; i < 5; i++) expect((await raw(t.baseURL, 'GET', `/v1/sessions/${sessionId}`, { apiKey: t.apiKey })).status).toBe(200);
     clearInterval(sampler);
     // Loading the session per stream (as before) is 30 × 36 MB of rows plus as much again parsed;
-    // pages are 1 MiB, and a stream waits for its socket before the next frame.
+    // pages are 1 MiB, and a stream waits for its socket before the next page.
     expect((peak - before) / 2 ** 20).toBeLessThan(600);
     // A paused client is not cut off during replay: once it reads, it gets every event in order.
     const { response } = paused[0]!;
@@ -145,6 +149,9 @@ describe.each(BACKENDS)('SSE replay memory and oversized events (%s)', (backend)
     await waitFor(() => ids.length >= total, { timeoutMs: 60_000, message: 'every replayed event' });
     expect(ids).toEqual(Array.from({ length: total }, (_, i) => i + 1));
     for (const p of paused) p.request.destroy();
+    await new Promise((resolve) => setImmediate(resolve)); // process warnings are emitted on a later tick
+    process.off('warning', onWarning);
+    expect(warnings.filter((w) => w.startsWith('MaxListenersExceededWarning'))).toEqual([]);
   });
 
   it('a stored 5 MB event becomes an oma.event_omitted marker: replay and live streams go on past it', async () => {
