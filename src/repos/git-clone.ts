@@ -38,9 +38,14 @@ function authorization(token: string): string {
   return `Basic ${Buffer.from(`x-access-token:${token}`).toString('base64')}`;
 }
 
+/** The URL git clones (and records as the checkout's `origin`) for a resource's `url`. */
+export function cloneUrl(url: string): string {
+  return new URL(url.replace(/\/+$/, '')).href;
+}
+
 /** Clones `request.url` at its checkout into `request.destination`; RepositoryCloneError on failure. */
 export async function cloneRepository(request: CloneRequest): Promise<void> {
-  const url = new URL(request.url.replace(/\/+$/, ''));
+  const url = new URL(cloneUrl(request.url));
   const scrub = (text: string) => (request.token ? text.replaceAll(request.token, '***') : text);
   let destination: GitDestination;
   try {

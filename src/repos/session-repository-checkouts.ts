@@ -11,7 +11,7 @@
  * mount path is checked with lstat (a symlink or file there is refused), and the mount path itself
  * must not exist yet (an empty directory is replaced).
  */
-import { cp, lstat, mkdir, mkdtemp, readdir, rename, rm, rmdir, lchown } from 'node:fs/promises';
+import { cp, lstat, mkdir, mkdtemp, readdir, readFile, rename, rm, rmdir, lchown } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import type { Store } from '../store/store.ts';
@@ -22,7 +22,7 @@ import type { SandboxMount } from '../sandbox/sandbox.ts';
 import { parseJson } from '../store/json.ts';
 import { chownTree, sessionDirectoryPath } from '../sandbox/shared/session-directory.ts';
 import { repositoryTokenContext, REPOSITORY_MOUNT_ROOT } from '../sessions/session-repositories.ts';
-import { cloneRepository, RepositoryCloneError, type RepositoryErrorType } from './git-clone.ts';
+import { cloneRepository, cloneUrl, RepositoryCloneError, type RepositoryErrorType } from './git-clone.ts';
 
 /** One repository that could not be put in place: the payload of a `session.error`. */
 export interface RepositoryFailure {
@@ -73,7 +73,9 @@ export class SessionRepositoryCheckouts {
       if (!row || row.cloned_at !== null) continue;
       try {
         const token = row.authorization_token === null ? undefined : this.options.secretBox.open(repositoryTokenContext(session.tenant_id, resource.id), row.authorization_token);
-        await this.place(session.id, resource, token);
+        // Placed by an attempt that stopped before recording it (killed between the move and
+        // markCloned): record it now instead of refusing the occupied mount path at every turn.
+        if (!(await holdsCheckoutOf(sessionDirectoryPath(this.options.workdirRoot, session.id), resource))) await this.place(session.id, resource, token);
         await this.options.store.sessionRepositories.markCloned(session.tenant_id, resource.id, Date.now());
         placed++;
       } catch (err) {
@@ -109,6 +111,37 @@ export class SessionRepositoryCheckouts {
       await rm(staging, { recursive: true, force: true });
     }
   }
+}
+
+/**
+ * Whether the mount path already holds a checkout whose origin is this resource's URL (what
+ * `place` leaves there). Read without following links and without running git in a directory the
+ * agent owns (its .git/config could name programs for git to run); the agent can fake this only
+ * for its own workspace, where it could as well have changed the checkout.
+ */
+async function holdsCheckoutOf(sessionDirectory: string, resource: GithubRepositoryResource): Promise<boolean> {
+  let current = sessionDirectory;
+  for (const part of [...resource.mount_path.slice(REPOSITORY_MOUNT_ROOT.length + 1).split('/'), '.git']) {
+    current = path.join(current, part);
+    const stats = await lstat(current).catch(() => undefined);
+    if (!stats || stats.isSymbolicLink() || !stats.isDirectory()) return false;
+  }
+  const configPath = path.join(current, 'config');
+  const stats = await lstat(configPath).catch(() => undefined);
+  if (!stats?.isFile() || stats.size > 64 * 1024) return false;
+  return originUrl(await readFile(configPath, 'utf8')) === cloneUrl(resource.url);
+}
+
+/** `remote.origin.url` of a git config file's text. */
+function originUrl(config: string): string | undefined {
+  let inOrigin = false;
+  for (const line of config.split('\n')) {
+    const section = /^\s*\[\s*([^\]]*?)\s*\]/.exec(line);
+    if (section) inOrigin = section[1] === 'remote "origin"';
+    const entry = inOrigin ? /^\s*url\s*=\s*(.*?)\s*$/.exec(line) : null;
+    if (entry) return entry[1];
+  }
+  return undefined;
 }
 
 /**
