@@ -141,7 +141,8 @@ export class BwrapSandboxProvider extends DirectorySandboxProvider {
       owner: uid === undefined ? undefined : { uid, gid: uid },
       rootMode: 0o711,
     });
-    const current = { binds: await prepareMountBinds(allMounts(this.name, sessionId, options), uid), env: {} as Record<string, string> };
+    const binds = await prepareMountBinds(allMounts(this.name, sessionId, options), uid);
+    const current = { binds, env: {} as Record<string, string>, identity: await bindIdentity(binds) };
     current.env = mountVariables(current.binds.map((b) => ({ hostPath: b.source, sandboxPath: b.target, readOnly: b.readOnly })), (root) => root);
     // The environment is handed to bwrap itself, not set with --setenv: bwrap's argv is
     // visible to every host user in `ps`, and bwrap (pid 1 inside) holds no secret either.
@@ -160,10 +161,13 @@ export class BwrapSandboxProvider extends DirectorySandboxProvider {
     const sandbox = new CommandSandbox({ sessionId, launcher });
     sandbox.applyMounts = async (mounts: SandboxMount[]) => {
       const binds = await prepareMountBinds(mounts, uid);
-      current.env = mountVariables(mounts, (root) => root);
-      current.binds = binds;
-      // The sandboxes started ahead have the old binds and variables.
-      sandbox.discardPrestarted();
+      const env = mountVariables(mounts, (root) => root);
+      const identity = await bindIdentity(binds);
+      const same = identity === current.identity && JSON.stringify(env) === JSON.stringify(current.env);
+      Object.assign(current, { binds, env, identity });
+      // The sandboxes started ahead have the old binds and variables: they stay only when those are
+      // the very same (the harness reapplies a session's mounts at each turn; see bindIdentity).
+      if (!same) sandbox.discardPrestarted();
     };
     return sandbox;
   }
@@ -289,6 +293,17 @@ export class BwrapSandboxProvider extends DirectorySandboxProvider {
   private error(operation: string, message: string, cause?: unknown): SandboxError {
     return new SandboxError({ provider: this.name, operation, message, cause });
   }
+}
+
+/**
+ * What a sandbox's mount binds show, as a string to compare: each bind and the device and inode of
+ * its source. A sandbox started earlier shows the same thing exactly when these are equal: a bind
+ * holds its source's inode (so the number cannot be reused while it exists) and shows its content,
+ * owners and modes live; a source replaced at its path (a new inode) or missing makes it differ.
+ */
+async function bindIdentity(binds: NonNullable<BwrapCommandOptions['mountBinds']>): Promise<string> {
+  const stats = await Promise.all(binds.map((bind) => stat(bind.source).then((s) => `${s.dev}:${s.ino}`, () => 'missing')));
+  return JSON.stringify(binds.map((bind, index) => [bind.source, bind.target, bind.readOnly, stats[index]]));
 }
 
 /**

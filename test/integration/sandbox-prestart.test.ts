@@ -6,7 +6,7 @@
  * the network, new mounts discard what waits).
  */
 import { execFileSync } from 'node:child_process';
-import { rm } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BwrapSandboxProvider } from '../../src/sandbox/bwrap.ts';
@@ -160,11 +160,36 @@ describe.skipIf(BWRAP_UNAVAILABLE !== undefined)('prestarted bwrap launches and 
     }
   }, 60_000);
 
-  it('discards the waiting launches when the mounts change', async () => {
+  it('keeps the waiting launches for the same mounts, and discards them when a mount or its source changes', async () => {
     const sandbox = (await provider.open('sess_prestart_mounts')) as CommandSandbox;
-    const pids = await warm(sandbox);
+    const source = path.join(path.dirname(workdirRoot), 'mount-source');
+    await mkdir(source, { recursive: true });
+    await writeFile(path.join(source, 'a.txt'), 'one\n');
+    const mounts = [{ hostPath: source, sandboxPath: '/mnt/data', readOnly: true }];
+    await sandbox.applyMounts!(mounts);
+    expect((await sandbox.exec('cat /mnt/data/a.txt')).stdout).toBe('one\n');
+    await sandbox.settled();
+    const kept = sandbox.prestartedPids();
+    expect(kept.length).toBeGreaterThan(0);
+    // The harness reapplies the same mounts each turn: what waits stays, and shows the source live.
+    await sandbox.applyMounts!(mounts);
+    expect(sandbox.prestartedPids()).toEqual(kept);
+    await writeFile(path.join(source, 'a.txt'), 'two\n');
+    expect((await sandbox.exec('cat /mnt/data/a.txt')).stdout).toBe('two\n');
+    // The source replaced at its path: the launch started before would show the old directory.
+    await sandbox.settled();
+    const stale = sandbox.prestartedPids();
+    expect(stale.length).toBeGreaterThan(0);
+    await rm(source, { recursive: true });
+    await mkdir(source);
+    await writeFile(path.join(source, 'a.txt'), 'three\n');
+    await sandbox.applyMounts!(mounts);
+    await waitFor(() => stale.every((pid) => !alive(pid)), 10_000, 'the waiting launch to be killed');
+    expect((await sandbox.exec('cat /mnt/data/a.txt')).stdout).toBe('three\n');
+    await sandbox.settled();
+    const before = sandbox.prestartedPids();
     await sandbox.applyMounts!([]);
-    await waitFor(() => pids.every((pid) => !alive(pid)), 10_000, 'the waiting launch to be killed');
-    expect((await sandbox.exec('echo after')).stdout).toBe('after\n');
-  }, 30_000);
+    await waitFor(() => before.every((pid) => !alive(pid)), 10_000, 'the waiting launch to be killed');
+    expect((await sandbox.exec('ls /mnt/data 2>&1; echo after')).stdout).toMatch(/No such file or directory\nafter\n$/);
+  }, 60_000);
 });
