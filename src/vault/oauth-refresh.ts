@@ -56,11 +56,15 @@ export class OAuthRefresher {
     try {
       response = await this.deps.http.post(refresh.token_endpoint, { headers, body: form.toString() });
     } catch (err) {
+      const elsewhere = await this.refreshedElsewhere(row);
+      if (elsewhere) return elsewhere;
       await this.announceFailure(row);
       return { status: 'connect_error', reason: (err as Error).message };
     }
     const tokens = parseTokens(response);
     if (!tokens) {
+      const elsewhere = await this.refreshedElsewhere(row);
+      if (elsewhere) return elsewhere;
       await this.announceFailure(row);
       return { status: 'failed', response: scrub(response, secret) };
     }
@@ -72,6 +76,19 @@ export class OAuthRefresher {
       updated_at: Date.now(),
     });
     return { status: 'succeeded', accessToken: tokens.access_token };
+  }
+
+  /**
+   * After a failed refresh: the live token another refresher stored meanwhile, if any. Two
+   * processes (instances, or the server and the vault sidecar) refreshing one credential at once
+   * send the same single-use refresh token; the provider refuses the second, whose caller should
+   * use what the first stored rather than fail and announce refresh_failed.
+   */
+  private async refreshedElsewhere(row: VaultCredentialTable): Promise<RefreshOutcome | undefined> {
+    const current = await this.deps.store.vaults.findCredential(row.tenant_id, row.vault_id, row.id);
+    if (!current || current.secret === row.secret) return undefined;
+    const { auth, secret } = this.open(current);
+    return secret.access_token && !this.isExpired(auth, Date.now()) ? { status: 'succeeded', accessToken: secret.access_token } : undefined;
   }
 
   /** `vault_credential.refresh_failed` for the tenant's webhook endpoints (ids only, never a secret). */
