@@ -72,6 +72,8 @@ describe.each(BACKENDS)('events stream (%s)', (backend) => {
     expect(c.headers.get('content-type')).toMatch(/^text\/event-stream/);
     expect(c.headers.get('cache-control')).toMatch(/no-cache/);
     expect(c.headers.get('x-accel-buffering')).toBe('no');
+    // One request id (the middleware's and the stream's are the same header, sent once).
+    expect(c.headers.get('request-id')).toMatch(/^req_01[1-9A-HJ-NP-Za-km-z]{24}$/);
     expect(c.events()).toEqual([]);
     await emit(sessionId, 'line1\nline2 "quoted"');
     const [f] = await c.waitForEvents(1);
