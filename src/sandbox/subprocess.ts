@@ -89,6 +89,12 @@ export class SubprocessSandboxProvider extends DirectorySandboxProvider {
     return path.join(this.workdirRoot, '.mount-tree', sessionId);
   }
 
+  /** Stops every sandbox, then removes this server's emptied cgroups. */
+  override async shutdown(): Promise<void> {
+    await super.shutdown();
+    await this.descendants.dispose();
+  }
+
   override async destroy(sessionId: string): Promise<void> {
     await super.destroy(sessionId);
     await rm(this.mountTree(sessionId), { recursive: true, force: true });

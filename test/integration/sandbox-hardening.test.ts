@@ -9,7 +9,9 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureSessionDirectory } from '../../src/sandbox/shared/session-directory.ts';
 import { SubprocessSandboxProvider } from '../../src/sandbox/subprocess.ts';
-import { DescendantTracker } from '../../src/sandbox/shared/descendants.ts';
+import { DescendantTracker, findOwnCgroup } from '../../src/sandbox/shared/descendants.ts';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
 import { waitFor } from '../support/wait-for.ts';
 
 const isAlive = (pid: number): boolean => {
@@ -101,5 +103,53 @@ describe.each(mechanisms)('subprocess kills every descendant (cgroups: %s)', (us
     await provider.destroy('sesn_delete');
     await running.catch(() => undefined);
     await waitFor(() => !isAlive(pid), { message: `setsid child ${pid} to be killed at delete` });
+  });
+});
+
+/** The pid of a process that has exited (a server that is gone). */
+function deadPid(): number {
+  return spawnSync('true').pid!;
+}
+
+describe.runIf(findOwnCgroup() !== undefined)('subprocess cgroups do not pile up', () => {
+  const own = findOwnCgroup()!;
+  const ours = () => readdirSync(own).filter((name) => name.startsWith(`oma-sandbox-${process.pid}-`));
+
+  it("removes a gone server's emptied groups at the next start, and keeps one that still holds a process", async () => {
+    const empty = path.join(own, `oma-sandbox-${deadPid()}-0a0b`);
+    await mkdir(path.join(empty, 'cmd-1'), { recursive: true });
+    await mkdir(path.join(empty, 'cmd-2'));
+    const busy = path.join(own, `oma-sandbox-${deadPid()}`);
+    await mkdir(path.join(busy, 'cmd-1'), { recursive: true });
+    const sleeper = spawn('sleep', ['60'], { stdio: 'ignore' });
+    try {
+      await writeFile(path.join(busy, 'cmd-1', 'cgroup.procs'), String(sleeper.pid));
+      new DescendantTracker();
+      expect(existsSync(empty)).toBe(false);
+      expect(existsSync(path.join(busy, 'cmd-1'))).toBe(true);
+    } finally {
+      sleeper.kill('SIGKILL');
+      await waitFor(() => !isAlive(sleeper.pid!) || undefined, { message: 'the sleeper to exit' }).catch(() => undefined);
+    }
+    await waitFor(async () => {
+      await new DescendantTracker().dispose();
+      return !existsSync(busy) || undefined;
+    }, { message: 'the emptied group to be removed at a later start' });
+  });
+
+  it('removes its own groups at shutdown', async () => {
+    const before = new Set(ours());
+    const workdirRoot = await mkdtemp(path.join(os.tmpdir(), 'oma-cgroup-dispose-'));
+    try {
+      const provider = new SubprocessSandboxProvider({ workdirRoot, prestart: false });
+      const created = ours().filter((name) => !before.has(name));
+      expect(created).toHaveLength(1);
+      const sandbox = await provider.open('sesn_cgroups');
+      expect((await sandbox.exec('echo ok')).stdout.trim()).toBe('ok');
+      await provider.shutdown();
+      expect(existsSync(path.join(own, created[0]!))).toBe(false);
+    } finally {
+      await rm(workdirRoot, { recursive: true, force: true });
+    }
   });
 });

@@ -14,6 +14,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 
 /** The processes of one command. */
 export interface CommandDescendants {
@@ -41,7 +42,7 @@ function killPid(pid: number): void {
 }
 
 /** The cgroup v2 directory this process is in, when the v2 hierarchy is mounted and writable by us. */
-function findOwnCgroup(): string | undefined {
+export function findOwnCgroup(): string | undefined {
   try {
     const own = /^0::(.*)$/m.exec(readFileSync('/proc/self/cgroup', 'utf8'))?.[1];
     if (own === undefined) return undefined;
@@ -149,7 +150,9 @@ export class DescendantTracker {
   constructor(options: { useCgroups?: boolean } = {}) {
     const own = options.useCgroups === false ? undefined : findOwnCgroup();
     if (own !== undefined) {
-      this.base = path.join(own, `oma-sandbox-${process.pid}`);
+      removeDeadServersGroups(own);
+      // One base per tracker (tests run several providers in one process; each removes its own).
+      this.base = path.join(own, `oma-sandbox-${process.pid}-${randomBytes(4).toString('hex')}`);
       try {
         mkdirSync(this.base, { recursive: true });
       } catch {
@@ -167,5 +170,69 @@ export class DescendantTracker {
     if (this.base === undefined) return new ScannedCommand();
     removeEmpty(this.pending);
     return new CgroupCommand(path.join(this.base, `cmd-${++this.counter}`), this.pending);
+  }
+
+  /**
+   * At shutdown, after every command was killed: removes this tracker's groups, waiting up to
+   * `waitMs` for killed processes to finish exiting (a group cannot be removed before that).
+   */
+  async dispose(waitMs = 2000): Promise<void> {
+    if (this.base === undefined) return;
+    const deadline = Date.now() + waitMs;
+    for (;;) {
+      removeEmpty(this.pending);
+      if (this.pending.size === 0 || Date.now() > deadline) break;
+      await delay(20);
+    }
+    removeGroupTree(this.base);
+  }
+}
+
+/**
+ * The base groups (`oma-sandbox-<pid>-<tag>`) that servers which are gone left behind (a kill -9, or no
+ * shutdown): their empty command groups and then the base itself are removed, so groups do not pile
+ * up over restarts. A group still holding a process is left alone (the process ledger kills a crashed
+ * run's commands; its group goes at the next boot after that). A live server's groups are never touched.
+ */
+function removeDeadServersGroups(parent: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(parent);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const pid = /^oma-sandbox-(\d+)(?:-[0-9a-f]+)?$/.exec(name)?.[1];
+    if (pid === undefined || Number(pid) === process.pid || isAlive(Number(pid))) continue;
+    removeGroupTree(path.join(parent, name));
+  }
+}
+
+/** rmdir of the group's empty child groups, then of the group; best effort, EBUSY ones stay. */
+function removeGroupTree(directory: string): void {
+  try {
+    for (const entry of readdirSync(directory, { withFileTypes: true })) {
+      if (entry.isDirectory()) tryRmdir(path.join(directory, entry.name));
+    }
+  } catch {
+    return;
+  }
+  tryRmdir(directory);
+}
+
+function tryRmdir(directory: string): void {
+  try {
+    rmdirSync(directory);
+  } catch {
+    // Still holds a process (EBUSY), or already gone.
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
