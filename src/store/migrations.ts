@@ -309,6 +309,17 @@ export const MIGRATIONS: Migration[] = [
       await sql.raw('DROP INDEX IF EXISTS sessions_tenant').execute(db);
     },
   },
+  {
+    version: 59,
+    name: 'sessions by last change',
+    async up({ db }) {
+      // The webhook dispatcher's poll reads only the sessions changed since its last pass (every append
+      // sets updated_at): an index range instead of a scan of every session at every WEBHOOK_POLL_MS.
+      // Its cost: updated_at is now indexed, so an append's UPDATE of the session row also writes this
+      // index (on Postgres it is no longer a HOT update). See webhooks-repository.ts sessionsToFanOut.
+      await sql.raw('CREATE INDEX IF NOT EXISTS sessions_updated ON sessions (updated_at)').execute(db);
+    },
+  },
 ];
 
 export const SCHEMA_MIGRATIONS_DDL =

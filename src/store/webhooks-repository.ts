@@ -134,19 +134,34 @@ export class WebhooksRepository {
 
   /**
    * Sessions of tenants that have any endpoint whose log has rows past the dispatcher's cursor, or
-   * that have no cursor yet (new sessions: session.created). Oldest first.
+   * that have no cursor yet (new sessions: session.created). With `changedSince`, only sessions whose
+   * updated_at (set by every append and every change of the row) is at or after it, oldest change
+   * first: a range of the sessions_updated index, so a poll reads what changed, not every session.
+   * Without it, every session, oldest first (the dispatcher's full sweep).
    */
-  async sessionsToFanOut(limit: number): Promise<SessionToFanOut[]> {
-    const rows = await this.db.selectFrom('sessions as s')
+  async sessionsToFanOut(limit: number, changedSince?: number): Promise<SessionToFanOut[]> {
+    let q = this.db.selectFrom('sessions as s')
       .leftJoin('webhook_session_cursors as c', 'c.session_id', 's.id')
       .select(['s.id', 's.tenant_id', 's.last_seq', 's.created_at', 's.archived_at', 'c.seq as cursor_seq'])
-      .where('s.tenant_id', 'in', (eb) => eb.selectFrom('webhooks').select('webhooks.tenant_id'))
-      .where((eb) => eb.or([eb('c.session_id', 'is', null), eb('s.last_seq', '>', eb.ref('c.seq'))]))
-      .orderBy('s.created_at').orderBy('s.id').limit(limit).execute();
+      .where((eb) => eb.or([eb('c.session_id', 'is', null), eb('s.last_seq', '>', eb.ref('c.seq'))]));
+    q = changedSince === undefined
+      ? q.where('s.tenant_id', 'in', (eb) => eb.selectFrom('webhooks').select('webhooks.tenant_id')).orderBy('s.created_at').orderBy('s.id')
+      // The tenant test as a correlated EXISTS: with `tenant_id IN (…)` SQLite searched sessions by
+      // tenant (every session of the tenant) instead of by the updated_at range.
+      : q.where('s.updated_at', '>=', changedSince)
+        .where((eb) => eb.exists(eb.selectFrom('webhooks as w').select('w.id').whereRef('w.tenant_id', '=', 's.tenant_id')))
+        .orderBy('s.updated_at');
+    const rows = await q.limit(limit).execute();
     return rows.map((r) => ({
       id: r.id, tenantId: r.tenant_id, lastSeq: Number(r.last_seq), createdAt: Number(r.created_at),
       archivedAt: r.archived_at === null ? null : Number(r.archived_at), cursorSeq: r.cursor_seq === null ? null : Number(r.cursor_seq),
     }));
+  }
+
+  /** The latest sessions.updated_at (the sessions_updated index's last entry), or undefined without sessions. */
+  async latestSessionChange(): Promise<number | undefined> {
+    const row = await this.db.selectFrom('sessions').select((eb) => eb.fn.max('updated_at').as('latest')).executeTakeFirst();
+    return row?.latest === null || row?.latest === undefined ? undefined : Number(row.latest);
   }
 
   /** One session as sessionsToFanOut would return it (whether or not it has anything new). */

@@ -7,6 +7,8 @@
  *     per endpoint, `webhooks.lease_owner/lease_until`, LEASE_TTL_MS), POST its due deliveries in
  *     event order, and record each attempt with its outcome in one transaction. An endpoint's
  *     first failed attempt ends its turn in the pass (one timeout per pass for a dead endpoint).
+ *     Each poll reads only the sessions changed since the previous pass (see "Which sessions a
+ *     pass reads" below); a slow full sweep is the safety net;
  * At-least-once: a crash between a POST and its record sends it again (same webhook-id); nothing is
  * sent that no committed transaction enqueued. Retries follow RETRY_DELAYS_MS; an endpoint whose
  * every attempt failed for DISABLE_AFTER_MS is auto_disabled with the reason. Times come from the
@@ -29,6 +31,25 @@ export const RETRY_DELAYS_MS = [5_000, 30_000, 120_000, 600_000, 1_800_000, 3_60
 /** An endpoint whose attempts all failed for this long (5 days) is auto_disabled. */
 export const DISABLE_AFTER_MS = 5 * 24 * 3_600_000;
 
+/**
+ * Which sessions a pass reads. A full sweep (every session of a tenant with an endpoint, the join on
+ * the cursors) costs as much as the number of sessions, which at every WEBHOOK_POLL_MS does not scale.
+ * So a pass after a clean one reads only sessions whose updated_at is at or after the previous clean
+ * pass's mark minus CHANGE_MARGIN_MS (an index range, sessionsToFanOut). The mark is taken before the
+ * pass reads anything: the latest updated_at committed, capped at this instance's clock (a writer whose
+ * clock runs far ahead must not move the window past everyone else's writes).
+ * What it trades: updated_at is the writer's clock when it built its transaction, not the commit
+ * order. A commit that lands more than the margin after its timestamp (a very slow transaction), or
+ * from an instance whose clock is more than the margin behind, falls before the window; it is then
+ * fanned out by the next full sweep (FULL_SWEEP_MS later), late but neither lost nor doubled: the
+ * cursors and their compare-and-set are the only truth about what was fanned out, the mark only
+ * narrows the search. The mark is this process's memory: a (re)started instance begins with a full
+ * sweep; a pass that did not finish (a failed session, the page limit, a stop) keeps the old mark, so
+ * its window only widens until a pass is clean. The index costs every append one more index write.
+ */
+export const CHANGE_MARGIN_MS = 60_000;
+export const FULL_SWEEP_MS = 5 * 60_000;
+
 export const SECRET_COLUMN = sealedColumn('webhooks', 'secret');
 export const PREVIOUS_SECRET_COLUMN = sealedColumn('webhooks', 'previous_secret');
 
@@ -49,6 +70,9 @@ export interface DispatcherOptions {
   clock?: Clock;
   /** For `webhook-timestamp` only (default: system time). */
   wallClock?: Clock;
+  /** Default CHANGE_MARGIN_MS / FULL_SWEEP_MS (tests). */
+  changeMarginMs?: number;
+  fullSweepMs?: number;
 }
 
 export interface DispatchResult { fannedOut: number; attempted: number }
@@ -59,6 +83,9 @@ export class WebhookDispatcher {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<DispatchResult> | undefined;
   private stopped = false;
+  /** Sessions changed at or after this (minus the margin) are read; undefined: the next pass is a full sweep. */
+  private mark: number | undefined;
+  private lastFullSweepAt = 0;
 
   constructor(private readonly o: DispatcherOptions) {
     this.clock = o.clock ?? systemClock;
@@ -93,8 +120,14 @@ export class WebhookDispatcher {
 
   private async pass(): Promise<DispatchResult> {
     let fannedOut = 0;
+    const startedAt = this.clock.now();
+    const full = this.mark === undefined || startedAt - this.lastFullSweepAt >= (this.o.fullSweepMs ?? FULL_SWEEP_MS);
+    const changedSince = full ? undefined : this.mark! - (this.o.changeMarginMs ?? CHANGE_MARGIN_MS);
+    const nextMark = Math.min(startedAt, (await this.o.store.webhooks.latestSessionChange()) ?? startedAt);
+    let clean = false;
+    let anyFailed = false;
     for (let page = 0; page < 20 && !this.stopped; page++) {
-      const sessions = await this.o.store.webhooks.sessionsToFanOut(200);
+      const sessions = await this.o.store.webhooks.sessionsToFanOut(200, changedSince);
       let failed = 0;
       for (const session of sessions) {
         // One session's failure is its own (its cursor stays, so it is tried again next poll): it
@@ -107,7 +140,15 @@ export class WebhookDispatcher {
         }
       }
       // A full page that only failed would come back the same: leave it to the next poll.
-      if (sessions.length < 200 || failed === sessions.length) break;
+      anyFailed ||= failed > 0;
+      if (sessions.length < 200 || failed === sessions.length) {
+        clean = !anyFailed && !this.stopped;
+        break;
+      }
+    }
+    if (clean) {
+      this.mark = nextMark;
+      if (full) this.lastFullSweepAt = startedAt;
     }
     const due = this.stopped ? [] : await this.o.store.webhooks.dueWebhooks(this.clock.now(), 50);
     // Each endpoint's failure is its own: one that throws must not end the pass while the others'
