@@ -113,7 +113,7 @@ export function createServices({ store, hub, lifecycle, secretBox, vault, modelF
   const files = new FileService({ store, blobs: blobs.files, uploads: { dir: filesConfig.uploadDir, maxBytes: filesConfig.maxBytes } });
   const prices = (tenantId: string, model: string) => modelCards.priceFor(tenantId, model);
   const deploymentRuns = new RunExecutor({ store, sessions, clock: clock ?? systemClock, ids: ids ?? randomIds, emit: toOutbox, ...deploymentConfig });
-  const deployments = new DeploymentService({ store, agents, environments, vaults, prices, executor: deploymentRuns, emit: toOutbox, clock: clock ?? systemClock, ids: ids ?? randomIds });
+  const deployments = new DeploymentService({ store, agents, environments, vaults, prices, executor: deploymentRuns, emit: toOutbox, clock: clock ?? systemClock, ids: ids ?? randomIds, logger: deploymentConfig.logger });
   return {
     deployments, deploymentRuns,
     store, log, agents, environments, sessions, sessionEvents, secretBox, modelCards, vaults, oauthRefresher, credentialValidator, mcpAccess,

@@ -8,7 +8,22 @@ import { slotsAfter, type ScheduleSpec } from './cron-schedule.ts';
 /** How many upcoming slots `schedule.upcoming_runs_at` lists (the SDK says up to 5). */
 const UPCOMING = 5;
 
-export function toDeployment(row: DeploymentTable, now: number): Deployment {
+/**
+ * The schedule's next slots from `now`; [] when croner no longer takes the stored schedule (a
+ * timezone an upgraded timezone database dropped: create and update validate, so only stored data
+ * gets here). The deployment is still readable, with `onScheduleError` told why (the service logs a
+ * warning), rather than every GET and list of the tenant's deployments failing with a 500.
+ */
+function upcomingRuns(spec: ScheduleSpec, now: number, onScheduleError?: (err: unknown) => void): string[] {
+  try {
+    return slotsAfter(spec, now, UPCOMING).map((t) => toIso(t));
+  } catch (err) {
+    onScheduleError?.(err);
+    return [];
+  }
+}
+
+export function toDeployment(row: DeploymentTable, now: number, onScheduleError?: (err: unknown) => void): Deployment {
   const spec = parseJson<ScheduleSpec | null>(row.schedule, 'deployments.schedule');
   const out: Deployment = {
     id: row.id,
@@ -27,7 +42,7 @@ export function toDeployment(row: DeploymentTable, now: number): Deployment {
       timezone: spec.timezone,
       last_run_at: toIso(row.last_run_at === null ? null : Number(row.last_run_at)),
       // Empty once archived; for active and paused ones, what the schedule would do from now.
-      upcoming_runs_at: row.archived_at !== null ? [] : slotsAfter(spec, now, UPCOMING).map((t) => toIso(t)),
+      upcoming_runs_at: row.archived_at !== null ? [] : upcomingRuns(spec, now, onScheduleError),
     },
     // Archived deployments report active with archived_at set (SDK).
     status: row.archived_at !== null ? 'active' : (row.status as Deployment['status']),

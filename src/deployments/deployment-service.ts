@@ -10,6 +10,7 @@ import type { DeploymentTable } from '../store/schema.ts';
 import type { DeploymentListQuery, DeploymentPatch } from '../store/deployments-repository.ts';
 import type { DeploymentRunListQuery } from '../store/deployment-runs-repository.ts';
 import { parseJson, toJson } from '../store/json.ts';
+import type { Logger } from 'pino';
 import type { Clock } from '../lib/clock.ts';
 import type { IdSource } from '../lib/ids.ts';
 import type { AgentService } from '../agents/agent-service.ts';
@@ -36,6 +37,8 @@ export interface DeploymentServiceDeps {
   emit: DeploymentEventSink;
   clock: Clock;
   ids: IdSource;
+  /** Warnings about stored data the API still serves (a schedule croner no longer takes). */
+  logger?: Logger;
 }
 
 type AgentParam = DeploymentCreate['agent'];
@@ -45,6 +48,11 @@ export class DeploymentService {
 
   private now(): number {
     return this.deps.clock.now();
+  }
+
+  /** The wire object; a stored schedule croner rejects gives `upcoming_runs_at: []` and a warning, not a 500. */
+  private toDeployment(row: DeploymentTable, now: number): Deployment {
+    return toDeployment(row, now, (err) => this.deps.logger?.warn({ err, deploymentId: row.id, schedule: row.schedule }, 'stored deployment schedule cannot be evaluated; upcoming_runs_at is empty'));
   }
 
   async create(tenantId: string, input: DeploymentCreate): Promise<Deployment> {
@@ -81,7 +89,7 @@ export class DeploymentService {
       await tx.deployments.insert(row);
       await this.deps.emit(tx, tenantId, { type: 'deployment.created', id: row.id }, now);
     });
-    return toDeployment(row, now);
+    return this.toDeployment(row, now);
   }
 
   async getRow(tenantId: string, id: string): Promise<DeploymentTable> {
@@ -91,14 +99,14 @@ export class DeploymentService {
   }
 
   async get(tenantId: string, id: string): Promise<Deployment> {
-    return toDeployment(await this.getRow(tenantId, id), this.now());
+    return this.toDeployment(await this.getRow(tenantId, id), this.now());
   }
 
   async list(tenantId: string, query: DeploymentListQuery) {
     if (query.status && query.includeArchived) throw new InvalidRequestError('status and include_archived cannot be combined: archived deployments report status "active"; filter by status, or list with include_archived=true and read archived_at');
     const page = await this.deps.store.deployments.list(tenantId, query);
     const now = this.now();
-    return { data: page.data.map((r) => toDeployment(r, now)), next_page: page.next_page };
+    return { data: page.data.map((r) => this.toDeployment(r, now)), next_page: page.next_page };
   }
 
   async update(tenantId: string, id: string, input: DeploymentUpdate): Promise<Deployment> {

@@ -37,7 +37,7 @@ describe.each(BACKENDS)('deployments API (%s)', (backend) => {
     fake = await startFakeModel();
     fake.respondWith(() => ({ content: [{ type: 'text', text: 'done' }] }) as never);
     // The background poll is slowed to an hour: the tests poll the scheduler themselves, deterministically.
-    t = await startTestServer(backend, { env: { ANTHROPIC_BASE_URL: fake.url, DEPLOYMENT_POLL_MS: '3600000' }, clock });
+    t = await startTestServer(backend, { env: { ANTHROPIC_BASE_URL: fake.url, DEPLOYMENT_POLL_MS: '3600000', LOG_LEVEL: 'warn' }, clock, captureLogs: true });
     agentId = (await t.client.beta.agents.create({ name: 'reporter', model: MODEL })).id;
     envId = (await t.client.beta.environments.create({ name: 'deploy-env' })).id;
   }, 60_000);
@@ -193,6 +193,23 @@ describe.each(BACKENDS)('deployments API (%s)', (backend) => {
     expect(await runsOf(broken.id)).toEqual([]);
     await sql`UPDATE deployments SET archived_at = ${clock.now()}, next_fire_at = NULL WHERE id = ${broken.id}`.execute(db);
     await t.client.beta.deployments.archive(good.id);
+  });
+
+  it('a deployment whose stored schedule croner rejects is still served: upcoming_runs_at is empty and a warning is logged', async () => {
+    const broken = await create({ name: 'gone-zone', schedule: { type: 'cron', expression: '0 9 * * *', timezone: 'UTC' } });
+    const db = t.server.services.store.db;
+    await sql`UPDATE deployments SET schedule = ${JSON.stringify({ type: 'cron', expression: '0 9 * * *', timezone: 'Gone/Zone' })} WHERE id = ${broken.id}`.execute(db);
+    const got = await t.client.beta.deployments.retrieve(broken.id);
+    expect(got.schedule).toMatchObject({ type: 'cron', expression: '0 9 * * *', timezone: 'Gone/Zone', upcoming_runs_at: [] });
+    const listed: string[] = [];
+    for await (const d of t.client.beta.deployments.list()) {
+      listed.push(d.id);
+      if (d.id === broken.id) expect(d.schedule!.upcoming_runs_at).toEqual([]);
+    }
+    expect(listed).toContain(broken.id);
+    const warnings = t.logLines.map((l) => JSON.parse(l) as { msg: string; deploymentId?: string }).filter((l) => l.deploymentId === broken.id);
+    expect(warnings.map((l) => l.msg)).toContain('stored deployment schedule cannot be evaluated; upcoming_runs_at is empty');
+    await sql`UPDATE deployments SET archived_at = ${clock.now()}, next_fire_at = NULL WHERE id = ${broken.id}`.execute(db);
   });
 
   it('pause suppresses scheduled runs (not manual ones); unpause resumes at the next slot, skipping the paused ones', async () => {
