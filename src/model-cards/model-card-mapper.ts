@@ -9,6 +9,7 @@ import type { ModelCardTable } from '../store/schema.ts';
 import { parseJson } from '../store/json.ts';
 import { toIso } from '../lib/time.ts';
 import type { ModelCard, ModelPrices, ModelProvider } from '../api/schemas/model-cards.ts';
+import { ModelCardUnreadableError } from '../harness/model/model-router.ts';
 
 /** The registered sealed columns of model cards (rotate-root-secret re-encrypts what the registry lists). */
 function registeredColumn(column: string): SealedColumn {
@@ -72,7 +73,16 @@ export function toModelCard(box: SecretBox, row: ModelCardTable): ModelCard {
   };
 }
 
+/** Opens a stored card; throws ModelCardUnreadableError when its content does not open. */
 export function openModelCard(box: SecretBox, row: ModelCardTable): OpenedModelCard {
+  try {
+    return openCard(box, row);
+  } catch (err) {
+    throw new ModelCardUnreadableError((err as Error).message, { cause: err });
+  }
+}
+
+function openCard(box: SecretBox, row: ModelCardTable): OpenedModelCard {
   return {
     cardId: row.id,
     // Sealed values change with every write (fresh IV), so any change of key, headers or URL shows.

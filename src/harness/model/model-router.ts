@@ -20,6 +20,14 @@ export interface ModelCardEndpoint {
   headers: Record<string, string>;
 }
 
+/** Thrown by `findCard` for a stored card whose sealed key or headers do not open (or whose JSON is damaged): retrying cannot help. */
+export class ModelCardUnreadableError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'ModelCardUnreadableError';
+  }
+}
+
 export interface ModelRouterOptions {
   /** The tenant's card serving `model` (listing it, else the default card); undefined when none. */
   findCard(tenantId: string, model: string): Promise<ModelCardEndpoint | undefined>;
@@ -75,7 +83,13 @@ export class ModelRouter implements ModelClient {
       return await this.options.findCard(tenantId, model);
     } catch (err) {
       // A sealed key that no longer opens cannot be fixed by retrying; the message names no secret.
-      throw new ModelError({ kind: 'client', message: `The model card serving "${model}" could not be read (${(err as Error).message}); update the card's api_key and headers, then send the message again.`, cause: err });
+      if (err instanceof ModelCardUnreadableError) {
+        throw new ModelError({ kind: 'client', message: `The model card serving "${model}" could not be read (${err.message}); update the card's api_key and headers, then send the message again.`, cause: err });
+      }
+      // Anything else is the read itself (a Postgres pool with no free connection in time, as when
+      // 1,000 sessions recover at once; a dropped connection): transient, so retried with backoff
+      // like a model that cannot be reached, instead of ending the turn at once.
+      throw new ModelError({ kind: 'connection', message: `The model card serving "${model}" could not be read from the database (${(err as Error).message}).`, cause: err });
     }
   }
 
