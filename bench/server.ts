@@ -25,11 +25,11 @@ export async function startBenchServer(db: Pick<TestDatabase, 'database' | 'data
   return startServer(config, pino({ level: 'silent' }));
 }
 
-/** Resolves when the session next commits a session.status_idle (subscribe before causing it). */
-export function nextIdle(server: RunningServer, sessionId: string): Promise<void> {
+/** Resolves when the session next commits a session.status_idle (after `afterSeq`, if given; subscribe before causing it). */
+export function nextIdle(server: RunningServer, sessionId: string, afterSeq = 0): Promise<void> {
   return new Promise((resolve) => {
     const stop = server.services.log.hub.subscribe(sessionId, (m) => {
-      if (m.kind === 'events' && m.events.some((e) => e.type === 'session.status_idle')) {
+      if (m.kind === 'events' && m.events.some((e) => e.type === 'session.status_idle' && e.seq > afterSeq)) {
         stop();
         resolve();
       }
