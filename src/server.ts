@@ -143,7 +143,7 @@ export async function startServer(config: Config, logger: Logger, ports: ServerP
     await runtime.start();
     const scheduler = new DeploymentScheduler({ store, executor: services.deploymentRuns, clock: ports.clock ?? systemClock, pollMs: config.deployments.pollMs, logger });
     scheduler.start();
-    const webhooks = new WebhookDispatcher({ store, secretBox: services.secretBox, http: services.webhookHttp, logger, owner: config.instanceId, leaseTtlMs: config.leaseTtlMs, pollMs: config.webhookPollMs, clock: ports.clock });
+    const webhooks = new WebhookDispatcher({ store, secretBox: services.secretBox, http: services.webhookHttp, logger, owner: config.instanceId, leaseTtlMs: config.leaseTtlMs, pollMs: config.webhookPollMs, retentionMs: config.webhookRetentionMs, clock: ports.clock });
     webhooks.start();
     let closing: Promise<void> | undefined;
     return {

@@ -87,6 +87,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { gene
     leaseTtlMs: e.LEASE_TTL_MS,
     deployments: { pollMs: e.DEPLOYMENT_POLL_MS, stallAt: e.DEPLOYMENT_TEST_STALL_AT },
     webhookPollMs: e.WEBHOOK_POLL_MS,
+    webhookRetentionMs: e.WEBHOOK_RETENTION_DAYS * 86_400_000,
     security: {
       allowedHosts: e.ALLOWED_HOSTS,
       maxEventBytes: e.MAX_EVENT_BYTES,

@@ -80,6 +80,7 @@ export const envSchema = z.object({
   DEPLOYMENT_POLL_MS: z.coerce.number().int().min(10).default(1000),
   DEPLOYMENT_TEST_STALL_AT: z.enum(['claim', 'session']).optional(),
   WEBHOOK_POLL_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
+  WEBHOOK_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
   ALLOWED_HOSTS: z.string().optional().transform((v) => (v ?? '').split(',').map((h) => h.trim()).filter(Boolean)),
   MAX_EVENT_BYTES: z.coerce.number().int().min(1024).max(16 * 1024 * 1024).default(4 * 1024 * 1024),
   SSE_MAX_STREAMS_PER_KEY: z.coerce.number().int().positive().default(256),
@@ -161,6 +162,8 @@ export interface Config {
   };
   /** WEBHOOK_POLL_MS: how often each instance looks for webhook events to fan out and deliveries due. */
   webhookPollMs: number;
+  /** WEBHOOK_RETENTION_DAYS, in ms: delivered and finally failed deliveries (their attempts, and events no delivery needs) older than this are deleted. */
+  webhookRetentionMs: number;
   security: {
     /** ALLOWED_HOSTS: Host names answered besides loopback names, IP literals and PUBLIC_URL's host. */
     allowedHosts: string[];

@@ -320,6 +320,18 @@ export const MIGRATIONS: Migration[] = [
       await sql.raw('CREATE INDEX IF NOT EXISTS sessions_updated ON sessions (updated_at)').execute(db);
     },
   },
+  {
+    version: 60,
+    name: 'webhook outbox retention',
+    async up({ db }) {
+      // The retention sweep (WebhooksRepository.deleteFinishedBefore, WEBHOOK_RETENTION_DAYS) finds
+      // finished deliveries by age, and an event's remaining deliveries by event id, from indexes:
+      // without them each hourly batch scanned the outbox it is there to bound. Their cost: a
+      // delivery insert writes one more index, a final attempt moves it into the partial one.
+      await sql.raw("CREATE INDEX IF NOT EXISTS webhook_deliveries_finished ON webhook_deliveries (updated_at) WHERE state IN ('delivered', 'failed')").execute(db);
+      await sql.raw('CREATE INDEX IF NOT EXISTS webhook_deliveries_by_event ON webhook_deliveries (event_id)').execute(db);
+    },
+  },
 ];
 
 export const SCHEMA_MIGRATIONS_DDL =

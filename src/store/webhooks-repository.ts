@@ -207,6 +207,29 @@ export class WebhooksRepository {
     return Number(result.numUpdatedRows) > 0;
   }
 
+  // ---- the dispatcher: retention ----
+
+  /**
+   * Deletes up to `limit` deliveries that reached a final state (delivered, or failed after the last
+   * retry) with their last change before `cutoff`, their attempts, and their events once no delivery
+   * refers to them (an event another endpoint still has pending stays). Call it in a transaction
+   * (`tx.webhooks`); returns how many deliveries it deleted. A delivery a redeliver made pending again
+   * meanwhile is not deleted: the DELETE tests state and age again on the row itself.
+   */
+  async deleteFinishedBefore(cutoff: number, limit: number): Promise<number> {
+    const finished = ['delivered', 'failed'];
+    const batch = this.db.selectFrom('webhook_deliveries').select('id').where('state', 'in', finished).where('updated_at', '<', cutoff).limit(limit);
+    const deleted = await this.db.deleteFrom('webhook_deliveries').where('id', 'in', batch)
+      .where('state', 'in', finished).where('updated_at', '<', cutoff).returning(['id', 'event_id']).execute();
+    if (deleted.length === 0) return 0;
+    // Postgres cascades the attempts; SQLite does when foreign keys are enforced. Either way, none stay.
+    await this.db.deleteFrom('webhook_delivery_attempts').where('delivery_id', 'in', deleted.map((d) => d.id)).execute();
+    await this.db.deleteFrom('webhook_events').where('id', 'in', [...new Set(deleted.map((d) => d.event_id))])
+      .where((eb) => eb.not(eb.exists(eb.selectFrom('webhook_deliveries as d').select('d.id').whereRef('d.event_id', '=', 'webhook_events.id'))))
+      .execute();
+    return deleted.length;
+  }
+
   // ---- the dispatcher: sending ----
 
   /** Enabled endpoints with a pending delivery due at `now`. */

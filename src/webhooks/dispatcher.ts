@@ -2,13 +2,15 @@
  * The webhook dispatcher, one per server instance, polling the database (the outbox is the truth,
  * never this process's memory):
  *  1. fan-out: session lifecycle rows past each session's cursor become webhook events
- *     (session-fanout.ts); other events were enqueued by their own transactions;
+ *     (session-fanout.ts); other events were enqueued by their own transactions. A poll reads only
+ *     the sessions changed since the previous pass ("Which sessions a pass reads" below), with a
+ *     slow full sweep as the safety net;
  *  2. sending: for each enabled endpoint with due deliveries, take its lease (one instance at a time
  *     per endpoint, `webhooks.lease_owner/lease_until`, LEASE_TTL_MS), POST its due deliveries in
  *     event order, and record each attempt with its outcome in one transaction. An endpoint's
- *     first failed attempt ends its turn in the pass (one timeout per pass for a dead endpoint).
- *     Each poll reads only the sessions changed since the previous pass (see "Which sessions a
- *     pass reads" below); a slow full sweep is the safety net;
+ *     first failed attempt ends its turn in the pass (one timeout per pass for a dead endpoint);
+ *  3. retention: hourly, finished deliveries older than WEBHOOK_RETENTION_DAYS are deleted with
+ *     their attempts, and events with their last delivery (retention() below).
  * At-least-once: a crash between a POST and its record sends it again (same webhook-id); nothing is
  * sent that no committed transaction enqueued. Retries follow RETRY_DELAYS_MS; an endpoint whose
  * every attempt failed for DISABLE_AFTER_MS is auto_disabled with the reason. Times come from the
@@ -48,6 +50,10 @@ export const DISABLE_AFTER_MS = 5 * 24 * 3_600_000;
  * its window only widens until a pass is clean. The index costs every append one more index write.
  */
 export const CHANGE_MARGIN_MS = 60_000;
+/** How often each instance runs the retention sweep (RETENTION_BATCH rows per transaction, RETENTION_BATCHES per pass). */
+export const RETENTION_SWEEP_MS = 3_600_000;
+const RETENTION_BATCH = 500;
+const RETENTION_BATCHES = 20;
 export const FULL_SWEEP_MS = 5 * 60_000;
 
 export const SECRET_COLUMN = sealedColumn('webhooks', 'secret');
@@ -73,6 +79,8 @@ export interface DispatcherOptions {
   /** Default CHANGE_MARGIN_MS / FULL_SWEEP_MS (tests). */
   changeMarginMs?: number;
   fullSweepMs?: number;
+  /** WEBHOOK_RETENTION_DAYS in ms: finished deliveries older than this are deleted (undefined: kept). */
+  retentionMs?: number;
 }
 
 export interface DispatchResult { fannedOut: number; attempted: number }
@@ -86,6 +94,7 @@ export class WebhookDispatcher {
   /** Sessions changed at or after this (minus the margin) are read; undefined: the next pass is a full sweep. */
   private mark: number | undefined;
   private lastFullSweepAt = 0;
+  private lastRetentionAt: number | undefined;
 
   constructor(private readonly o: DispatcherOptions) {
     this.clock = o.clock ?? systemClock;
@@ -158,7 +167,27 @@ export class WebhookDispatcher {
       this.o.logger.warn({ err, webhookId: id }, 'sending to a webhook endpoint failed; its deliveries are tried again at the next poll');
       return 0;
     })));
+    if (!this.stopped) await this.retention().catch((err: unknown) => this.o.logger.warn({ err }, 'webhook retention sweep failed; tried again at the next poll'));
     return { fannedOut, attempted: counts.reduce((a, b) => a + b, 0) };
+  }
+
+  /**
+   * Deletes finished deliveries older than retentionMs, at most RETENTION_BATCHES batches of
+   * RETENTION_BATCH rows (each its own short transaction, so sending is not held behind one big
+   * delete); a sweep that hit that bound continues at the next pass. Several instances sweeping at
+   * once only delete the same rows (each DELETE re-tests its rows).
+   */
+  private async retention(): Promise<void> {
+    const { retentionMs } = this.o;
+    const now = this.clock.now();
+    if (retentionMs === undefined || (this.lastRetentionAt !== undefined && now - this.lastRetentionAt < RETENTION_SWEEP_MS)) return;
+    for (let batch = 0; batch < RETENTION_BATCHES && !this.stopped; batch++) {
+      const deleted = await this.o.store.transaction((tx) => tx.webhooks.deleteFinishedBefore(now - retentionMs, RETENTION_BATCH));
+      if (deleted < RETENTION_BATCH) {
+        this.lastRetentionAt = now;
+        return;
+      }
+    }
   }
 
   /** Sends an endpoint's due deliveries in order while this instance holds its lease. */
