@@ -81,11 +81,17 @@ export class WebhooksRepository {
     await this.db.updateTable('webhooks').set(patch).where('id', '=', id).where('tenant_id', '=', tenantId).execute();
   }
 
-  /** Deletes the endpoint, its deliveries and their attempts; false when there was no such endpoint. */
+  /**
+   * Deletes the endpoint, its deliveries and their attempts, and the events no other endpoint's
+   * delivery refers to (else nothing would ever delete them: retention goes by deliveries); false
+   * when there was no such endpoint.
+   */
   async delete(tenantId: string, id: string): Promise<boolean> {
     const deliveries = this.db.selectFrom('webhook_deliveries').select('id').where('webhook_id', '=', id).where('tenant_id', '=', tenantId);
     await this.db.deleteFrom('webhook_delivery_attempts').where('delivery_id', 'in', deliveries).execute();
-    await this.db.deleteFrom('webhook_deliveries').where('webhook_id', '=', id).where('tenant_id', '=', tenantId).execute();
+    const gone = await this.db.deleteFrom('webhook_deliveries').where('webhook_id', '=', id).where('tenant_id', '=', tenantId).returning('event_id').execute();
+    const eventIds = [...new Set(gone.map((d) => d.event_id))];
+    for (let i = 0; i < eventIds.length; i += 500) await this.deleteUnreferencedEvents(eventIds.slice(i, i + 500));
     const result = await this.db.deleteFrom('webhooks').where('id', '=', id).where('tenant_id', '=', tenantId).executeTakeFirst();
     return Number(result.numDeletedRows) > 0;
   }
@@ -224,10 +230,16 @@ export class WebhooksRepository {
     if (deleted.length === 0) return 0;
     // Postgres cascades the attempts; SQLite does when foreign keys are enforced. Either way, none stay.
     await this.db.deleteFrom('webhook_delivery_attempts').where('delivery_id', 'in', deleted.map((d) => d.id)).execute();
-    await this.db.deleteFrom('webhook_events').where('id', 'in', [...new Set(deleted.map((d) => d.event_id))])
+    await this.deleteUnreferencedEvents([...new Set(deleted.map((d) => d.event_id))]);
+    return deleted.length;
+  }
+
+  /** Deletes those of the given events that no delivery refers to any more. */
+  private async deleteUnreferencedEvents(eventIds: string[]): Promise<void> {
+    if (eventIds.length === 0) return;
+    await this.db.deleteFrom('webhook_events').where('id', 'in', eventIds)
       .where((eb) => eb.not(eb.exists(eb.selectFrom('webhook_deliveries as d').select('d.id').whereRef('d.event_id', '=', 'webhook_events.id'))))
       .execute();
-    return deleted.length;
   }
 
   // ---- the dispatcher: sending ----

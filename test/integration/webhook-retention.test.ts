@@ -2,7 +2,8 @@
  * Webhook outbox retention: finished deliveries (delivered, or failed after the last retry) older
  * than the retention are deleted with their attempts, in bounded batches, and an event goes with
  * its last delivery; pending deliveries, recent ones, and events another endpoint still needs stay.
- * The dispatcher runs the sweep (WEBHOOK_RETENTION_DAYS).
+ * The dispatcher runs the sweep (WEBHOOK_RETENTION_DAYS). Deleting an endpoint deletes the events
+ * only it had a delivery of.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pino from 'pino';
@@ -72,6 +73,18 @@ describe.each(BACKENDS)('webhook outbox retention (%s)', (backend) => {
     expect(await attempts()).toEqual(['whdlv_event_recent_whk_a', 'whdlv_event_shared_whk_b']);
     // event_shared stays while whk_b's delivery of it is pending.
     expect(await events()).toEqual(['event_recent', 'event_shared']);
+  });
+
+  it('deleting an endpoint deletes the events only it had a delivery of', async () => {
+    await store.webhooks.insert(endpoint('whk_c'));
+    await store.webhooks.insert(endpoint('whk_d'));
+    await event('event_only_c', [{ webhook: 'whk_c', state: 'pending', at: now }]);
+    await event('event_c_and_d', [{ webhook: 'whk_c', state: 'delivered', at: now }, { webhook: 'whk_d', state: 'pending', at: now }]);
+    expect(await store.transaction((tx) => tx.webhooks.delete(TENANT, 'whk_c'))).toBe(true);
+    expect(await events()).toEqual(['event_c_and_d', 'event_recent', 'event_shared']);
+    expect(await store.transaction((tx) => tx.webhooks.delete(TENANT, 'whk_d'))).toBe(true);
+    expect(await events()).toEqual(['event_recent', 'event_shared']);
+    expect(await attempts()).toEqual(['whdlv_event_recent_whk_a', 'whdlv_event_shared_whk_b']);
   });
 
   it('the dispatcher sweeps with its retention, and the shared event goes with its last delivery', async () => {
