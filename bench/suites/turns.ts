@@ -60,7 +60,7 @@ async function runModelCalls(fake: FakeModel, calls: number, history?: ModelMess
     fake.push(reply(text(ANSWER)));
     const started = performance.now();
     const messages: ModelMessage[] = history ?? [{ role: 'user', content: [{ type: 'text', text: `question ${i}` }] }];
-    const request: ModelRequest = { model: MODEL, maxTokens: 1024, messages };
+    const request: ModelRequest = { model: MODEL, maxTokens: 1024, messages, promptCache: true };
     await collectResponse(model.stream(request, new AbortController().signal));
     durations.push(performance.now() - started);
   }
