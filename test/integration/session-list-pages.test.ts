@@ -6,8 +6,8 @@
  * 50th page does not read the 49 before it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sql, type CompiledQuery } from 'kysely';
 import { BACKENDS, createTestDatabase, type TestDatabase } from '../support/backends.ts';
+import { capturingDb, explain } from '../support/query-plan.ts';
 import { openStore } from '../../src/store/open-store.ts';
 import type { Store } from '../../src/store/store.ts';
 import { SessionsRepository, type SessionListQuery } from '../../src/store/sessions-repository.ts';
@@ -62,37 +62,13 @@ describe.each(BACKENDS)('session list pages (%s)', (backend) => {
 
   it('bounds the page after a cursor in the index, not with a filter', async () => {
     // The repository's own statement for a second page, captured on its way to the database.
-    const captured: CompiledQuery[] = [];
-    const spy = store.db.withPlugin({
-      transformQuery: ({ node, queryId }) => {
-        captured.push(store.db.getExecutor().compileQuery(node, queryId));
-        return node;
-      },
-      transformResult: async ({ result }) => result,
-    });
+    const { db: spy, captured } = capturingDb(store);
     const first = await store.sessions.list(TENANT, query('desc'));
     await new SessionsRepository(spy).list(TENANT, query('desc', first.next_page!));
     const compiled = captured.at(-1)!;
-    const plan = backend === 'sqlite'
-      ? (await sql.raw<{ detail: string }>(`EXPLAIN QUERY PLAN ${inline(compiled.sql, compiled.parameters, '?')}`).execute(store.db)).rows.map((r) => r.detail).join('\n')
-      : await store.db.transaction().execute(async (tx) => {
-          // 25 rows fit in one heap page, where a scan is cheaper; the plan asked for is the one a large table gets.
-          await sql.raw('SET LOCAL enable_seqscan = off').execute(tx);
-          const rows = (await sql.raw<{ 'QUERY PLAN': string }>(`EXPLAIN ${inline(compiled.sql, compiled.parameters, '$')}`).execute(tx)).rows;
-          return rows.map((r) => r['QUERY PLAN']).join('\n');
-        });
+    const plan = await explain(store, backend, compiled);
     expect(plan).toMatch(/sessions_tenant_created/);
     expect(plan).toMatch(backend === 'sqlite' ? /\(created_at,id\)<\(\?,\?\)/ : /Index Cond: .*ROW\(created_at, id\) < ROW\(/);
     expect(plan).not.toMatch(/TEMP B-TREE|Sort/);
   });
 });
-
-/** The compiled statement with its parameters written in (EXPLAIN takes no bound parameters here). */
-function inline(text: string, params: readonly unknown[], style: '?' | '$'): string {
-  const literal = (v: unknown) => (typeof v === 'number' ? String(v) : `'${String(v).replace(/'/g, "''")}'`);
-  if (style === '?') {
-    let i = 0;
-    return text.replace(/\?/g, () => literal(params[i++]));
-  }
-  return text.replace(/\$(\d+)/g, (_, n: string) => literal(params[Number(n) - 1]));
-}

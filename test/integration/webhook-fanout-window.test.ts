@@ -6,9 +6,9 @@
  * periodic full sweep: late, never lost.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sql, type CompiledQuery } from 'kysely';
 import pino from 'pino';
 import { BACKENDS, createTestDatabase, type TestDatabase } from '../support/backends.ts';
+import { capturingDb, explain } from '../support/query-plan.ts';
 import { ManualClock } from '../support/manual-clock.ts';
 import { openStore } from '../../src/store/open-store.ts';
 import type { Store } from '../../src/store/store.ts';
@@ -64,27 +64,13 @@ describe.each(BACKENDS)('webhook fan-out reads changed sessions only (%s)', (bac
     // Behind, but changed before the window: a full sweep finds it, the window does not.
     await store.webhooks.advanceCursor({ id: 'sesn_w05', tenantId: TENANT }, 1, 0, base);
 
-    const captured: CompiledQuery[] = [];
-    const spy = store.db.withPlugin({
-      transformQuery: ({ node, queryId }) => {
-        captured.push(store.db.getExecutor().compileQuery(node, queryId));
-        return node;
-      },
-      transformResult: async ({ result }) => result,
-    });
+    const { db: spy, captured } = capturingDb(store);
     const windowed = await new WebhooksRepository(spy).sessionsToFanOut(200, base + 20);
     expect(windowed.map((s) => s.id)).toEqual(['sesn_w27', 'sesn_w28', 'sesn_w29']);
     expect((await store.webhooks.sessionsToFanOut(200)).map((s) => s.id).sort()).toEqual(['sesn_w05', 'sesn_w27', 'sesn_w28', 'sesn_w29']);
 
     const compiled = captured.at(-1)!;
-    const plan = backend === 'sqlite'
-      ? (await sql.raw<{ detail: string }>(`EXPLAIN QUERY PLAN ${inline(compiled.sql, compiled.parameters, '?')}`).execute(store.db)).rows.map((r) => r.detail).join('\n')
-      : await store.db.transaction().execute(async (tx) => {
-          // A few rows fit in one heap page, where a scan is cheaper; the plan asked for is the one a large table gets.
-          await sql.raw('SET LOCAL enable_seqscan = off').execute(tx);
-          const rows = (await sql.raw<{ 'QUERY PLAN': string }>(`EXPLAIN ${inline(compiled.sql, compiled.parameters, '$')}`).execute(tx)).rows;
-          return rows.map((r) => r['QUERY PLAN']).join('\n');
-        });
+    const plan = await explain(store, backend, compiled);
     expect(plan).toMatch(/sessions_updated/);
     expect(plan).toMatch(backend === 'sqlite' ? /SEARCH s USING INDEX sessions_updated \(updated_at>\?\)/ : /Index Cond: \(updated_at >= /);
     expect(plan).not.toMatch(backend === 'sqlite' ? /SCAN s\b/ : /Seq Scan on sessions/);
@@ -120,13 +106,3 @@ describe.each(BACKENDS)('webhook fan-out reads changed sessions only (%s)', (bac
     expect(await cursorOf('sesn_quiet')).toBe(2);
   });
 });
-
-/** The compiled statement with its parameters written in (EXPLAIN takes no bound parameters here). */
-function inline(text: string, params: readonly unknown[], style: '?' | '$'): string {
-  const literal = (v: unknown) => (typeof v === 'number' ? String(v) : `'${String(v).replace(/'/g, "''")}'`);
-  if (style === '?') {
-    let i = 0;
-    return text.replace(/\?/g, () => literal(params[i++]));
-  }
-  return text.replace(/\$(\d+)/g, (_, n: string) => literal(params[Number(n) - 1]));
-}
