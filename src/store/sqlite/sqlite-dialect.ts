@@ -44,23 +44,20 @@ function withStatementCache(raw: BetterSqlite3.Database): SqliteDatabase {
 }
 
 /**
- * The auth epoch read, which must never see a Kysely transaction's uncommitted bump. With no
- * transaction open on the connection at this instant, what it reads is committed, so it reads at
- * once (once per authenticated request: the mutex's promise hops are worth skipping); otherwise it
- * waits for Kysely's connection mutex, behind the open transaction.
+ * Runs `fn`, a synchronous piece of work on the connection (one read, or one whole transaction of
+ * its own), without a Kysely transaction's uncommitted writes around it. With no transaction open
+ * on the connection at this instant nothing can interleave with it, so it runs at once, skipping the
+ * promise hops of Kysely's connection mutex (on the hot paths: every append, every authenticated
+ * request's epoch read); behind an open transaction it waits for the mutex, so it never runs inside
+ * (or joins) someone else's.
  */
-function authEpochReader(raw: BetterSqlite3.Database, db: Kysely<Database>): () => Promise<number> {
-  // Prepared on first use: the table exists after migrations.
-  let statement: BetterSqlite3.Statement<[], { epoch: number }> | undefined;
-  const read = () => Number((statement ??= raw.prepare(READ_AUTH_EPOCH_SQL)).get()?.epoch ?? 0);
-  return () => {
-    if (raw.inTransaction) return db.connection().execute(async () => read());
-    try {
-      return Promise.resolve(read());
-    } catch (err) {
-      return Promise.reject(err);
-    }
-  };
+function outsideTransactions<T>(raw: BetterSqlite3.Database, db: Kysely<Database>, fn: () => T): Promise<T> {
+  if (raw.inTransaction) return db.connection().execute(async () => fn());
+  try {
+    return Promise.resolve(fn());
+  } catch (err) {
+    return Promise.reject(err);
+  }
 }
 
 export function createSqliteDialect(options: SqliteOptions): StoreDialect {
@@ -73,6 +70,7 @@ export function createSqliteDialect(options: SqliteOptions): StoreDialect {
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(raw) }) });
   // Prepared on first use: the tables exist after migrations.
   let append: ReturnType<typeof createSqliteAppend> | undefined;
+  let authEpoch: BetterSqlite3.Statement<[], { epoch: number }> | undefined;
 
   return {
     kind: 'sqlite',
@@ -94,22 +92,13 @@ export function createSqliteDialect(options: SqliteOptions): StoreDialect {
       });
     },
     appendEvents(batch) {
-      const run = (append ??= createSqliteAppend(raw));
-      // The append is one synchronous transaction: with none open on the connection right now it
-      // runs at once (nothing can interleave with it, and it has committed when it returns), skipping
-      // the promise hops of Kysely's connection mutex on every append. Behind an open Kysely
-      // transaction it waits for the mutex, so it never runs inside (or joins) someone else's.
-      if (!raw.inTransaction) {
-        try {
-          return Promise.resolve(run(batch));
-        } catch (err) {
-          return Promise.reject(err);
-        }
-      }
-      return db.connection().execute(async () => run(batch));
+      return outsideTransactions(raw, db, () => (append ??= createSqliteAppend(raw))(batch));
     },
     authEpochDdl: SQLITE_AUTH_EPOCH,
-    readAuthEpoch: authEpochReader(raw, db),
+    readAuthEpoch() {
+      // Never a Kysely transaction's uncommitted bump (see outsideTransactions).
+      return outsideTransactions(raw, db, () => Number((authEpoch ??= raw.prepare(READ_AUTH_EPOCH_SQL)).get()?.epoch ?? 0));
+    },
     async lockForMigration() {
       // BEGIN IMMEDIATE already holds the database's write lock.
     },
