@@ -2,7 +2,7 @@
 import type { Kysely } from 'kysely';
 import type { AgentTable, Database } from './schema.ts';
 import { parseJson, toJson } from './json.ts';
-import { decodeCursor, toPage, type Page } from './pagination.ts';
+import { decodeCursor, keysetPage, toPage, type Page } from './pagination.ts';
 import type { Agent, AgentConfig } from '../api/schemas/agents.ts';
 import { toIso } from '../lib/time.ts';
 
@@ -72,8 +72,7 @@ export class AgentsRepository {
     if (!options.includeArchived) q = q.where('agents.archived_at', 'is', null);
     if (options.createdGte !== undefined) q = q.where('agents.created_at', '>=', options.createdGte);
     if (options.createdLte !== undefined) q = q.where('agents.created_at', '<=', options.createdLte);
-    if (cursor) q = q.where((eb) => eb.or([eb('agents.created_at', '<', cursor.k), eb.and([eb('agents.created_at', '=', cursor.k), eb('agents.id', '<', cursor.id)])]));
-    const rows = await q.orderBy('agents.created_at', 'desc').orderBy('agents.id', 'desc').limit(options.limit + 1).execute();
+    const rows = await keysetPage(q, { key: 'agents.created_at', id: 'agents.id', after: cursor, dir: 'desc', limit: options.limit }).execute();
     return toPage(rows, { limit: options.limit, order: 'desc', key: (r) => ({ k: r.created_at, id: r.id }) }, (r) =>
       toAgent(r, { config: r.config, version: r.version, created_at: r.version_created_at }),
     );
@@ -81,9 +80,9 @@ export class AgentsRepository {
 
   async listVersions(tenantId: string, agent: AgentTable, options: { limit: number; page?: string }): Promise<Page<Agent>> {
     const cursor = decodeCursor(options.page, 'desc');
-    let q = this.db.selectFrom('agent_versions').select(['config', 'version', 'created_at']).where('agent_id', '=', agent.id).where('tenant_id', '=', tenantId);
-    if (cursor) q = q.where('version', '<', cursor.k);
-    const rows = await q.orderBy('version', 'desc').limit(options.limit + 1).execute();
+    const q = this.db.selectFrom('agent_versions').select(['config', 'version', 'created_at']).where('agent_id', '=', agent.id).where('tenant_id', '=', tenantId);
+    // The version alone orders an agent's versions (the primary key (agent_id, version) serves it).
+    const rows = await keysetPage(q, { key: 'version', after: cursor, dir: 'desc', limit: options.limit }).execute();
     return toPage(rows, { limit: options.limit, order: 'desc', key: (r) => ({ k: r.version, id: agent.id }) }, (r) => toAgent(agent, r));
   }
 }

@@ -5,7 +5,7 @@
  */
 import type { Kysely } from 'kysely';
 import type { Database, DeploymentRunTable } from './schema.ts';
-import { decodeCursor, toPage, type Page } from './pagination.ts';
+import { decodeCursor, keysetPage, toPage, type Page } from './pagination.ts';
 
 export interface DeploymentRunListQuery {
   limit: number;
@@ -75,8 +75,7 @@ export class DeploymentRunsRepository {
     if (q.createdGte !== undefined) sel = sel.where('created_at', '>=', q.createdGte);
     if (q.createdLt !== undefined) sel = sel.where('created_at', '<', q.createdLt);
     if (q.createdLte !== undefined) sel = sel.where('created_at', '<=', q.createdLte);
-    if (cursor) sel = sel.where((eb) => eb.or([eb('created_at', '<', cursor.k), eb.and([eb('created_at', '=', cursor.k), eb('id', '<', cursor.id)])]));
-    const rows = await sel.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(q.limit + 1).execute();
+    const rows = await keysetPage(sel, { key: 'created_at', id: 'id', after: cursor, dir: 'desc', limit: q.limit }).execute();
     return toPage(rows, { limit: q.limit, order: 'desc', key: (r) => ({ k: Number(r.created_at), id: r.id }) }, (r) => r);
   }
 }

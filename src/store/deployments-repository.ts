@@ -1,7 +1,7 @@
 /** SQL for deployments. Every API query is scoped by tenant; the scheduler's `due` spans tenants. */
 import type { Kysely } from 'kysely';
 import type { Database, DeploymentTable } from './schema.ts';
-import { decodeCursor, toPage, type Page } from './pagination.ts';
+import { decodeCursor, keysetPage, toPage, type Page } from './pagination.ts';
 
 export interface DeploymentListQuery {
   limit: number;
@@ -58,8 +58,7 @@ export class DeploymentsRepository {
     if (q.agentId) sel = sel.where('agent_id', '=', q.agentId);
     if (q.createdGte !== undefined) sel = sel.where('created_at', '>=', q.createdGte);
     if (q.createdLte !== undefined) sel = sel.where('created_at', '<=', q.createdLte);
-    if (cursor) sel = sel.where((eb) => eb.or([eb('created_at', '<', cursor.k), eb.and([eb('created_at', '=', cursor.k), eb('id', '<', cursor.id)])]));
-    const rows = await sel.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(q.limit + 1).execute();
+    const rows = await keysetPage(sel, { key: 'created_at', id: 'id', after: cursor, dir: 'desc', limit: q.limit }).execute();
     return toPage(rows, { limit: q.limit, order: 'desc', key: (r) => ({ k: r.created_at, id: r.id }) }, (r) => r);
   }
 }

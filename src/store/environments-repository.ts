@@ -2,7 +2,7 @@
 import type { Kysely } from 'kysely';
 import type { Database, EnvironmentTable } from './schema.ts';
 import { parseJson } from './json.ts';
-import { decodeCursor, toPage, type Page } from './pagination.ts';
+import { decodeCursor, keysetPage, toPage, type Page } from './pagination.ts';
 import type { Environment } from '../api/schemas/environments.ts';
 import { toIso } from '../lib/time.ts';
 
@@ -54,8 +54,7 @@ export class EnvironmentsRepository {
     const cursor = decodeCursor(options.page, 'desc');
     let q = this.db.selectFrom('environments').selectAll().where('tenant_id', '=', tenantId);
     if (!options.includeArchived) q = q.where('archived_at', 'is', null);
-    if (cursor) q = q.where((eb) => eb.or([eb('created_at', '<', cursor.k), eb.and([eb('created_at', '=', cursor.k), eb('id', '<', cursor.id)])]));
-    const rows = await q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(options.limit + 1).execute();
+    const rows = await keysetPage(q, { key: 'created_at', id: 'id', after: cursor, dir: 'desc', limit: options.limit }).execute();
     return toPage(rows, { limit: options.limit, order: 'desc', key: (r) => ({ k: r.created_at, id: r.id }) }, toEnvironment);
   }
 }

@@ -1,7 +1,7 @@
 /** SQL for files. Every query is scoped by tenant except `countHolding` (blobs are shared by content). */
 import type { Kysely } from 'kysely';
 import type { Database, FileTable, SessionOutputTable } from './schema.ts';
-import { decodeCursor, encodeCursor } from './pagination.ts';
+import { decodeCursor, keysetPage, toPage } from './pagination.ts';
 
 export interface FileListOptions {
   limit: number;
@@ -60,21 +60,17 @@ export class FilesRepository {
   /** Newest first, keyset-paged; `before` walks towards newer rows and still returns newest first. */
   async list(tenantId: string, q: FileListOptions): Promise<FileRowPage> {
     const cursor = decodeCursor(q.page, 'desc');
-    const boundary = cursor ? { created_at: cursor.k, id: cursor.id } : q.after;
+    const after = cursor ?? (q.after && { k: q.after.created_at, id: q.after.id });
     let query = this.db.selectFrom('files').selectAll().where('tenant_id', '=', tenantId);
     if (q.scopeId !== undefined) query = query.where('scope_id', '=', q.scopeId);
-    if (boundary) query = query.where((eb) => eb.or([eb('created_at', '<', boundary.created_at), eb.and([eb('created_at', '=', boundary.created_at), eb('id', '<', boundary.id)])]));
-    if (q.before && !boundary) {
+    if (q.before && !after) {
       const b = q.before;
-      const newer = await query.where((eb) => eb.or([eb('created_at', '>', b.created_at), eb.and([eb('created_at', '=', b.created_at), eb('id', '>', b.id)])]))
-        .orderBy('created_at', 'asc').orderBy('id', 'asc').limit(q.limit + 1).execute();
+      const newer = await keysetPage(query, { key: 'created_at', id: 'id', after: { k: b.created_at, id: b.id }, dir: 'asc', limit: q.limit }).execute();
       const rows = newer.slice(0, q.limit).reverse();
       return { rows, next_page: null, has_more: newer.length > q.limit };
     }
-    const rows = await query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(q.limit + 1).execute();
-    const page = rows.slice(0, q.limit);
-    const last = page[page.length - 1];
-    const more = rows.length > q.limit;
-    return { rows: page, has_more: more, next_page: more && last ? encodeCursor({ k: last.created_at, id: last.id, o: 'desc' }) : null };
+    const rows = await keysetPage(query, { key: 'created_at', id: 'id', after, dir: 'desc', limit: q.limit }).execute();
+    const page = toPage(rows, { limit: q.limit, order: 'desc', key: (r) => ({ k: r.created_at, id: r.id }) }, (r) => r);
+    return { rows: page.data, has_more: page.next_page !== null, next_page: page.next_page };
   }
 }

@@ -2,7 +2,7 @@
 import type { Kysely } from 'kysely';
 import type { Database, MemoryStoreTable } from './schema.ts';
 import { parseJson } from './json.ts';
-import { decodeCursor, toPage, type Page } from './pagination.ts';
+import { decodeCursor, keysetPage, toPage, type Page } from './pagination.ts';
 import type { MemoryStore } from '../api/schemas/memory-stores.ts';
 import { toIso } from '../lib/time.ts';
 
@@ -73,8 +73,7 @@ export class MemoryStoresRepository {
     if (!q.includeArchived) query = query.where('archived_at', 'is', null);
     if (q.createdGte !== undefined) query = query.where('created_at', '>=', q.createdGte);
     if (q.createdLte !== undefined) query = query.where('created_at', '<=', q.createdLte);
-    if (cursor) query = query.where((eb) => eb.or([eb('created_at', '<', cursor.k), eb.and([eb('created_at', '=', cursor.k), eb('id', '<', cursor.id)])]));
-    const rows = await query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(q.limit + 1).execute();
+    const rows = await keysetPage(query, { key: 'created_at', id: 'id', after: cursor, dir: 'desc', limit: q.limit }).execute();
     return toPage(rows, { limit: q.limit, order: 'desc', key: (r) => ({ k: r.created_at, id: r.id }) }, toMemoryStore);
   }
 }

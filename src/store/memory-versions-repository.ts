@@ -1,7 +1,7 @@
 /** SQL for memory versions, newest first. Every query is scoped by tenant and store. */
 import type { Kysely } from 'kysely';
 import type { Database, MemoryVersionTable } from './schema.ts';
-import { decodeCursor, encodeCursor } from './pagination.ts';
+import { decodeCursor, keysetPage, toPage } from './pagination.ts';
 
 export interface MemoryVersionListQuery {
   limit: number;
@@ -50,10 +50,8 @@ export class MemoryVersionsRepository {
     if (q.apiKeyId) query = query.where('api_key_id', '=', q.apiKeyId);
     if (q.createdGte !== undefined) query = query.where('created_at', '>=', q.createdGte);
     if (q.createdLte !== undefined) query = query.where('created_at', '<=', q.createdLte);
-    if (cursor) query = query.where((eb) => eb.or([eb('created_at', '<', cursor.k), eb.and([eb('created_at', '=', cursor.k), eb('id', '<', cursor.id)])]));
-    const fetched = await query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(q.limit + 1).execute();
-    const rows = fetched.slice(0, q.limit);
-    const last = rows[rows.length - 1];
-    return { rows, next_page: fetched.length > q.limit && last ? encodeCursor({ k: last.created_at, id: last.id, o: 'desc' }) : null };
+    const fetched = await keysetPage(query, { key: 'created_at', id: 'id', after: cursor, dir: 'desc', limit: q.limit }).execute();
+    const page = toPage(fetched, { limit: q.limit, order: 'desc', key: (r) => ({ k: r.created_at, id: r.id }) }, (r) => r);
+    return { rows: page.data, next_page: page.next_page };
   }
 }

@@ -11,6 +11,7 @@ import { NOTIFY_TRIGGERS } from './postgres/notify-triggers.ts';
 import { FILES_SCHEMA, SESSION_OUTPUTS_SCHEMA, SKILLS_SCHEMA } from './files-schema.ts';
 import { WEBHOOKS_SCHEMA } from './webhooks-schema.ts';
 import { DEPLOYMENTS_SCHEMA } from './deployments-schema.ts';
+import { LIST_INDEXES } from './list-indexes.ts';
 
 export interface MigrationContext {
   db: Kysely<Database>;
@@ -330,6 +331,18 @@ export const MIGRATIONS: Migration[] = [
       // delivery insert writes one more index, a final attempt moves it into the partial one.
       await sql.raw("CREATE INDEX IF NOT EXISTS webhook_deliveries_finished ON webhook_deliveries (updated_at) WHERE state IN ('delivered', 'failed')").execute(db);
       await sql.raw('CREATE INDEX IF NOT EXISTS webhook_deliveries_by_event ON webhook_deliveries (event_id)').execute(db);
+    },
+  },
+  {
+    version: 61,
+    name: 'list indexes with their tie-breaker',
+    async up({ db }) {
+      // Every list pages by (created_at, id) after a cursor, as the sessions list does since
+      // migration 58: one index per list, its equality filter then (created_at, id) (list-indexes.ts).
+      for (const [name, table, columns, replaces] of LIST_INDEXES) {
+        await sql.raw(`CREATE INDEX IF NOT EXISTS ${name} ON ${table} (${columns})`).execute(db);
+        if (replaces) await sql.raw(`DROP INDEX IF EXISTS ${replaces}`).execute(db);
+      }
     },
   },
 ];

@@ -4,7 +4,7 @@
  */
 import type { Kysely } from 'kysely';
 import type { Database, ModelCardTable } from './schema.ts';
-import { decodeCursor, toPage, type Page } from './pagination.ts';
+import { decodeCursor, keysetPage, toPage, type Page } from './pagination.ts';
 
 export type ModelCardPatch = Partial<Omit<ModelCardTable, 'id' | 'tenant_id' | 'created_at'>>;
 
@@ -64,9 +64,8 @@ export class ModelCardsRepository {
 
   async list(tenantId: string, options: { limit: number; page?: string }): Promise<Page<ModelCardTable>> {
     const cursor = decodeCursor(options.page, 'desc');
-    let q = this.db.selectFrom('model_cards').selectAll().where('tenant_id', '=', tenantId);
-    if (cursor) q = q.where((eb) => eb.or([eb('created_at', '<', cursor.k), eb.and([eb('created_at', '=', cursor.k), eb('id', '<', cursor.id)])]));
-    const rows = await q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(options.limit + 1).execute();
+    const q = this.db.selectFrom('model_cards').selectAll().where('tenant_id', '=', tenantId);
+    const rows = await keysetPage(q, { key: 'created_at', id: 'id', after: cursor, dir: 'desc', limit: options.limit }).execute();
     return toPage(rows, { limit: options.limit, order: 'desc', key: (r) => ({ k: Number(r.created_at), id: r.id }) }, (r) => r);
   }
 

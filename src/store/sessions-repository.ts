@@ -1,7 +1,7 @@
 /** SQL for sessions. Every query is scoped by tenant, except the harness's recovery scan. */
 import type { Kysely } from 'kysely';
 import type { Database, SessionTable } from './schema.ts';
-import { decodeCursor, encodeCursor } from './pagination.ts';
+import { decodeCursor, encodeCursor, keysetPage } from './pagination.ts';
 
 export interface SessionListQuery {
   limit: number;
@@ -97,12 +97,8 @@ export class SessionsRepository {
     if (q.createdLte !== undefined) query = query.where('created_at', '<=', q.createdLte);
     // Walking forward in desc order means "older than the cursor"; backwards flips it.
     const older = (q.order === 'desc') !== backwards;
-    // A row-value bound, (created_at, id) < (k, id): both databases turn it into a range on the
-    // (tenant_id, created_at, id) index, so any page costs what the first does. The equivalent
-    // `created_at < k OR (created_at = k AND id < id)` made SQLite scan from the start of the tenant.
-    if (cursor) query = query.where((eb) => eb(eb.refTuple('created_at', 'id'), older ? '<' : '>', eb.tuple(cursor.k, cursor.id)));
-    const dir = older ? 'desc' : 'asc';
-    const fetched = await query.orderBy('created_at', dir).orderBy('id', dir).limit(q.limit + 1).execute();
+    // A range on the (tenant_id, created_at, id) index (migration 58).
+    const fetched = await keysetPage(query, { key: 'created_at', id: 'id', after: cursor, dir: older ? 'desc' : 'asc', limit: q.limit }).execute();
     const more = fetched.length > q.limit;
     let rows = fetched.slice(0, q.limit);
     if (backwards) rows = rows.reverse();

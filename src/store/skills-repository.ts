@@ -1,7 +1,7 @@
 /** SQL for skills, their versions and the versions' files. Every query is scoped by tenant except `countHolding`. */
 import type { Kysely } from 'kysely';
 import type { Database, SkillTable, SkillVersionFileTable, SkillVersionTable } from './schema.ts';
-import { decodeCursor, encodeCursor, type Page } from './pagination.ts';
+import { decodeCursor, keysetPage, toPage, type Page } from './pagination.ts';
 
 export class SkillsRepository {
   constructor(private readonly db: Kysely<Database>) {}
@@ -20,10 +20,9 @@ export class SkillsRepository {
 
   async list(tenantId: string, q: { limit: number; page?: string }): Promise<Page<SkillTable>> {
     const cursor = decodeCursor(q.page, 'desc');
-    let query = this.db.selectFrom('skills').selectAll().where('tenant_id', '=', tenantId);
-    if (cursor) query = query.where((eb) => eb.or([eb('created_at', '<', cursor.k), eb.and([eb('created_at', '=', cursor.k), eb('id', '<', cursor.id)])]));
-    const rows = await query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(q.limit + 1).execute();
-    return pageOf(rows, q.limit, (r) => ({ k: r.created_at, id: r.id }));
+    const query = this.db.selectFrom('skills').selectAll().where('tenant_id', '=', tenantId);
+    const rows = await keysetPage(query, { key: 'created_at', id: 'id', after: cursor, dir: 'desc', limit: q.limit }).execute();
+    return toPage(rows, { limit: q.limit, order: 'desc', key: (r) => ({ k: r.created_at, id: r.id }) }, (r) => r);
   }
 
   async insertVersion(row: SkillVersionTable, files: SkillVersionFileTable[]): Promise<void> {
@@ -38,10 +37,9 @@ export class SkillsRepository {
   /** Newest first (versions are decimal strings of one length per era; created_at orders them). */
   async listVersions(tenantId: string, skillId: string, q: { limit: number; page?: string }): Promise<Page<SkillVersionTable>> {
     const cursor = decodeCursor(q.page, 'desc');
-    let query = this.db.selectFrom('skill_versions').selectAll().where('tenant_id', '=', tenantId).where('skill_id', '=', skillId);
-    if (cursor) query = query.where((eb) => eb.or([eb('created_at', '<', cursor.k), eb.and([eb('created_at', '=', cursor.k), eb('version', '<', cursor.id)])]));
-    const rows = await query.orderBy('created_at', 'desc').orderBy('version', 'desc').limit(q.limit + 1).execute();
-    return pageOf(rows, q.limit, (r) => ({ k: r.created_at, id: r.version }));
+    const query = this.db.selectFrom('skill_versions').selectAll().where('tenant_id', '=', tenantId).where('skill_id', '=', skillId);
+    const rows = await keysetPage(query, { key: 'created_at', id: 'version', after: cursor, dir: 'desc', limit: q.limit }).execute();
+    return toPage(rows, { limit: q.limit, order: 'desc', key: (r) => ({ k: r.created_at, id: r.version }) }, (r) => r);
   }
 
   filesOf(skillId: string, version: string): Promise<SkillVersionFileTable[]> {
@@ -70,10 +68,4 @@ export class SkillsRepository {
     const row = await this.db.selectFrom('skill_version_files').select((eb) => eb.fn.countAll<number>().as('n')).where('sha256', '=', sha256).executeTakeFirst();
     return Number(row?.n ?? 0);
   }
-}
-
-function pageOf<R>(rows: R[], limit: number, key: (r: R) => { k: number; id: string }): Page<R> {
-  const page = rows.slice(0, limit);
-  const last = page[page.length - 1];
-  return { data: page, next_page: rows.length > limit && last ? encodeCursor({ ...key(last), o: 'desc' }) : null };
 }

@@ -2,7 +2,7 @@
 import type { Kysely } from 'kysely';
 import type { Database, VaultCredentialTable, VaultTable } from './schema.ts';
 import { parseJson } from './json.ts';
-import { decodeCursor, toPage, type Page } from './pagination.ts';
+import { decodeCursor, keysetPage, toPage, type Page } from './pagination.ts';
 import type { Credential, CredentialAuth, Vault } from '../api/schemas/vaults.ts';
 import { toIso } from '../lib/time.ts';
 
@@ -67,11 +67,7 @@ export class VaultsRepository {
     const cursor = decodeCursor(options.page, 'desc');
     let q = this.db.selectFrom('vaults').selectAll().where('tenant_id', '=', tenantId);
     if (!options.includeArchived) q = q.where('archived_at', 'is', null);
-    if (cursor) q = q.where((eb) => eb.or([eb('created_at', '<', cursor.k), eb.and([eb('created_at', '=', cursor.k), eb('id', '<', cursor.id)])]));
-    return q
-      .orderBy('created_at', 'desc')
-      .orderBy('id', 'desc')
-      .limit(options.limit + 1)
+    return keysetPage(q, { key: 'created_at', id: 'id', after: cursor, dir: 'desc', limit: options.limit })
       .execute()
       .then((rows) => toPage(rows, { limit: options.limit, order: 'desc', key: (r) => ({ k: r.created_at, id: r.id }) }, toVault));
   }
@@ -117,11 +113,7 @@ export class VaultsRepository {
     const cursor = decodeCursor(options.page, 'desc');
     let q = this.db.selectFrom('vault_credentials').selectAll().where('tenant_id', '=', tenantId).where('vault_id', '=', vaultId);
     if (!options.includeArchived) q = q.where('archived_at', 'is', null);
-    if (cursor) q = q.where((eb) => eb.or([eb('created_at', '<', cursor.k), eb.and([eb('created_at', '=', cursor.k), eb('id', '<', cursor.id)])]));
-    return q
-      .orderBy('created_at', 'desc')
-      .orderBy('id', 'desc')
-      .limit(options.limit + 1)
+    return keysetPage(q, { key: 'created_at', id: 'id', after: cursor, dir: 'desc', limit: options.limit })
       .execute()
       .then((rows) => toPage(rows, { limit: options.limit, order: 'desc', key: (r) => ({ k: r.created_at, id: r.id }) }, toCredential));
   }

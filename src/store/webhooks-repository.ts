@@ -10,7 +10,7 @@ import type { Database, WebhookDeliveryAttemptTable, WebhookDeliveryTable, Webho
 import { parseJson, toJson } from './json.ts';
 import { newId } from '../lib/ids.ts';
 import type { WebhookEventData } from '../lib/webhook-event-types.ts';
-import { decodeCursor, toPage, type Page } from './pagination.ts';
+import { decodeCursor, keysetPage, toPage, type Page } from './pagination.ts';
 
 export interface EnqueueOptions {
   /** The transaction's time (the caller's clock), epoch ms: when delivery may start. */
@@ -98,9 +98,8 @@ export class WebhooksRepository {
 
   async list(tenantId: string, options: { limit: number; page?: string }): Promise<Page<WebhookTable>> {
     const cursor = decodeCursor(options.page, 'desc');
-    let q = this.db.selectFrom('webhooks').selectAll().where('tenant_id', '=', tenantId);
-    if (cursor) q = q.where((eb) => eb.or([eb('created_at', '<', cursor.k), eb.and([eb('created_at', '=', cursor.k), eb('id', '<', cursor.id)])]));
-    const rows = await q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(options.limit + 1).execute();
+    const q = this.db.selectFrom('webhooks').selectAll().where('tenant_id', '=', tenantId);
+    const rows = await keysetPage(q, { key: 'created_at', id: 'id', after: cursor, dir: 'desc', limit: options.limit }).execute();
     return toPage(rows, { limit: options.limit, order: 'desc', key: (r) => ({ k: Number(r.created_at), id: r.id }) }, (r) => r);
   }
 
@@ -112,9 +111,8 @@ export class WebhooksRepository {
 
   async listDeliveries(tenantId: string, webhookId: string, options: { limit: number; page?: string }): Promise<Page<WebhookDeliveryTable>> {
     const cursor = decodeCursor(options.page, 'desc');
-    let q = this.db.selectFrom('webhook_deliveries').selectAll().where('webhook_id', '=', webhookId).where('tenant_id', '=', tenantId);
-    if (cursor) q = q.where((eb) => eb.or([eb('created_at', '<', cursor.k), eb.and([eb('created_at', '=', cursor.k), eb('id', '<', cursor.id)])]));
-    const rows = await q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(options.limit + 1).execute();
+    const q = this.db.selectFrom('webhook_deliveries').selectAll().where('webhook_id', '=', webhookId).where('tenant_id', '=', tenantId);
+    const rows = await keysetPage(q, { key: 'created_at', id: 'id', after: cursor, dir: 'desc', limit: options.limit }).execute();
     return toPage(rows, { limit: options.limit, order: 'desc', key: (r) => ({ k: Number(r.created_at), id: r.id }) }, (r) => r);
   }
 
