@@ -50,8 +50,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { gene
     host: e.HOST,
     dataDir,
     database: e.DATABASE_URL
-      ? { kind: 'postgres', url: e.DATABASE_URL }
-      : { kind: 'sqlite', path: resolve(e.DATABASE_PATH ?? join(dataDir, 'oma.db')), synchronous: e.SQLITE_SYNCHRONOUS },
+      ? { kind: 'postgres', url: e.DATABASE_URL, poolMax: e.DATABASE_POOL_MAX, poolTimeoutMs: e.DATABASE_POOL_TIMEOUT_MS }
+      : { kind: 'sqlite', path: resolve(e.DATABASE_PATH ?? join(dataDir, 'oma.db')), synchronous: e.SQLITE_SYNCHRONOUS, busyTimeoutMs: e.SQLITE_BUSY_TIMEOUT_MS },
     authDatabasePath: resolve(e.AUTH_DATABASE_PATH ?? join(dataDir, 'auth.db')),
     authDatabaseUrl: e.AUTH_DATABASE_URL,
     sandbox: {

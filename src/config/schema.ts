@@ -20,7 +20,10 @@ export const envSchema = z.object({
     .string()
     .regex(/^postgres(ql)?:\/\//, 'must start with postgres:// or postgresql:// (unset it to use SQLite)')
     .optional(),
+  DATABASE_POOL_MAX: z.coerce.number().int().min(1).default(10),
+  DATABASE_POOL_TIMEOUT_MS: z.coerce.number().int().min(1).default(5000),
   SQLITE_SYNCHRONOUS: z.enum(['FULL', 'NORMAL', 'OFF', 'EXTRA']).default('FULL'),
+  SQLITE_BUSY_TIMEOUT_MS: z.coerce.number().int().min(0).default(5000),
   AUTH_DATABASE_PATH: z.string().min(1).optional(),
   AUTH_DATABASE_URL: z
     .string()
@@ -111,8 +114,8 @@ export interface Config {
   host: string;
   dataDir: string;
   database:
-    | { kind: 'sqlite'; path: string; synchronous: 'FULL' | 'NORMAL' | 'OFF' | 'EXTRA' }
-    | { kind: 'postgres'; url: string };
+    | { kind: 'sqlite'; path: string; synchronous: 'FULL' | 'NORMAL' | 'OFF' | 'EXTRA'; busyTimeoutMs?: number }
+    | { kind: 'postgres'; url: string; poolMax?: number; poolTimeoutMs?: number };
   authDatabasePath: string;
   /** better-auth in Postgres (shared by several instances) instead of authDatabasePath. */
   authDatabaseUrl?: string;

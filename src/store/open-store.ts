@@ -12,8 +12,8 @@ import { Store } from './store.ts';
  */
 export async function openStore(database: Config['database'], options: { instanceId?: string; migrate?: boolean } = {}): Promise<Store> {
   const dialect = database.kind === 'sqlite'
-    ? createSqliteDialect({ path: database.path, synchronous: database.synchronous })
-    : createPostgresDialect({ url: database.url, instanceId: options.instanceId });
+    ? createSqliteDialect({ path: database.path, synchronous: database.synchronous, busyTimeoutMs: database.busyTimeoutMs })
+    : createPostgresDialect({ url: database.url, instanceId: options.instanceId, maxConnections: database.poolMax, connectionTimeoutMs: database.poolTimeoutMs });
   try {
     if (options.migrate !== false) await migrate(dialect);
   } catch (err) {

@@ -122,7 +122,7 @@ describe('loadConfig', () => {
     expect(set.secrets.platformRootSecret).toBe('from-env-0123456789abcdef');
     expect(set.secrets.betterAuthSecret).toBe(first.secrets.betterAuthSecret);
     expect(set.port).toBe(9999);
-    expect(set.database).toEqual({ kind: 'postgres', url: 'postgres://u@h:5432/d' });
+    expect(set.database).toEqual({ kind: 'postgres', url: 'postgres://u@h:5432/d', poolMax: 10, poolTimeoutMs: 5000 });
     expect(readFileSync(join(dataDir, '.platform-root-secret'), 'utf8').trim()).toBe(first.secrets.platformRootSecret);
     const fresh = tempDir();
     loadConfig({ DATA_DIR: fresh, PLATFORM_ROOT_SECRET: 'x'.repeat(32), BETTER_AUTH_SECRET: 'y'.repeat(32) });

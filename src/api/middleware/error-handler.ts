@@ -1,11 +1,16 @@
 /**
- * The only place an error becomes a response: AppErrors keep their status and type, anything else
- * is logged with its stack and answered as a generic api_error. Always the Anthropic envelope.
+ * The only place an error becomes a response: AppErrors keep their status and type, a busy
+ * database is a 503 (store/database-busy.ts), anything else is logged with its stack and answered
+ * as a generic api_error. Always the Anthropic envelope.
  */
 import type { Context, ErrorHandler, NotFoundHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { Logger } from 'pino';
 import { AppError, InternalError, InvalidRequestError, NotFoundError, RequestTooLargeError, type ErrorType } from '../../errors.ts';
+import { databaseBusy } from '../../store/database-busy.ts';
+
+/** A busy database is logged at most this often: an overload answers thousands of requests at once. */
+const BUSY_LOG_INTERVAL_MS = 60_000;
 
 export function errorBody(c: Context, type: ErrorType, message: string, extra: { details?: Record<string, unknown>; fields?: Record<string, unknown> } = {}) {
   const error: Record<string, unknown> = { ...extra.fields, type, message };
@@ -19,13 +24,23 @@ export function toAppError(err: unknown): AppError | undefined {
     if (err.status === 413) return new RequestTooLargeError('request body is too large');
     if (err.status === 400) return new InvalidRequestError(err.message || 'bad request');
   }
-  return undefined;
+  return databaseBusy(err);
 }
 
 export function createErrorHandler(logger: Logger): ErrorHandler {
+  let busy = { loggedAt: -Infinity, since: 0 };
   return (err, c) => {
-    const appError = toAppError(err) ?? new InternalError('internal server error; the server log has details under this request_id');
-    if (!(err instanceof AppError) && !(err instanceof HTTPException)) {
+    const known = toAppError(err);
+    const appError = known ?? new InternalError('internal server error; the server log has details under this request_id');
+    if (known?.status === 503 && !(err instanceof AppError)) {
+      // Once per interval, with how many requests were answered 503 since the last line.
+      busy.since++;
+      const now = Date.now();
+      if (now - busy.loggedAt >= BUSY_LOG_INTERVAL_MS) {
+        logger.warn({ err, requestId: c.get('requestId'), path: c.req.path, busyResponses: busy.since }, 'database busy: answering 503 with retry-after');
+        busy = { loggedAt: now, since: 0 };
+      }
+    } else if (!(err instanceof AppError) && !(err instanceof HTTPException)) {
       logger.error({ err, requestId: c.get('requestId'), path: c.req.path }, 'unhandled error');
     }
     for (const [k, v] of Object.entries(appError.headers)) c.header(k, v);

@@ -19,6 +19,8 @@ const MIGRATION_LOCK_KEY = 7_307_346_011; // Arbitrary constant shared by every 
 export interface PostgresOptions {
   url: string;
   maxConnections?: number;
+  /** How long a query waits for a free connection before it fails (a 503: database-busy.ts). */
+  connectionTimeoutMs?: number;
   /** This server instance's id; the connections' application_name carries it (notification origin). */
   instanceId?: string;
 }
@@ -46,7 +48,7 @@ export function createPostgresDialect(options: PostgresOptions): StoreDialect {
     connectionString: options.url,
     application_name: applicationName,
     max: options.maxConnections ?? 10,
-    connectionTimeoutMillis: 5000,
+    connectionTimeoutMillis: options.connectionTimeoutMs ?? 5000,
     types: {
       getTypeParser: ((oid: number, format?: string) =>
         oid === INT8_OID ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
