@@ -4,6 +4,7 @@
  * stamps each commit with the shared monotonic clock; it runs in its own process so its memory
  * figures are the server's alone.
  */
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import type { Config } from '../../src/config/schema.ts';
 import type { RunningServer } from '../../src/server.ts';
 import { newId } from '../../src/lib/ids.ts';
@@ -19,7 +20,8 @@ import { openSqliteAppender, type SqliteAppender } from '../baselines/sqlite-app
 export type SseHostRequest =
   | { kind: 'start'; variant: 'ours' | 'bare'; database: Extract<Config['database'], { kind: 'sqlite' }>; dataDir: string; sessions: number }
   | { kind: 'memory' }
-  | { kind: 'append'; ratePerSecond: number; count: number }
+  /** Event k is due at startAtMs + k / ratePerSecond on the shared clock (stats.ts sharedClockMs). */
+  | { kind: 'append'; ratePerSecond: number; count: number; startAtMs: number }
   | { kind: 'stop' };
 
 export interface MemorySnapshot {
@@ -27,8 +29,8 @@ export interface MemorySnapshot {
   heap: number;
 }
 
-/** start: stream paths, one per session; append: [session, seq, committedAtMs] triples. */
-export type SseHostResult = { baseURL: string; paths: string[] } | { memory: MemorySnapshot } | { commits: Float64Array } | { stopped: true };
+/** start: stream paths, one per session; append: [session, seq, committedAtMs] triples and the round's stats. */
+export type SseHostResult = { baseURL: string; paths: string[] } | { memory: MemorySnapshot } | { commits: Float64Array; stats: RoundStats } | { stopped: true };
 
 interface Host {
   baseURL: string;
@@ -40,6 +42,8 @@ interface Host {
 
 const commits: number[] = [];
 let host: Host | undefined;
+/** The next session to append to: round-robin across rounds, so each round continues where the last stopped. */
+let next = 0;
 
 async function startOurs(request: Extract<SseHostRequest, { kind: 'start' }>): Promise<Host> {
   // Every stream of the bench is one client's (the default tenant's): raise the per-credential and
@@ -108,17 +112,58 @@ async function memory(): Promise<MemorySnapshot> {
   return { rss: m.rss, heap: m.heapUsed + m.external };
 }
 
-/** Appends round-robin over the sessions, `ratePerSecond` on a fixed schedule (late ones go at once). */
-async function appendSteadily(h: Host, ratePerSecond: number, count: number): Promise<Float64Array> {
+/** What the host process itself did during one round of appends (the tail's usual suspects). */
+export interface RoundStats {
+  gcCount: number;
+  gcTotalMs: number;
+  gcMaxMs: number;
+  /** Event-loop delay (monitorEventLoopDelay, 1 ms resolution) during the round. */
+  loopDelayP99Ms: number;
+  loopDelayMaxMs: number;
+  /** Process CPU time (user + system, all threads) per appended event. */
+  cpuUsPerEvent: number;
+}
+
+/** Watches GC pauses, event-loop delay and CPU time until the returned function is called. */
+function watchRuntime(): () => Promise<Omit<RoundStats, 'cpuUsPerEvent'> & { cpuUs: number }> {
+  const gcs: number[] = [];
+  const observer = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) gcs.push(entry.duration);
+  });
+  observer.observe({ entryTypes: ['gc'] });
+  const delay = monitorEventLoopDelay({ resolution: 1 });
+  delay.enable();
+  const cpu = process.cpuUsage();
+  return async () => {
+    const used = process.cpuUsage(cpu);
+    delay.disable();
+    // GC entries are delivered asynchronously: let the last ones of the round arrive.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    observer.disconnect();
+    return {
+      gcCount: gcs.length,
+      gcTotalMs: gcs.reduce((a, b) => a + b, 0),
+      gcMaxMs: Math.max(0, ...gcs),
+      loopDelayP99Ms: delay.percentile(99) / 1e6,
+      loopDelayMaxMs: delay.max / 1e6,
+      cpuUs: used.user + used.system,
+    };
+  };
+}
+
+/** Appends round-robin over the sessions on a fixed schedule of the shared clock (late ones go at once). */
+async function appendSteadily(h: Host, request: Extract<SseHostRequest, { kind: 'append' }>): Promise<{ commits: Float64Array; stats: RoundStats }> {
+  const { ratePerSecond, count, startAtMs } = request;
   commits.length = 0;
   const interval = 1000 / ratePerSecond;
-  const start = performance.now();
+  const stop = watchRuntime();
   for (let k = 0; k < count; k++) {
-    const wait = start + k * interval - performance.now();
+    const wait = startAtMs + k * interval - sharedClockMs();
     if (wait > 0) await sleep(wait);
-    await h.append(k % h.sessionIds.length);
+    await h.append(next++ % h.sessionIds.length);
   }
-  return Float64Array.from(commits);
+  const { cpuUs, ...rest } = await stop();
+  return { commits: Float64Array.from(commits), stats: { ...rest, cpuUsPerEvent: cpuUs / count } };
 }
 
 async function handle(request: SseHostRequest): Promise<SseHostResult> {
@@ -130,7 +175,7 @@ async function handle(request: SseHostRequest): Promise<SseHostResult> {
       return { memory: await memory() };
     case 'append':
       if (!host) throw new Error('append before start');
-      return { commits: await appendSteadily(host, request.ratePerSecond, request.count) };
+      return appendSteadily(host, request);
     case 'stop':
       await host?.close();
       host = undefined;
