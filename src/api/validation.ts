@@ -33,16 +33,23 @@ const utf8 = new TextDecoder();
 
 /**
  * The body, read at once when node's parser has already received all of it (the usual case: a
- * small JSON body arrives with its headers, and is parsed before any middleware resumes): the
- * chunks buffered in the IncomingMessage are taken with one read() instead of a round of stream
- * events and promises per request. Decoded as c.req.text() decodes (TextDecoder: a BOM dropped,
- * bad bytes replaced). Undefined when not available so: a body still arriving, or already read
- * (the chunked body limit reads it into a new Request); then c.req.text() reads it as before.
+ * small JSON body arrives with its headers): the chunks buffered in the IncomingMessage are taken
+ * with one read() instead of a round of stream events and promises per request. All of it is there
+ * when the message is complete, or when the buffer holds Content-Length bytes (node's parser never
+ * delivers more): the handler usually runs in the microtasks after the parser's body callback, before
+ * its message-complete one. Then the stream is resumed, so it ends by itself when the parser reports
+ * the end (nothing is left to read; node-server would otherwise drain it on timers after the
+ * response). Decoded as c.req.text() decodes (TextDecoder: a BOM dropped, bad bytes replaced).
+ * Undefined when not available so: a body still arriving, chunked, or already read (the chunked body
+ * limit reads it into a new Request); then c.req.text() reads it as before.
  */
 function bufferedBody(c: Context): string | undefined {
   const incoming = (c.env as { incoming?: unknown } | undefined)?.incoming;
-  if (!(incoming instanceof IncomingMessage) || !incoming.complete || incoming.readableDidRead || incoming.readableEncoding !== null) return undefined;
+  if (!(incoming instanceof IncomingMessage) || incoming.readableDidRead || incoming.readableEncoding !== null) return undefined;
+  const complete = incoming.complete;
+  if (!complete && !(incoming.headers['transfer-encoding'] === undefined && incoming.readableLength === Number(incoming.headers['content-length']))) return undefined;
   const data = incoming.read() as Buffer | null;
+  if (!complete) incoming.resume();
   return data === null ? '' : utf8.decode(data);
 }
 

@@ -5,6 +5,7 @@
  * empty, or chunked. Raw sockets, so the test decides how the bytes are cut.
  */
 import { describe, it, expect, afterAll, beforeAll } from 'vitest';
+import http from 'node:http';
 import net from 'node:net';
 import { BACKENDS } from '../support/backends.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
@@ -40,7 +41,7 @@ describe.each(BACKENDS)('request bodies (%s)', (backend) => {
     });
     await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
     const requestHead = `POST ${path} HTTP/1.1\r\n${Object.entries(headers).filter(([, v]) => v !== '').map(([k, v]) => `${k}: ${v}\r\n`).join('')}\r\n`;
-    // The first piece goes with the head (node has it all before any middleware runs); later ones trickle.
+    // The first piece goes with the head (node has all of it buffered when the route reads it); later ones trickle.
     socket.write(Buffer.concat([Buffer.from(requestHead), pieces[0] ?? Buffer.alloc(0)]));
     for (const piece of pieces.slice(1)) {
       await pause();
@@ -66,6 +67,31 @@ describe.each(BACKENDS)('request bodies (%s)', (backend) => {
     const got = await send(emitPath(), [Buffer.alloc(0), trickled.subarray(0, 5), trickled.subarray(5, 12), trickled.subarray(12)]);
     expect(got.status).toBe(200);
     expect(textOf(got.json)).toBe('in three pieces');
+  });
+
+  it('bodies on one keep-alive connection are each read whole, and the connection stays usable', async () => {
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      for (let i = 0; i < 5; i++) {
+        const body = JSON.stringify({ text: `request ${i}` });
+        const got = await new Promise<{ status: number; reused: boolean; json: Record<string, unknown> }>((resolve, reject) => {
+          const req = http.request(`${t.baseURL}${emitPath()}`, { method: 'POST', agent, headers: { 'x-api-key': t.apiKey, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } });
+          req.once('error', reject);
+          req.once('response', (res) => {
+            let text = '';
+            res.setEncoding('utf8');
+            res.on('data', (c: string) => (text += c));
+            res.once('end', () => resolve({ status: res.statusCode ?? 0, reused: req.reusedSocket, json: JSON.parse(text) as Record<string, unknown> }));
+          });
+          req.end(body);
+        });
+        expect(got.status).toBe(200);
+        expect(textOf(got.json)).toBe(`request ${i}`);
+        expect(got.reused).toBe(i > 0);
+      }
+    } finally {
+      agent.destroy();
+    }
   });
 
   it('a multi-byte character split between pieces, and a leading byte-order mark, decode as UTF-8 text', async () => {
