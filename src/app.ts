@@ -2,11 +2,8 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Logger } from 'pino';
 import type { AppEnv } from './api/context.ts';
-import { requestId } from './api/middleware/request-id.ts';
 import { createErrorHandler, notFoundHandler } from './api/middleware/error-handler.ts';
-import { bodyLimit } from './api/middleware/body-limit.ts';
-import { requestLog } from './api/middleware/request-log.ts';
-import { hostCheck } from './api/middleware/host-check.ts';
+import { requestGate } from './api/middleware/request-gate.ts';
 import { StreamLimiter } from './api/stream-limits.ts';
 import type { Config } from './config/schema.ts';
 import { authenticate, type AuthOptions } from './auth/middleware.ts';
@@ -53,10 +50,7 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>();
   app.onError(createErrorHandler(logger));
   app.notFound(notFoundHandler);
-  app.use('*', requestId);
-  app.use('*', requestLog(logger));
-  app.use('*', hostCheck({ publicUrl: options.auth.publicUrl, allowedHosts: options.security.allowedHosts }));
-  app.use('*', bodyLimit(options.maxBodyBytes, isStreamedUpload));
+  app.use('*', requestGate({ logger, host: { publicUrl: options.auth.publicUrl, allowedHosts: options.security.allowedHosts }, maxBodyBytes: options.maxBodyBytes, isStreamedUpload }));
   mountHealthRoute(app, { store: services.store, backends: options.backends });
   app.get('/openapi.json', (c) => c.json(app.getOpenAPI31Document({ openapi: '3.1.0', info: { title: 'open managed agents', version: VERSION } })));
   mountPublicAuthRoutes(app, { store: services.store, consoleAuth: options.consoleAuth });

@@ -8,7 +8,7 @@
  *   so an unsafe method carrying an Origin that is not this server is 403. curl and the SDKs send no
  *   Origin and are unaffected; same-origin browser requests carry this server's own origin.
  */
-import type { MiddlewareHandler } from 'hono';
+import type { Context } from 'hono';
 import net from 'node:net';
 import { hostname as machineHostname } from 'node:os';
 import { MisdirectedRequestError, PermissionError } from '../../errors.ts';
@@ -65,10 +65,11 @@ export function createHostMatcher(options: HostCheckOptions): (host: string) => 
   };
 }
 
-export function hostCheck(options: HostCheckOptions): MiddlewareHandler {
+/** Builds the check: throws MisdirectedRequestError / PermissionError for a request that must not reach a route. */
+export function createHostCheck(options: HostCheckOptions): (c: Context) => void {
   const isOurHost = createHostMatcher(options);
   const publicAuthority = options.publicUrl ? originAuthority(new URL(options.publicUrl).origin) : undefined;
-  return async (c, next) => {
+  return (c) => {
     const host = c.req.header('host');
     // HTTP/1.0 clients may omit Host; browsers never do, so there is nothing to rebind.
     if (host !== undefined && !isOurHost(host)) {
@@ -81,6 +82,5 @@ export function hostCheck(options: HostCheckOptions): MiddlewareHandler {
         throw new PermissionError(`cross-site request refused: Origin ${origin} is not this server; a browser page may change state only from this server's own origin (set PUBLIC_URL if the server is behind a proxy)`);
       }
     }
-    await next();
   };
 }

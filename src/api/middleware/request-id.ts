@@ -1,9 +1,9 @@
 /** Gives every request a `req_…` id, exposed as the request-id response header and in logs. */
-import type { MiddlewareHandler } from 'hono';
+import type { Context } from 'hono';
 import { ServerResponse } from 'node:http';
 import { newId } from '../../lib/ids.ts';
 
-export const requestId: MiddlewareHandler = async (c, next) => {
+export function assignRequestId(c: Context): void {
   const id = newId('req');
   c.set('requestId', id);
   // On node the header goes straight onto the response, which writeHead merges with whatever the
@@ -12,5 +12,4 @@ export const requestId: MiddlewareHandler = async (c, next) => {
   const outgoing = (c.env as { outgoing?: unknown } | undefined)?.outgoing;
   if (outgoing instanceof ServerResponse) outgoing.setHeader('request-id', id);
   else c.header('request-id', id);
-  await next();
-};
+}
