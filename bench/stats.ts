@@ -78,3 +78,29 @@ export async function timeEach(times: number, fn: (i: number) => Promise<void>):
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
+
+/** One timed operation: wall time and this process's CPU time (user + system, all threads). */
+export interface Sample {
+  wallMs: number;
+  cpuMs: number;
+}
+
+/** Runs `fn` once and returns its wall and process CPU time. */
+export async function sample(fn: () => Promise<unknown>): Promise<Sample> {
+  const cpu = process.cpuUsage();
+  const started = performance.now();
+  await fn();
+  const wallMs = performance.now() - started;
+  const used = process.cpuUsage(cpu);
+  return { wallMs, cpuMs: (used.user + used.system) / 1000 };
+}
+
+/**
+ * Lets earlier work's callbacks run and collects the young garbage it left (when run with
+ * --expose-gc), so the next sample starts from an empty young generation. A minor GC costs well
+ * under a millisecond; a full one costs ~100 ms here, too much to run before every sample.
+ */
+export async function settle(): Promise<void> {
+  await new Promise((resolve) => setImmediate(resolve));
+  (globalThis as { gc?: (options: { type: 'minor' }) => void }).gc?.({ type: 'minor' });
+}
