@@ -111,4 +111,18 @@ describe('withCacheBreakpoints', () => {
     expect(result.tools!.at(-1)).toHaveProperty('cache_control');
     expect(result.messages).toEqual(premarked.messages);
   });
+  it('counts markers the caller set anywhere in the history, however far back', () => {
+    const marked = (text: string): Anthropic.TextBlockParam => ({ type: 'text', text, cache_control: EPHEMERAL as Anthropic.CacheControlEphemeral });
+    const early: Anthropic.MessageParam[] = [
+      { role: 'user', content: [marked('one')] },
+      { role: 'assistant', content: [marked('two')] },
+      { role: 'user', content: [{ type: 'text', text: 'plain' }, marked('three')] },
+    ];
+    const history = [...early, ...Array.from({ length: 50 }, (_, i) => toolRound(`t${i}`)).flat()];
+    const result = withCacheBreakpoints({ ...BASE, messages: history });
+    expect(countMarkers(result)).toBe(MAX_BREAKPOINTS);
+    expect(result.tools!.at(-1)).toHaveProperty('cache_control');
+    expect(result.system).toBe(BASE.system);
+    expect(result.messages).toEqual(history);
+  });
 });

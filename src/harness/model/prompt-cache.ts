@@ -26,10 +26,16 @@ function hasMarker(value: unknown): boolean {
   return typeof value === 'object' && value !== null && (value as Marked).cache_control != null;
 }
 
+/** Markers already in the request, counted up to MAX_BREAKPOINTS (a long history is walked without copying it). */
 function countMarkers(request: AnthropicRequest): number {
-  const system = Array.isArray(request.system) ? request.system : [];
-  const blocks = request.messages.flatMap((message) => (Array.isArray(message.content) ? message.content : []));
-  return [...(request.tools ?? []), ...system, ...blocks].filter(hasMarker).length;
+  let count = 0;
+  const add = (parts: readonly unknown[]): boolean => {
+    for (const part of parts) if (hasMarker(part) && ++count >= MAX_BREAKPOINTS) return true;
+    return false;
+  };
+  if (add(request.tools ?? []) || (Array.isArray(request.system) && add(request.system))) return count;
+  for (const message of request.messages) if (Array.isArray(message.content) && add(message.content)) break;
+  return count;
 }
 
 /** Thinking blocks and empty text blocks cannot carry cache_control. */
