@@ -11,6 +11,16 @@ RUN apt-get update \
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund
 
+# The server compiled to JavaScript (dist/, tsconfig.build.json): the image runs plain node, no tsx
+# loader. The dev dependencies (TypeScript) live in this stage only; no native addon is built here.
+FROM node:22-bookworm-slim AS server
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+RUN npx tsc -p tsconfig.build.json
+
 # The Console (console/, its own package): built into static files the server serves on its port.
 FROM node:22-bookworm-slim AS console
 WORKDIR /console
@@ -33,13 +43,13 @@ ENV NODE_ENV=production \
     PORT=8787 \
     DATA_DIR=/data
 COPY --from=deps /app/node_modules ./node_modules
-COPY package.json package-lock.json tsconfig.json ./
-COPY src ./src
+COPY package.json package-lock.json ./
+COPY --from=server /app/dist ./dist
 COPY --from=console /console/dist ./console/dist
 VOLUME ["/data"]
 EXPOSE 8787
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
   CMD node -e "fetch('http://127.0.0.1:8787/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"
 ENTRYPOINT ["/usr/bin/tini", "--"]
-# The same command as `npm start`.
-CMD ["node", "--import", "tsx", "src/main.ts"]
+# The same command as `npm start` (which builds dist/ first; here the server stage did).
+CMD ["node", "dist/main.js"]

@@ -1,6 +1,7 @@
 /**
  * Scale: 10,000 sessions / 1,000,000 events (one session holds 50,095 of them), bulk-seeded with the
- * raw driver, served by the real server in its own process (`node --import tsx src/main.ts`), read
+ * raw driver, served by the real server in its own process as it ships (`node dist/main.js`, the
+ * compiled server, built first when out of date as `npm start` does), read
  * over loopback HTTP with an API key, as a client would:
  * - list pages: `GET /v1/sessions` and `GET /v1/sessions/{id}/events` on the large session; the 50th
  *   page (reached by following next_page, then requested again alone) against the first page, each
@@ -8,10 +9,9 @@
  * - replay: the large session from seq 0, paging `GET …/events?limit=1000` and over SSE with
  *   `Last-Event-ID: 0`, against the raw driver reading the same rows in the same pages;
  * - memory: the server's RSS (VmRSS from /proc) after boot and a full GC, on this database and on an
- *   empty one, and again after the reads above; and the floor under it, a process that only imports
- *   the packages the server loads at boot, through tsx (as `npm start` and the image run the server)
- *   against plain node. The GC is run by a bench-only preload on SIGUSR2
- *   (bench/preload/gc-on-signal.ts); the server has no such hook. Memory per open stream is the sse
+ *   empty one, and again after the reads above; and the floor under it, a plain-node process that
+ *   only imports the packages the server loads at boot, against plain node importing nothing. The GC
+ *   is run by a bench-only preload on SIGUSR2 (bench/preload/gc-on-signal.mjs); the server has no such hook. Memory per open stream is the sse
  *   suite's figure (sse.*.memory_per_stream), not repeated here.
  * Boot time at this size is the boot suite's figure, recovery at 1,000 sessions the recovery suite's.
  */
@@ -20,6 +20,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
+import { buildServer } from '../../scripts/server-build.ts';
 import { createApiKey } from '../../src/auth/api-keys.ts';
 import { openStore } from '../../src/store/open-store.ts';
 import type { TestDatabase } from '../../test/support/backends.ts';
@@ -58,7 +59,7 @@ const PAGE = 50;
 /** The page size of a replay: the largest `limit` the events list takes (and the SDK's tool runner uses). */
 const REPLAY_LIMIT = 1000;
 const LARGE_SESSION = 'sesn_bench_large';
-const GC_PRELOAD = fileURLToPath(new URL('../preload/gc-on-signal.ts', import.meta.url));
+const GC_PRELOAD = fileURLToPath(new URL('../preload/gc-on-signal.mjs', import.meta.url));
 const RSS_FLOOR = fileURLToPath(new URL('../baselines/rss-floor.mjs', import.meta.url));
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 /** GC probes (Size.probes) are this far apart; the last one counts (boot's own garbage and timers have settled). */
@@ -66,7 +67,7 @@ const PROBE_GAP_MS = 500;
 const PROBE_TIMEOUT_MS = 10_000;
 
 function figures(): FigureSpec[] {
-  const floor: FigureSpec = { name: 'scale.rss_floor', unit: 'MB', description: "RSS after GC of a process that only imports the server's boot-time packages, run through tsx as the server is, vs plain node" };
+  const floor: FigureSpec = { name: 'scale.rss_floor', unit: 'MB', description: "RSS after GC of a plain-node process that only imports the server's boot-time packages vs one that imports nothing" };
   return [floor, ...BACKENDS.flatMap((b): FigureSpec[] => [
     { name: `scale.${b}.sessions.page${PAGE}`, unit: 'ms', description: `GET /v1/sessions, the ${PAGE}th page (cursor) vs the first (${b})`, target: { on: 'ratio', op: '<=', limit: 1.5 } },
     { name: `scale.${b}.events.page${PAGE}`, unit: 'ms', description: `GET /v1/sessions/{id}/events of the large session, the ${PAGE}th page vs the first (${b})`, target: { on: 'ratio', op: '<=', limit: 1.5 } },
@@ -77,9 +78,9 @@ function figures(): FigureSpec[] {
   ])];
 }
 
-/** bench/baselines/rss-floor.mjs in its own process, through tsx's loader or not; resolves once it is ready. */
-async function startFloor(tsx: boolean): Promise<{ child: ChildServer['child']; output(): string }> {
-  const child = spawn(process.execPath, ['--expose-gc', ...(tsx ? ['--import', 'tsx'] : []), RSS_FLOOR], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+/** bench/baselines/rss-floor.mjs in its own process, importing the boot packages or (`bare`) nothing; resolves once it is ready. */
+async function startFloor(bare: boolean): Promise<{ child: ChildServer['child']; output(): string }> {
+  const child = spawn(process.execPath, ['--expose-gc', '--import', GC_PRELOAD, RSS_FLOOR, ...(bare ? ['--bare'] : [])], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stderr.on('data', (b: Buffer) => (output += b.toString()));
   await new Promise<void>((resolve, reject) => {
@@ -90,12 +91,12 @@ async function startFloor(tsx: boolean): Promise<{ child: ChildServer['child']; 
 }
 
 async function measureFloor(size: Size): Promise<Measurement> {
-  const [tsx, plain] = await Promise.all([startFloor(true), startFloor(false)]);
+  const [packages, bare] = await Promise.all([startFloor(false), startFloor(true)]);
   try {
-    const [withTsx, without] = await Promise.all([settledMemory(tsx, size.probes), settledMemory(plain, size.probes)]);
-    return { name: 'scale.rss_floor', value: withTsx.rssMb, baseline: without.rssMb, note: `JS heap ${withTsx.heapMb.toFixed(0)} MB (plain node: ${without.heapMb.toFixed(0)} MB)` };
+    const [loaded, empty] = await Promise.all([settledMemory(packages, size.probes), settledMemory(bare, size.probes)]);
+    return { name: 'scale.rss_floor', value: loaded.rssMb, baseline: empty.rssMb, note: `JS heap ${loaded.heapMb.toFixed(0)} MB (importing nothing: ${empty.heapMb.toFixed(0)} MB)` };
   } finally {
-    for (const p of [tsx, plain]) p.child.kill('SIGKILL');
+    for (const p of [packages, bare]) p.child.kill('SIGKILL');
   }
 }
 
@@ -121,7 +122,7 @@ async function prepare(db: TestDatabase, backend: Backend, size: SeedSize | unde
 }
 
 function startServer(db: TestDatabase): Promise<ChildServer> {
-  return startChildServer(db, { env: { AUTH_DISABLED: '0', LOG_LEVEL: 'error' }, nodeArgs: ['--expose-gc', '--import', GC_PRELOAD], readyTimeoutMs: 120_000 });
+  return startChildServer(db, { built: true, env: { AUTH_DISABLED: '0', LOG_LEVEL: 'error' }, nodeArgs: ['--expose-gc', '--import', GC_PRELOAD], readyTimeoutMs: 120_000 });
 }
 
 /** VmRSS of the process (bytes), as the kernel counts it; the preload's own figure where /proc is missing. */
@@ -311,12 +312,13 @@ export const scaleSuite: BenchSuite = {
   figures: figures(),
   async run(context) {
     const size = SIZES[context.mode];
+    if (buildServer()) context.log('scale: built dist/ (the server as it ships)');
     if (size.concurrent) {
       const [floor, ...perBackend] = await Promise.all([measureFloor(size), ...BACKENDS.map((b) => measureBackend(context, b))]);
       return [floor as Measurement, ...(perBackend as Measurement[][]).flat()];
     }
     const floor = await measureFloor(size);
-    context.log(`scale.rss_floor: ${floor.value.toFixed(0)} MB through tsx, ${floor.baseline!.toFixed(0)} MB plain node`);
+    context.log(`scale.rss_floor: ${floor.value.toFixed(0)} MB importing the boot packages, ${floor.baseline!.toFixed(0)} MB importing nothing`);
     const out: Measurement[] = [floor];
     for (const backend of BACKENDS) out.push(...(await measureBackend(context, backend)));
     return out;

@@ -2,19 +2,22 @@
  * The Docker packaging of the seed's quickstart, checked statically (no Docker engine runs here),
  * and what the compose files start, run directly (the image's command, which is `npm start`) in the same configuration:
  * .env.example filled in as the quickstart says, plus each compose file's environment, on SQLite
- * and on Postgres; /health answers with the expected backend and SIGTERM (docker stop) exits 0.
+ * and on Postgres, on the compiled server (dist/, built here as `npm start` builds it): /health answers
+ * with the expected backend, an API key minted by the built `oma` CLI creates and lists an environment, and
+ * SIGTERM (docker stop) exits 0.
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { envSchema } from '../../src/config/schema.ts';
 import { BACKENDS, createTestDatabase, type TestDatabase } from '../support/backends.ts';
 import { freePort } from '../support/child-process.ts';
 import { waitFor } from '../support/wait-for.ts';
+import { buildServer } from '../../scripts/server-build.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const read = (file: string) => readFileSync(join(ROOT, file), 'utf8');
@@ -119,16 +122,24 @@ describe('Docker packaging (static)', () => {
     const cmd = JSON.parse(/^CMD (\[.*\])$/m.exec(dockerfile)![1]!) as string[];
     const pkg = JSON.parse(read('package.json')) as { scripts: Record<string, string>; dependencies: Record<string, string> };
     expect(cmd.join(' ')).toBe(pkg.scripts.start);
-    expect(pkg.dependencies.tsx).toBeDefined(); // `npm ci --omit=dev` must keep the runtime loader
+    // Plain node on the compiled server, which a build stage makes and the final stage copies in.
+    expect(cmd).toEqual(['node', 'dist/main.js']);
+    expect(dockerfile).toMatch(/^RUN npx tsc -p tsconfig\.build\.json$/m);
+    expect(dockerfile).toMatch(/^COPY --from=server \/app\/dist \.\/dist$/m);
     for (const m of dockerfile.matchAll(/^FROM node:(\d+)/gm)) expect(Number(m[1])).toBeGreaterThanOrEqual(20);
     expect(/^EXPOSE (\d+)$/m.exec(dockerfile)![1]).toBe(String(envSchema.shape.PORT.parse(undefined)));
     const ciPackages = /apt-get install -y ([a-z0-9 -]+)/.exec(read('.ci/run'))![1]!.split(' ').filter((p) => p && !p.startsWith('-'));
     for (const p of ciPackages) expect(dockerfile).toMatch(new RegExp(`\\b${p}\\b`));
     // Secrets and local data never go into the build context.
     const ignored = read('.dockerignore').split('\n');
-    for (const entry of ['data', '.env', 'node_modules']) expect(ignored).toContain(entry);
+    for (const entry of ['data', '.env', 'node_modules', 'dist']) expect(ignored).toContain(entry);
   });
 });
+
+// The build `npm start` runs first (skipped when dist/ matches the sources).
+beforeAll(() => {
+  buildServer();
+}, 300_000);
 
 describe.each(BACKENDS)('the compose configuration run without Docker (%s)', (backend) => {
   let db: TestDatabase | undefined;
@@ -138,7 +149,7 @@ describe.each(BACKENDS)('the compose configuration run without Docker (%s)', (ba
     await db?.drop();
   });
 
-  it('boots from .env.example (secrets filled in) plus the compose environment, reports its backend, and exits 0 on SIGTERM', async () => {
+  it('boots the built server from .env.example (secrets filled in) plus the compose environment, reports its backend, serves a CLI-minted API key, and exits 0 on SIGTERM', async () => {
     db = await createTestDatabase(backend);
     const server = compose(COMPOSE_FILES[backend]).services['oma-server']!;
     const env: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' };
@@ -172,6 +183,16 @@ describe.each(BACKENDS)('the compose configuration run without Docker (%s)', (ba
     // No secret was generated: the ones from .env were used.
     expect(existsSync(join(db.dataDir, '.platform-root-secret'))).toBe(false);
     expect(output).not.toContain(env.PLATFORM_ROOT_SECRET);
+
+    // One API call with a key from the built CLI (`npm run oma`'s command) on the same data.
+    const oma = (JSON.parse(read('package.json')) as { scripts: Record<string, string> }).scripts.oma!.split(' ');
+    const minted = execFileSync(oma[0]!, [...oma.slice(1), 'api-keys', 'create', '--tenant', 'default', '--name', 'packaging'], { cwd: ROOT, env: { ...env, LOG_LEVEL: 'silent' }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    const headers = { 'x-api-key': (JSON.parse(minted) as { key: string }).key, 'content-type': 'application/json' };
+    const created = await fetch(`http://127.0.0.1:${env.PORT}/v1/environments`, { method: 'POST', headers, body: JSON.stringify({ name: 'packaged' }) });
+    expect(created.status, await created.clone().text()).toBe(200);
+    const environment = (await created.json()) as { id: string };
+    const listed = (await (await fetch(`http://127.0.0.1:${env.PORT}/v1/environments`, { headers })).json()) as { data: { id: string }[] };
+    expect(listed.data.map((a) => a.id)).toEqual([environment.id]);
 
     // oma-vault with its compose environment on the same data starts (the server identified the database).
     const vaultService = compose(COMPOSE_FILES[backend]).services['oma-vault']!;

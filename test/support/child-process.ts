@@ -1,5 +1,6 @@
 /**
- * Runs the real server as a child process (`node --import tsx src/main.ts`) on a database of the
+ * Runs the real server as a child process (`node --import tsx src/main.ts`, or the compiled
+ * `node dist/main.js` as it ships) on a database of the
  * given test backend, so tests can SIGKILL it and start it again on the same data. Auth is off
  * (every request is tenant "default"); the port is picked up front because PORT=0 would have to
  * be read back from the log.
@@ -47,8 +48,10 @@ export interface ChildServerOptions {
   port?: number;
   /** Another DATA_DIR than the database's (one server per DATA_DIR; see siblingDataDir). */
   dataDir?: string;
-  /** Node options between `--import tsx` and `src/main.ts` (e.g. the bench's `--expose-gc` and its GC preload, which tsx loads). */
+  /** Node options before the entry point (after `--import tsx` when running sources), e.g. the bench's `--expose-gc` and its GC preload. */
   nodeArgs?: string[];
+  /** Run the compiled server (dist/main.js, which the caller has built: scripts/server-build.ts) in plain node instead of src/ through tsx. */
+  built?: boolean;
 }
 
 /**
@@ -81,7 +84,9 @@ export async function startChildServer(db: TestDatabase, options: ChildServerOpt
   };
   if (db.database.kind === 'postgres') env.DATABASE_URL = db.database.url;
   else env.DATABASE_PATH = db.database.path;
-  const child = spawn(process.execPath, ['--import', 'tsx', ...(options.nodeArgs ?? []), 'src/main.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // tsx first, so preloads written in TypeScript load through it.
+  const args = options.built ? [...(options.nodeArgs ?? []), 'dist/main.js'] : ['--import', 'tsx', ...(options.nodeArgs ?? []), 'src/main.ts'];
+  const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const collect = (b: Buffer) => {
     output += b.toString();

@@ -1,8 +1,9 @@
 /**
- * Preload for a server child process (`--import tsx --import test/support/record-imports.ts`): records
- * the URL of every module the ESM loader resolves, through a resolve hook that runs on the loader
- * thread and posts each URL back here. On SIGUSR2 it writes one line to stderr,
- * `oma-imports <JSON array of the npm package names loaded so far>`, so a test can see what boot loads.
+ * Preload for a server child process (`--import test/support/record-imports.mjs dist/main.js`; plain
+ * JavaScript, so it loads in plain node as well as through tsx): records the URL of every module the
+ * ESM loader resolves, through a resolve hook that runs on the loader thread and posts each URL back
+ * here. On SIGUSR2 it writes one line to stderr, `oma-imports <JSON array of the npm package names
+ * loaded so far>`, so a test can see what boot loads.
  */
 import { register } from 'node:module';
 import { MessageChannel } from 'node:worker_threads';
@@ -16,11 +17,11 @@ export async function resolve(specifier, context, next) {
   return resolved;
 }`;
 
-const packages = new Set<string>();
+const packages = new Set();
 const { port1, port2 } = new MessageChannel();
-port1.on('message', (url: string) => {
+port1.on('message', (url) => {
   const match = /\/node_modules\/((?:@[^/]+\/)?[^/]+)\/(?!.*\/node_modules\/)/.exec(url);
-  if (match) packages.add(match[1]!);
+  if (match) packages.add(match[1]);
 });
 port1.unref();
 register(`data:text/javascript,${encodeURIComponent(HOOK)}`, { data: { port: port2 }, transferList: [port2] });
