@@ -137,6 +137,8 @@ describe('file modes', () => {
     const t = await startTestServer('sqlite');
     try {
       await t.client.beta.agents.create({ name: 'mode', model: MODEL });
+      // better-auth starts (and migrates auth.db) at the first Console auth request.
+      expect((await raw(t.baseURL, 'GET', '/api/auth/ok', { apiKey: null })).status).toBe(200);
       const dir = t.db.dataDir;
       const files = ['oma.db', 'oma.db-wal', 'oma.db-shm', 'auth.db', 'auth.db-wal', 'auth.db-shm', '.better-auth-secret', '.platform-root-secret'];
       for (const file of files) {
