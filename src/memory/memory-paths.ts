@@ -54,6 +54,14 @@ export function slugOf(name: string): string {
   return slug === '' ? 'memory' : slug;
 }
 
+/**
+ * The least string bytewise after every path below `prefix` (which ends in "/"): "/a/" → "/a0",
+ * as "0" is the byte after "/". Paths below a prefix are the range [prefix, pastPrefix(prefix)).
+ */
+export function pastPrefix(prefix: string): string {
+  return `${prefix.slice(0, -1)}0`;
+}
+
 /** Bytewise order of UTF-8 strings (the same on every database, unlike collations). */
 export function compareBytes(a: string, b: string): number {
   return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));

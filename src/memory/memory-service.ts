@@ -8,7 +8,7 @@ import type { Store } from '../store/store.ts';
 import type { MemoryTable } from '../store/schema.ts';
 import { sha256Hex, type BlobStore } from '../blobs/blob-store.ts';
 import type { Memory, MemoryCreate, MemoryPrefix, MemoryUpdate, MemoryView } from '../api/schemas/memory-stores.ts';
-import { assertContentSize, assertMemoryPath, assertPathPrefix, compareBytes } from './memory-paths.ts';
+import { assertContentSize, assertMemoryPath, assertPathPrefix, compareBytes, pastPrefix } from './memory-paths.ts';
 import { toMemory } from './memory-mapper.ts';
 import type { WriteActor } from './memory-actor.ts';
 import { createMemoryRow, deleteMemoryRow, lockStore, modifyMemoryRow, type Content } from './memory-writes.ts';
@@ -94,23 +94,34 @@ export class MemoryService {
   /**
    * Memories below a prefix in bytewise path order; with `depth` d ≥ 1, memories more than d
    * segments below the prefix are rolled into one `memory_prefix` item per directory at depth d.
-   * The cursor is the last item's path. Reads every path below the prefix (fine for stores of
-   * tens of thousands of memories; a per-page keyset scan would be the next step).
+   * The cursor is the last item's path. Rows are read in path order from index ranges
+   * (memories.page), seeking past a directory's contents once its item is listed, so a page reads
+   * O(limit) rows in at most limit + 1 ranges, whatever the store holds around it.
    */
   async list(scope: Scope, q: MemoryListQuery): Promise<Page<Memory | MemoryPrefix>> {
     if (!(await this.deps.store.memoryStores.find(scope.tenantId, scope.storeId))) throw notFound('memory store', scope.storeId);
     const prefix = q.pathPrefix ?? '/';
     assertPathPrefix(prefix);
     const after = decodeCursor(q.page, 'asc')?.id;
-    const rows = (await this.deps.store.memories.listUnder(scope.tenantId, scope.storeId, prefix)).sort((a, b) => compareBytes(a.path, b.path));
+    const below = pastPrefix(prefix);
+    // The first read starts at the prefix, after the cursor's memory, or past the cursor's directory.
+    let start = after === undefined ? { from: prefix, after: false } : after.endsWith('/') ? { from: pastPrefix(after), after: false } : { from: after, after: true };
     const items: (MemoryTable | MemoryPrefix)[] = [];
-    for (const row of rows) {
-      const item = rollUp(row, prefix, q.depth ?? 0);
-      if (after !== undefined && compareBytes(item.path, after) <= 0) continue;
-      const previous = items[items.length - 1];
-      if (previous && 'type' in previous && 'type' in item && previous.path === item.path) continue;
-      items.push(item);
-      if (items.length > q.limit) break;
+    while (items.length <= q.limit) {
+      const want = q.limit + 1 - items.length;
+      const rows = await this.deps.store.memories.page(scope.tenantId, scope.storeId, { ...start, below, limit: want });
+      let directory: string | undefined;
+      for (const row of rows) {
+        if (directory !== undefined && row.path.startsWith(directory)) continue;
+        const item = rollUp(row, prefix, q.depth ?? 0);
+        directory = 'type' in item ? item.path : undefined;
+        if (after !== undefined && compareBytes(item.path, after) <= 0) continue;
+        items.push(item);
+        if (items.length > q.limit) break;
+      }
+      if (rows.length < want || items.length > q.limit) break;
+      const last = rows[rows.length - 1]!.path;
+      start = directory !== undefined && last.startsWith(directory) ? { from: pastPrefix(directory), after: false } : { from: last, after: true };
     }
     const page = items.slice(0, q.limit);
     const data = await Promise.all(page.map((i) => ('type' in i ? i : toMemory(i, q.view, this.deps.blobs))));

@@ -44,6 +44,17 @@ export class MemoriesRepository {
     await this.db.deleteFrom('memories').where('id', '=', id).where('tenant_id', '=', tenantId).execute();
   }
 
+  /**
+   * Up to `limit` memories with `from` <= path (or < path, with `after`) and path < `below`, in
+   * bytewise path order: a range on memories_store_path (path is BINARY on SQLite, COLLATE "C" on
+   * Postgres: migration 62).
+   */
+  page(tenantId: string, storeId: string, q: { from: string; after: boolean; below: string; limit: number }): Promise<MemoryTable[]> {
+    return this.db.selectFrom('memories').selectAll().where('memory_store_id', '=', storeId).where('tenant_id', '=', tenantId)
+      .where('path', q.after ? '>' : '>=', q.from).where('path', '<', q.below)
+      .orderBy('path').limit(q.limit).execute();
+  }
+
   /** Every memory at or below `prefix` ("/" = all), in no particular order (callers sort bytewise). */
   listUnder(tenantId: string, storeId: string, prefix: string): Promise<MemoryTable[]> {
     let q = this.db.selectFrom('memories').selectAll().where('memory_store_id', '=', storeId).where('tenant_id', '=', tenantId);

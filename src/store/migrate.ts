@@ -14,7 +14,7 @@ export async function migrate(dialect: StoreDialect, migrations: Migration[] = M
     const applied: number[] = [];
     for (const m of migrations) {
       if (done.has(m.version)) continue;
-      await m.up({ db: tx, capabilities: dialect.capabilities, addColumn: (table, column, def) => dialect.addColumn(tx, table, column, def), ddl: { authEpoch: dialect.authEpochDdl } });
+      await m.up({ db: tx, kind: dialect.kind, capabilities: dialect.capabilities, addColumn: (table, column, def) => dialect.addColumn(tx, table, column, def), ddl: { authEpoch: dialect.authEpochDdl } });
       await tx.insertInto('schema_migrations').values({ version: m.version, name: m.name, applied_at: Date.now() }).execute();
       applied.push(m.version);
     }

@@ -12,9 +12,11 @@ import { FILES_SCHEMA, SESSION_OUTPUTS_SCHEMA, SKILLS_SCHEMA } from './files-sch
 import { WEBHOOKS_SCHEMA } from './webhooks-schema.ts';
 import { DEPLOYMENTS_SCHEMA } from './deployments-schema.ts';
 import { LIST_INDEXES } from './list-indexes.ts';
+import { MEMORY_SCHEMA } from './memory-schema.ts';
 
 export interface MigrationContext {
   db: Kysely<Database>;
+  kind: 'sqlite' | 'postgres';
   /** For steps only one kind of database has (e.g. Postgres notification triggers). */
   capabilities: DialectCapabilities;
   /** Adds a column unless it exists (SQLite has no ADD COLUMN IF NOT EXISTS). */
@@ -97,22 +99,6 @@ const VAULT_SCHEMA = [
      auth_type TEXT NOT NULL, auth TEXT NOT NULL, secret TEXT NOT NULL, created_at BIGINT NOT NULL,
      updated_at BIGINT NOT NULL, archived_at BIGINT)`,
   `CREATE INDEX IF NOT EXISTS vault_credentials_vault ON vault_credentials (vault_id, created_at)`,
-];
-
-const MEMORY_SCHEMA = [
-  `CREATE TABLE IF NOT EXISTS memory_stores (id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL, name TEXT NOT NULL,
-     description TEXT NOT NULL, metadata TEXT NOT NULL, created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL, archived_at BIGINT)`,
-  `CREATE INDEX IF NOT EXISTS memory_stores_tenant ON memory_stores (tenant_id, created_at)`,
-  `CREATE TABLE IF NOT EXISTS memories (id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL, memory_store_id TEXT NOT NULL,
-     path TEXT NOT NULL, content_sha256 TEXT NOT NULL, content_size_bytes BIGINT NOT NULL, memory_version_id TEXT NOT NULL,
-     created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL)`,
-  `CREATE UNIQUE INDEX IF NOT EXISTS memories_store_path ON memories (memory_store_id, path)`,
-  `CREATE TABLE IF NOT EXISTS memory_versions (id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL, memory_store_id TEXT NOT NULL,
-     memory_id TEXT NOT NULL, operation TEXT NOT NULL, path TEXT, content_sha256 TEXT, content_size_bytes BIGINT,
-     created_at BIGINT NOT NULL, created_by TEXT, session_id TEXT, api_key_id TEXT, redacted_at BIGINT, redacted_by TEXT)`,
-  `CREATE INDEX IF NOT EXISTS memory_versions_store ON memory_versions (memory_store_id, created_at)`,
-  `CREATE INDEX IF NOT EXISTS memory_versions_memory ON memory_versions (memory_id)`,
-  `CREATE INDEX IF NOT EXISTS memory_versions_content ON memory_versions (content_sha256)`,
 ];
 
 const INVITATIONS_SCHEMA = [
@@ -343,6 +329,14 @@ export const MIGRATIONS: Migration[] = [
         await sql.raw(`CREATE INDEX IF NOT EXISTS ${name} ON ${table} (${columns})`).execute(db);
         if (replaces) await sql.raw(`DROP INDEX IF EXISTS ${replaces}`).execute(db);
       }
+    },
+  },
+  {
+    version: 62,
+    name: 'memory paths in bytewise order on Postgres',
+    async up({ db, kind }) {
+      // memories.page reads bytewise path ranges: SQLite's BINARY is bytewise, Postgres' en_US.UTF-8 (say) is not.
+      if (kind === 'postgres') await sql.raw('ALTER TABLE memories ALTER COLUMN path TYPE TEXT COLLATE "C"').execute(db);
     },
   },
 ];
