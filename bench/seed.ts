@@ -1,6 +1,6 @@
 /**
- * Bulk-loads a migrated database with idle sessions and their (processed) event history in two
- * set-based INSERT … SELECT statements, so a million events take seconds, not minutes. Ids are
+ * Bulk-loads a migrated database with idle sessions and their (processed) event history (and
+ * agents, for a second list) in set-based INSERT … SELECT statements, so a million events take seconds, not minutes. Ids are
  * sequential, like the time-ordered ids the server makes.
  */
 import type { RawDriver } from './databases.ts';
@@ -14,6 +14,8 @@ function quote(text: string): string {
 
 export interface SeedSize {
   sessions: number;
+  /** Agents of tenant `default` (one version each), two created in each millisecond. */
+  agents?: number;
   eventsPerSession: number;
   /** One more session, `large.id`, holding `large.events` events and created before all the others (the last in desc order). */
   large?: { id: string; events: number };
@@ -21,7 +23,7 @@ export interface SeedSize {
 
 /** `sessions` idle sessions of tenant `default`, each with `eventsPerSession` events (+ the large one). */
 export async function seedSessions(raw: RawDriver, backend: 'sqlite' | 'postgres', size: SeedSize): Promise<void> {
-  const { sessions, eventsPerSession, large } = size;
+  const { sessions, eventsPerSession, large, agents } = size;
   const now = Date.now();
   const payload = quote(JSON.stringify(MESSAGE_PAYLOAD));
   const usage = quote('{"input_tokens":0,"output_tokens":0,"cache_read_input_tokens":0,"cache_creation_input_tokens":0}');
@@ -44,6 +46,13 @@ export async function seedSessions(raw: RawDriver, backend: 'sqlite' | 'postgres
       VALUES (${quote(large.id)}, 'default', NULL, NULL, NULL, 'env_bench', NULL, '{}', '[]', '[]', 'idle', ${large.events}, ${usage}, 0, ${now - 1}, ${now - 1}, NULL, NULL)`);
     await raw.exec(`INSERT INTO session_events (session_id, seq, id, tenant_id, type, payload, processed_at, created_at)
       SELECT ${quote(large.id)}, i + 1, ${padded('sevt_large', 'i', 10)}, 'default', ${type}, ${payload}, ${now}, ${now} FROM ${series(large.events)}`);
+  }
+  if (agents) {
+    const config = quote(JSON.stringify({ name: 'bench', model: { id: 'claude-sonnet-4-6', speed: 'standard' }, system: null, description: null, tools: [], mcp_servers: [], skills: [], metadata: {} }));
+    await raw.exec(`INSERT INTO agents (id, tenant_id, name, version, created_at, updated_at, archived_at)
+      SELECT ${padded('agent_bench', 'i', 8)}, 'default', 'bench', 1, ${now} + i / 2, ${now} + i / 2, NULL FROM ${series(agents)}`);
+    await raw.exec(`INSERT INTO agent_versions (agent_id, version, tenant_id, config, created_at)
+      SELECT ${padded('agent_bench', 'i', 8)}, 1, 'default', ${config}, ${now} + i / 2 FROM ${series(agents)}`);
   }
   // Postgres: a long-lived database has planner statistics (autovacuum); SQLite never runs ANALYZE by itself.
   if (!sqlite) await raw.exec('ANALYZE');

@@ -3,7 +3,8 @@
  * raw driver, served by the real server in its own process as it ships (`node dist/main.js`, the
  * compiled server, built first when out of date as `npm start` does), read
  * over loopback HTTP with an API key, as a client would:
- * - list pages: `GET /v1/sessions` and `GET /v1/sessions/{id}/events` on the large session; the 50th
+ * - list pages: `GET /v1/sessions`, `GET /v1/agents` (as many agents as sessions) and
+ *   `GET /v1/sessions/{id}/events` on the large session; the 50th
  *   page (reached by following next_page, then requested again alone) against the first page, each
  *   the median of repeated requests, the two interleaved. Keyset pagination should make them cost the same (O(limit));
  * - replay: the large session from seq 0, paging `GET …/events?limit=1000` and over SSE with
@@ -70,6 +71,7 @@ function figures(): FigureSpec[] {
   const floor: FigureSpec = { name: 'scale.rss_floor', unit: 'MB', description: "RSS after GC of a plain-node process that only imports the server's boot-time packages vs one that imports nothing" };
   return [floor, ...BACKENDS.flatMap((b): FigureSpec[] => [
     { name: `scale.${b}.sessions.page${PAGE}`, unit: 'ms', description: `GET /v1/sessions, the ${PAGE}th page (cursor) vs the first (${b})`, target: { on: 'ratio', op: '<=', limit: 1.5 } },
+    { name: `scale.${b}.agents.page${PAGE}`, unit: 'ms', description: `GET /v1/agents, the ${PAGE}th page (cursor) vs the first (${b})`, target: { on: 'ratio', op: '<=', limit: 1.5 } },
     { name: `scale.${b}.events.page${PAGE}`, unit: 'ms', description: `GET /v1/sessions/{id}/events of the large session, the ${PAGE}th page vs the first (${b})`, target: { on: 'ratio', op: '<=', limit: 1.5 } },
     { name: `scale.${b}.replay.list`, unit: 'ms', description: `the large session from seq 0 through GET …/events?limit=${REPLAY_LIMIT} vs the raw driver reading the same pages (${b})` },
     { name: `scale.${b}.replay.sse`, unit: 'ms', description: `the large session from seq 0 over SSE (Last-Event-ID: 0) vs the raw driver reading the same pages (${b})` },
@@ -248,7 +250,7 @@ async function replayRaw(raw: RawDriver, sessionId: string): Promise<number> {
 async function measureBackend(context: BenchContext, backend: Backend): Promise<Measurement[]> {
   const size = SIZES[context.mode];
   const largeEvents = size.events - (size.sessions - 1) * size.eventsPerSession;
-  const seed: SeedSize = { sessions: size.sessions - 1, eventsPerSession: size.eventsPerSession, large: { id: LARGE_SESSION, events: largeEvents } };
+  const seed: SeedSize = { sessions: size.sessions - 1, eventsPerSession: size.eventsPerSession, large: { id: LARGE_SESSION, events: largeEvents }, agents: size.sessions };
   const name = (figure: string) => `scale.${backend}.${figure}`;
   const empty = await createBenchDatabase(backend);
   const full = await createBenchDatabase(backend);
@@ -275,8 +277,9 @@ async function measureBackend(context: BenchContext, backend: Backend): Promise<
 
     client = new HttpClient(server.baseURL, { headers: { 'x-api-key': key } });
     const sessions = await pageTimes(client, '/v1/sessions', size);
+    const agents = await pageTimes(client, '/v1/agents', size);
     const events = await pageTimes(client, `/v1/sessions/${LARGE_SESSION}/events`, size);
-    context.log(`${name('')} page ${PAGE} vs 1: sessions ${sessions.nth.toFixed(2)} vs ${sessions.first.toFixed(2)} ms, events ${events.nth.toFixed(2)} vs ${events.first.toFixed(2)} ms`);
+    context.log(`${name('')} page ${PAGE} vs 1: sessions ${sessions.nth.toFixed(2)} vs ${sessions.first.toFixed(2)} ms, agents ${agents.nth.toFixed(2)} vs ${agents.first.toFixed(2)} ms, events ${events.nth.toFixed(2)} vs ${events.first.toFixed(2)} ms`);
 
     raw = openRawDriver(full);
     let listed = 0;
@@ -292,6 +295,7 @@ async function measureBackend(context: BenchContext, backend: Backend): Promise<
     const note = `${size.sessions} sessions, ${size.events} events, ${largeEvents} in the large one`;
     return [
       { name: name(`sessions.page${PAGE}`), value: sessions.nth, baseline: sessions.first, note: `limit ${size.limit}, median of ${size.repeats}; ${note}` },
+      { name: name(`agents.page${PAGE}`), value: agents.nth, baseline: agents.first, note: `limit ${size.limit}, median of ${size.repeats}; ${size.sessions} agents, two per millisecond` },
       { name: name(`events.page${PAGE}`), value: events.nth, baseline: events.first, note: `limit ${size.limit}, median of ${size.repeats}` },
       { name: name('replay.list'), value: replayList, baseline: replayRawMs, note: `${largeEvents} events, pages of ${REPLAY_LIMIT}` },
       { name: name('replay.sse'), value: replaySse, baseline: replayRawMs, note: `${largeEvents} events` },
