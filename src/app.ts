@@ -5,6 +5,7 @@ import type { AppEnv } from './api/context.ts';
 import { createErrorHandler, notFoundHandler } from './api/middleware/error-handler.ts';
 import { requestGate } from './api/middleware/request-gate.ts';
 import { StreamLimiter } from './api/stream-limits.ts';
+import { KeepAlive } from './api/sse-keep-alive.ts';
 import type { Config } from './config/schema.ts';
 import { authenticate, type AuthOptions } from './auth/middleware.ts';
 import { mountAgentRoutes } from './api/routes/agents.ts';
@@ -70,7 +71,7 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
   mountSkillRoutes(app, services);
   mountDeploymentRoutes(app, services);
   mountWebhookRoutes(app, services);
-  mountSessionEventRoutes(app, { events: services.sessionEvents, testEmit: options.testEmit, maxEventBytes: options.security.maxEventBytes, sse: { log: services.log, sessions: services.sessions, logger, limiter: new StreamLimiter(options.security.streams), maxEventBytes: options.security.maxEventBytes } });
+  mountSessionEventRoutes(app, { events: services.sessionEvents, testEmit: options.testEmit, maxEventBytes: options.security.maxEventBytes, sse: { log: services.log, sessions: services.sessions, logger, limiter: new StreamLimiter(options.security.streams), keepAlive: new KeepAlive(options.security.sseKeepAliveMs), maxEventBytes: options.security.maxEventBytes } });
   if (options.consoleDir) mountConsoleRoutes(app, { dir: options.consoleDir });
   return app;
 }

@@ -25,6 +25,7 @@ import type { StoredEvent } from '../events/types.ts';
 import type { SessionService } from '../sessions/session-service.ts';
 import type { StreamLimiter } from './stream-limits.ts';
 import { ephemeralFrame, omittedFrame, storedFrame } from './sse-frames.ts';
+import type { KeepAlive, KeepAliveStream } from './sse-keep-alive.ts';
 
 export const streamQuerySchema = z.object({
   event_deltas: z.array(z.string()).max(100).optional(),
@@ -36,8 +37,8 @@ export interface SseDeps {
   log: EventLog;
   sessions: SessionService;
   logger: Logger;
-  /** Comment heartbeat interval (ms). */
-  heartbeatMs?: number;
+  /** The server's keep-alive comments (one timer for all its streams). */
+  keepAlive: KeepAlive;
   /** Socket buffer (bytes) beyond which a slow client is disconnected. */
   maxBufferedBytes?: number;
   /** Open-stream caps. */
@@ -90,13 +91,13 @@ interface StreamTarget {
 }
 
 /** One open stream: hub messages queue while the replay runs, then drain in order. */
-class SessionStream {
+class SessionStream implements KeepAliveStream {
+  lastWriteTick = 0;
   private lastSent: number;
   private readonly queue: HubMessage[] = [];
   private closed = false;
   /** True until the headers are out, so hub messages only queue meanwhile. */
   private pumping = true;
-  private heartbeat: NodeJS.Timeout | undefined;
   private readonly unsubscribe: () => void;
   private readonly maxBuffered: number;
   private readonly maxFrameBytes: number;
@@ -138,8 +139,7 @@ class SessionStream {
     });
     res.flushHeaders();
     res.write('retry: 2000\n\n');
-    this.heartbeat = setInterval(() => this.write(': keep-alive\n\n'), deps.heartbeatMs ?? 15_000);
-    this.heartbeat.unref();
+    deps.keepAlive.add(this);
     try {
       if (target.cursor !== undefined) await this.replayUntil(Number.MAX_SAFE_INTEGER);
     } catch (err) {
@@ -183,7 +183,7 @@ class SessionStream {
     this.closed = true;
     this.unsubscribe();
     this.target.release();
-    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.deps.keepAlive.delete(this);
     this.queue.length = 0;
     if (!this.res.writableEnded) this.res.end();
   }
@@ -191,16 +191,28 @@ class SessionStream {
   /**
    * Writes one frame unless the client is still holding the previous ones: the bound applies to what
    * is buffered before this frame, so one frame as large as an event may be allows always goes out.
+   * Corked around the write, node's response hands the chunk (size line, frame, CRLF) to the socket
+   * at uncork, inside this call: left to itself it corks the socket and uncorks on the next tick,
+   * after the rest of the microtask queue, so a live frame waited for whatever ran after the publish.
+   * Inside a corked replay page the uncork only lowers the count; the page goes out at its own.
    */
   private write(frame: string): void {
     if (this.closed) return;
-    if (this.res.writableLength > this.maxBuffered) {
-      this.deps.logger.warn({ sessionId: this.target.sessionId, buffered: this.res.writableLength }, 'SSE client too slow; disconnecting (it can resume with Last-Event-ID)');
-      this.res.destroy();
+    const { res } = this;
+    if (res.writableLength > this.maxBuffered) {
+      this.deps.logger.warn({ sessionId: this.target.sessionId, buffered: res.writableLength }, 'SSE client too slow; disconnecting (it can resume with Last-Event-ID)');
+      res.destroy();
       this.close();
       return;
     }
-    this.res.write(frame);
+    res.cork();
+    res.write(frame);
+    res.uncork();
+    this.lastWriteTick = this.deps.keepAlive.ticks;
+  }
+
+  ping(): void {
+    this.write(': keep-alive\n\n');
   }
 
   private sendStored(e: StoredEvent): void {

@@ -90,7 +90,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { gene
     webhookRetentionMs: e.WEBHOOK_RETENTION_DAYS * 86_400_000,
     security: {
       allowedHosts: e.ALLOWED_HOSTS,
-      maxEventBytes: e.MAX_EVENT_BYTES,
+      maxEventBytes: e.MAX_EVENT_BYTES, sseKeepAliveMs: e.SSE_KEEP_ALIVE_MS,
       streams: { perCredential: e.SSE_MAX_STREAMS_PER_KEY, perTenant: e.SSE_MAX_STREAMS_PER_TENANT, perServer: e.SSE_MAX_STREAMS },
     },
     // Stable across restarts of the same installation, so a restarted server takes back its own

@@ -89,6 +89,7 @@ export const envSchema = z.object({
   SSE_MAX_STREAMS_PER_KEY: z.coerce.number().int().positive().default(256),
   SSE_MAX_STREAMS_PER_TENANT: z.coerce.number().int().positive().default(1024),
   SSE_MAX_STREAMS: z.coerce.number().int().positive().default(4096),
+  SSE_KEEP_ALIVE_MS: z.coerce.number().int().min(100).max(600_000).default(15_000),
   VAULT_PROXY_URL: z.string().url('must be a URL such as http://oma-vault:8788').regex(/^http:\/\//, 'must be an http:// URL (the proxy itself is reached over plain HTTP; HTTPS goes through it with CONNECT)').optional(),
   VAULT_PROXY_PUBLIC_URL: z.string().url('must be a URL such as http://203.0.113.7:8788').regex(/^http:\/\/[^/]+:\d+\/?$/, 'must be http://host:port (where remote sandboxes reach the vault proxy)').optional(),
   VAULT_PROXY_HOST: z.string().min(1).default('127.0.0.1'),
@@ -174,6 +175,8 @@ export interface Config {
     maxEventBytes: number;
     /** SSE_MAX_STREAMS_PER_KEY / _PER_TENANT / SSE_MAX_STREAMS: open event streams allowed. */
     streams: { perCredential: number; perTenant: number; perServer: number };
+    /** SSE_KEEP_ALIVE_MS: the longest an open event stream stays silent before a `: keep-alive` comment. */
+    sseKeepAliveMs: number;
   };
   vault: VaultConfig;
   /** The server's MCP client: connect/list and call timeouts, largest tool result (MCP_*). */

@@ -246,6 +246,36 @@ describe.each(BACKENDS)('events stream (%s)', (backend) => {
     expect(replay.ids()).toEqual([1, 3, 4]);
   });
 
+  it('SSE_KEEP_ALIVE_MS: idle streams get keep-alive comments, the one left open keeps getting them after the other closed, and stays live', async () => {
+    const k = await startTestServer(backend, { env: { SSE_KEEP_ALIVE_MS: '200' } });
+    try {
+      const agent = await k.client.beta.agents.create({ name: 'a', model: 'claude-sonnet-4-6' });
+      const env = await k.client.beta.environments.create({ name: 'e' });
+      const s = await k.client.beta.sessions.create({ agent: agent.id, environment_id: env.id });
+      const idle = await openSse(`${k.baseURL}/v1/sessions/${s.id}/events/stream`, { headers: { 'x-api-key': k.apiKey } });
+      const left = await openSse(`${k.baseURL}/v1/sessions/${s.id}/events/stream`, { headers: { 'x-api-key': k.apiKey } });
+      try {
+        const isPing = (f: { comments: string[] }) => f.comments.includes('keep-alive');
+        await idle.waitForFrame(isPing);
+        await left.waitForFrame(isPing);
+        left.close();
+        await waitFor(() => k.server.services.log.hub.subscriberCount() === 1, { message: 'closed stream unsubscribed' });
+        const pings = () => idle.frames.filter(isPing).length;
+        const before = pings();
+        await waitFor(() => pings() >= before + 2, { message: 'the idle stream keeps being pinged' });
+        await k.server.services.log.append(TENANT, s.id, [message('after pings')]);
+        const [e] = await idle.waitForEvents(1);
+        expect(textOf(e!.data)).toBe('after pings');
+        expect(idle.frames.every((f) => f.comments.length === 0 || isPing(f))).toBe(true);
+      } finally {
+        idle.close();
+        left.close();
+      }
+    } finally {
+      await k.stop();
+    }
+  });
+
   it('OMA_TEST_EMIT=0 makes _test_emit a 404', async () => {
     const off = await startTestServer(backend, { env: { OMA_TEST_EMIT: '0' } });
     try {
