@@ -1,6 +1,7 @@
 /**
  * Object ids: a type prefix, "_", then a 26-character tail that starts with "01" and sorts by
- * creation time (48-bit millisecond timestamp + 80 random bits, base58). Clients must not parse them.
+ * creation time: 10 base58 digits of a 48-bit time (milliseconds·1024 + a counter), then 14 random
+ * base58 digits (about 82 bits from the CSPRNG). Clients must not parse them.
  */
 import { randomFillSync } from 'node:crypto';
 
@@ -12,39 +13,38 @@ export type IdPrefix =
   | 'whk' | 'event' | 'whdlv'
   | 'depl' | 'drun';
 
-const TWO_40 = 2 ** 40;
 const TWO_48 = 2 ** 48;
 
-/**
- * The lowest `length` base58 digits of the 80-bit number hi·2⁴⁰ + lo (hi, lo < 2⁴⁰), most
- * significant first. Long division on two 40-bit limbs, so every intermediate stays an exact
- * double (rem·2⁴⁰ + lo < 58·2⁴⁰ < 2⁵³): the same digits as BigInt division, without BigInt.
- */
-export function base58Digits(hi: number, lo: number, length: number): string {
+/** The lowest `length` base58 digits of `value` (an integer below 2⁵³, so every step is exact), most significant first. */
+export function base58Digits(value: number, length: number): string {
   let out = '';
   for (let i = 0; i < length; i++) {
-    const rem = hi % 58;
-    hi = (hi - rem) / 58;
-    const low = rem * TWO_40 + lo;
-    const digit = low % 58;
-    lo = (low - digit) / 58;
+    const digit = value % 58;
+    value = (value - digit) / 58;
     out = ALPHABET[digit]! + out;
   }
   return out;
 }
 
-/** Random bytes drawn from the CSPRNG a pool at a time (one call per 409 ids, not one per id). */
+/** Random bytes drawn from the CSPRNG a pool at a time (one call per ~260 ids, not one per id). */
 const pool = Buffer.alloc(4096);
 let poolOffset = pool.length;
 
-function random40(): number {
-  if (poolOffset + 5 > pool.length) {
-    randomFillSync(pool);
-    poolOffset = 0;
+/**
+ * `length` uniformly random base58 digits: a pooled byte below 232 (4·58) is one digit (its value
+ * mod 58), a byte above is skipped, so no digit is likelier than another.
+ */
+function randomDigits(length: number): string {
+  let out = '';
+  while (out.length < length) {
+    if (poolOffset === pool.length) {
+      randomFillSync(pool);
+      poolOffset = 0;
+    }
+    const byte = pool[poolOffset++]!;
+    if (byte < 232) out += ALPHABET[byte % 58]!;
   }
-  const value = pool.readUIntBE(poolOffset, 5);
-  poolOffset += 5;
-  return value;
+  return out;
 }
 
 let lastMs = 0;
@@ -57,7 +57,7 @@ export function newId(prefix: IdPrefix): string {
   lastMs = now;
   // The low 48 bits of ms·1024 + counter (exact as a double until the year 2248).
   const time = (now * 1024 + (counter & 1023)) % TWO_48;
-  return `${prefix}_01${base58Digits(Math.floor(time / TWO_40), time % TWO_40, 10)}${base58Digits(random40(), random40(), 14)}`;
+  return `${prefix}_01${base58Digits(time, 10)}${randomDigits(14)}`;
 }
 
 /** The id port: where new object ids come from, passed in at the composition root. */
