@@ -95,6 +95,18 @@ export class VaultsRepository {
     await this.db.updateTable('vault_credentials').set(patch).where('id', '=', id).where('tenant_id', '=', tenantId).execute();
   }
 
+  /**
+   * Stores refreshed tokens only if the row still has the auth and secret the refresher read (and
+   * is live): false when another refresher or a user update wrote it meanwhile, whose write stands.
+   */
+  async swapCredentialTokens(tenantId: string, id: string, read: Pick<VaultCredentialTable, 'auth' | 'secret'>, patch: Pick<VaultCredentialTable, 'auth' | 'secret' | 'updated_at'>): Promise<boolean> {
+    const res = await this.db.updateTable('vault_credentials').set(patch)
+      .where('id', '=', id).where('tenant_id', '=', tenantId).where('archived_at', 'is', null)
+      .where('auth', '=', read.auth).where('secret', '=', read.secret)
+      .executeTakeFirst();
+    return Number(res.numUpdatedRows) === 1;
+  }
+
   async archiveCredentials(tenantId: string, vaultId: string, at: number): Promise<void> {
     await this.db
       .updateTable('vault_credentials')

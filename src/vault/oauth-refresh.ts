@@ -1,7 +1,8 @@
 /**
  * Refreshes `mcp_oauth` credentials: the standard refresh_token grant against the credential's
  * token endpoint (client authentication none / client_secret_basic / client_secret_post), then the
- * rotated tokens are sealed and stored before anyone uses them. Captured responses have every
+ * rotated tokens are sealed and stored before anyone uses them, unless the row changed since it was
+ * read (another refresher, a user update): then the newer row stands. Captured responses have every
  * secret of the credential and any token field scrubbed before they leave this module.
  */
 import type { Store } from '../store/store.ts';
@@ -70,11 +71,13 @@ export class OAuthRefresher {
     }
     const next: CredentialSecret = { ...secret, access_token: tokens.access_token, refresh_token: tokens.refresh_token ?? secret.refresh_token };
     const nextAuth: CredentialAuth = { ...auth, expires_at: tokens.expires_in ? toIso(Date.now() + tokens.expires_in * 1000) : null };
-    await this.deps.store.vaults.updateCredential(row.tenant_id, row.id, {
+    const stored = await this.deps.store.vaults.swapCredentialTokens(row.tenant_id, row.id, row, {
       auth: toJson(nextAuth),
       secret: this.deps.secretBox.seal(sealContext(CREDENTIAL_SECRET_COLUMN, row.tenant_id, row.id), JSON.stringify(next)),
       updated_at: Date.now(),
     });
+    // Lost the race: the newer row stands; its live token is used, else the one just issued (once).
+    if (!stored) return (await this.refreshedElsewhere(row)) ?? { status: 'succeeded', accessToken: tokens.access_token };
     return { status: 'succeeded', accessToken: tokens.access_token };
   }
 

@@ -4,6 +4,8 @@
  * token. The token endpoint rotates on the first and refuses the second (invalid_grant); the
  * second caller must use the token the first stored, not fail and announce refresh_failed.
  * A real loopback token endpoint holds the refused answer until the first refresh is stored.
+ * And a refresh whose grant comes back after the user updated the credential must not overwrite
+ * the user's tokens with the ones it got (the write is a compare-and-swap on what it read).
  */
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -22,6 +24,9 @@ describe.each(BACKENDS)('concurrent OAuth refreshes of one credential (%s)', (ba
   let validRefresh = 'r0';
   let issued = 0;
   const held: ServerResponse[] = [];
+  /** While set, granted answers wait for it (counted in grantsHeld). */
+  let grantGate: Promise<void> | undefined;
+  let grantsHeld = 0;
 
   beforeAll(async () => {
     tokenServer = createServer((req, res) => {
@@ -32,7 +37,11 @@ describe.each(BACKENDS)('concurrent OAuth refreshes of one credential (%s)', (ba
         if (form.get('refresh_token') === validRefresh) {
           issued++;
           validRefresh = `r${issued}`;
-          res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ access_token: `a${issued}`, refresh_token: validRefresh, expires_in: 3600 }));
+          const body = JSON.stringify({ access_token: `a${issued}`, refresh_token: validRefresh, expires_in: 3600 });
+          const answer = () => res.writeHead(200, { 'content-type': 'application/json' }).end(body);
+          if (!grantGate) return void answer();
+          grantsHeld++;
+          void grantGate.then(answer);
           return;
         }
         held.push(res); // invalid_grant, answered when the test says so
@@ -69,5 +78,26 @@ describe.each(BACKENDS)('concurrent OAuth refreshes of one credential (%s)', (ba
     expect(issued).toBe(1);
     const announced = await store.db.selectFrom('webhook_events').select('id').where('type', '=', 'vault_credential.refresh_failed').execute();
     expect(announced).toEqual([]);
+  });
+
+  it('a refresh that finishes after a user update of the credential leaves the user\'s tokens stored and uses them', async () => {
+    const vault = await t.client.beta.vaults.create({ display_name: 'cas' });
+    const credential = await t.client.beta.vaults.credentials.create(vault.id, {
+      auth: { type: 'mcp_oauth', access_token: 'old', mcp_server_url: 'https://mcp.example.com/cas', refresh: { client_id: 'c', refresh_token: validRefresh, token_endpoint: tokenUrl, token_endpoint_auth: { type: 'none' } } },
+    } as any);
+    const { store } = t.server.services;
+    const refresher = t.server.services.oauthRefresher;
+    const readRow = () => store.db.selectFrom('vault_credentials').selectAll().where('id', '=', credential.id).executeTakeFirstOrThrow();
+    let release!: () => void;
+    grantGate = new Promise<void>((resolve) => (release = resolve));
+    const refreshing = refresher.refresh(await readRow());
+    await expect.poll(() => grantsHeld).toBe(1);
+    const expiresAt = new Date(Date.now() + 3_600_000).toISOString();
+    await t.client.beta.vaults.credentials.update(credential.id, { vault_id: vault.id, auth: { type: 'mcp_oauth', access_token: 'user-token', expires_at: expiresAt, refresh: { refresh_token: 'user-refresh' } } } as any);
+    release();
+    grantGate = undefined;
+    expect(await refreshing).toEqual({ status: 'succeeded', accessToken: 'user-token' });
+    const { auth, secret } = refresher.open(await readRow());
+    expect({ access: secret.access_token, refresh: secret.refresh_token, expires: auth.expires_at }).toEqual({ access: 'user-token', refresh: 'user-refresh', expires: expiresAt });
   });
 });
