@@ -20,7 +20,7 @@ import type { TestDatabase } from '../../test/support/backends.ts';
 
 /** Each scenario's pace: events per second per side, seconds per round, recorded rounds. */
 const SIZES: Record<BenchMode, { streams: number; warmupSeconds: number; one: Pace; many: Pace }> = {
-  full: { streams: 1000, warmupSeconds: 1, one: { rate: 10, seconds: 1, rounds: 8 }, many: { rate: 200, seconds: 2, rounds: 20 } },
+  full: { streams: 1000, warmupSeconds: 1, one: { rate: 10, seconds: 1, rounds: 8 }, many: { rate: 200, seconds: 2, rounds: 30 } },
   quick: { streams: 100, warmupSeconds: 0.25, one: { rate: 20, seconds: 0.5, rounds: 4 }, many: { rate: 100, seconds: 0.5, rounds: 8 } },
   tiny: { streams: 10, warmupSeconds: 0.1, one: { rate: 20, seconds: 0.25, rounds: 2 }, many: { rate: 40, seconds: 0.25, rounds: 2 } },
 };
@@ -195,7 +195,7 @@ function describeSide(scenario: Scenario, side: Side): string {
   const sum = (f: (s: RoundStats) => number) => side.stats.reduce((a, s) => a + f(s), 0);
   const max = (f: (s: RoundStats) => number) => Math.max(...side.stats.map(f));
   const cpu = sum((s) => s.cpuUsPerEvent) / side.stats.length;
-  return `sse.${scenario} ${side.variant}: p99 ${fixed(percentile(side.latencies, 99), 2)} ms of ${side.latencies.length} deliveries (rounds ${fixed(Math.min(...side.roundP99s), 2)}–${fixed(Math.max(...side.roundP99s), 2)}); ` +
+  return `sse.${scenario} ${side.variant}: p99 ${fixed(percentile(side.latencies, 99), 2)} ms of ${side.latencies.length} deliveries (rounds' p99 ${fixed(Math.min(...side.roundP99s), 2)}–${fixed(Math.max(...side.roundP99s), 2)}, median ${fixed(percentile(side.roundP99s, 50), 2)}); ` +
     `GC ${sum((s) => s.gcCount)}× ${fixed(sum((s) => s.gcTotalMs))} ms (max ${fixed(max((s) => s.gcMaxMs))}); loop delay p99 ≤ ${fixed(max((s) => s.loopDelayP99Ms))} ms, max ${fixed(max((s) => s.loopDelayMaxMs))} ms; CPU ${fixed(cpu, 0)} µs/event`;
 }
 
