@@ -9,8 +9,9 @@
  *   the median of repeated requests, the two interleaved. Keyset pagination should make them cost the same (O(limit));
  * - replay: the large session from seq 0, paging `GET …/events?limit=1000` and over SSE with
  *   `Last-Event-ID: 0`, against the raw driver reading the same rows in the same pages;
- * - memory: the server's RSS (VmRSS from /proc) after boot and a full GC, on this database and on an
- *   empty one, and again after the reads above; and the floor under it, a plain-node process that
+ * - memory: the server's RSS (VmRSS from /proc) once idle after boot (full GCs until V8 has given
+ *   back the young generation boot grew, see settledMemory), on this database and on an empty one,
+ *   and again after the reads above; and the floor under it, a plain-node process that
  *   only imports the packages the server loads at boot, against plain node importing nothing. The GC
  *   is run by a bench-only preload on SIGUSR2 (bench/preload/gc-on-signal.mjs); the server has no such hook. Memory per open stream is the sse
  *   suite's figure (sse.*.memory_per_stream), not repeated here.
@@ -43,16 +44,14 @@ interface Size {
   limit: number;
   /** Timed requests per page (median). */
   repeats: number;
-  /** GC probes per memory figure. */
-  probes: number;
   /** Both backends at once: the tiny mode (inside `npm test`) checks that the suite works, not its figures. */
   concurrent?: boolean;
 }
 
 const SIZES: Record<BenchMode, Size> = {
-  full: { sessions: 10_000, events: 1_000_000, eventsPerSession: 95, limit: 100, repeats: 30, probes: 3 },
-  quick: { sessions: 1_000, events: 40_000, eventsPerSession: 30, limit: 20, repeats: 10, probes: 3 },
-  tiny: { sessions: 120, events: 600, eventsPerSession: 4, limit: 2, repeats: 3, probes: 1, concurrent: true },
+  full: { sessions: 10_000, events: 1_000_000, eventsPerSession: 95, limit: 100, repeats: 30 },
+  quick: { sessions: 1_000, events: 40_000, eventsPerSession: 30, limit: 20, repeats: 10 },
+  tiny: { sessions: 120, events: 600, eventsPerSession: 4, limit: 2, repeats: 3, concurrent: true },
 };
 const BACKENDS = ['sqlite', 'postgres'] as const;
 type Backend = (typeof BACKENDS)[number];
@@ -63,9 +62,15 @@ const LARGE_SESSION = 'sesn_bench_large';
 const GC_PRELOAD = fileURLToPath(new URL('../preload/gc-on-signal.mjs', import.meta.url));
 const RSS_FLOOR = fileURLToPath(new URL('../baselines/rss-floor.mjs', import.meta.url));
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-/** GC probes (Size.probes) are this far apart; the last one counts (boot's own garbage and timers have settled). */
-const PROBE_GAP_MS = 500;
+/** GC probes of a memory figure are this far apart, until the process has settled (settledMemory). */
+const PROBE_GAP_MS = 1000;
 const PROBE_TIMEOUT_MS = 10_000;
+/** Settled: over the last STEADY_PROBES probes V8's young generation was at most YOUNG_SETTLED_MB (MB; it starts at 1) and RSS moved less than RSS_STEADY_MB. */
+const STEADY_PROBES = 3;
+const YOUNG_SETTLED_MB = 2;
+const RSS_STEADY_MB = 1;
+/** Bound on settling; a process that has not settled by then is reported as it is, with a note. */
+const SETTLE_TIMEOUT_MS = 90_000;
 
 function figures(): FigureSpec[] {
   const floor: FigureSpec = { name: 'scale.rss_floor', unit: 'MB', description: "RSS after GC of a plain-node process that only imports the server's boot-time packages vs one that imports nothing" };
@@ -92,11 +97,11 @@ async function startFloor(bare: boolean): Promise<{ child: ChildServer['child'];
   return { child, output: () => output };
 }
 
-async function measureFloor(size: Size): Promise<Measurement> {
+async function measureFloor(): Promise<Measurement> {
   const [packages, bare] = await Promise.all([startFloor(false), startFloor(true)]);
   try {
-    const [loaded, empty] = await Promise.all([settledMemory(packages, size.probes), settledMemory(bare, size.probes)]);
-    return { name: 'scale.rss_floor', value: loaded.rssMb, baseline: empty.rssMb, note: `JS heap ${loaded.heapMb.toFixed(0)} MB (importing nothing: ${empty.heapMb.toFixed(0)} MB)` };
+    const [loaded, empty] = await Promise.all([settledMemory(packages), settledMemory(bare)]);
+    return { name: 'scale.rss_floor', value: loaded.rssMb, baseline: empty.rssMb, note: `${memoryNote(loaded)} (importing nothing: ${memoryNote(empty)})` };
   } finally {
     for (const p of [packages, bare]) p.child.kill('SIGKILL');
   }
@@ -135,23 +140,55 @@ function residentBytes(pid: number, reported: number): number {
   return kb === undefined ? reported : Number(kb) * 1024;
 }
 
-/** Full GC in the server (SIGUSR2 → the preload), then its RSS in MB and its JS heap in MB. */
-async function settledMemory(server: Pick<ChildServer, 'child' | 'output'>, probes: number): Promise<{ rssMb: number; heapMb: number }> {
-  let last = { rssMb: 0, heapMb: 0 };
-  const probed = () => [...server.output().matchAll(/^oma-bench-gc (\d+) (\d+) (\d+)$/gm)];
-  for (let i = 0; i < probes; i++) {
-    if (i > 0) await sleep(PROBE_GAP_MS);
-    const before = probed().length;
-    server.child.kill('SIGUSR2');
-    const deadline = Date.now() + PROBE_TIMEOUT_MS;
-    while (probed().length === before) {
-      if (Date.now() > deadline) throw new Error(`the server did not answer the GC probe:\n${server.output().slice(-2000)}`);
-      await sleep(10);
-    }
-    const [, , heap, rss] = probed().at(-1)!;
-    last = { rssMb: residentBytes(server.child.pid!, Number(rss)) / 2 ** 20, heapMb: Number(heap) / 2 ** 20 };
+interface Memory {
+  rssMb: number;
+  heapMb: number;
+  /** RSS at the first probe (right after boot or the reads, before V8 has given back the young generation they grew). */
+  firstRssMb: number;
+  /** Whether the process settled within SETTLE_TIMEOUT_MS. */
+  settled: boolean;
+}
+
+/** Full GC in the process (SIGUSR2 → the preload), then its RSS, JS heap and young generation in MB. */
+async function probe(server: Pick<ChildServer, 'child' | 'output'>): Promise<{ rssMb: number; heapMb: number; youngMb: number }> {
+  const probed = () => [...server.output().matchAll(/^oma-bench-gc (\d+) (\d+) (\d+) (\d+)$/gm)];
+  const before = probed().length;
+  server.child.kill('SIGUSR2');
+  const deadline = Date.now() + PROBE_TIMEOUT_MS;
+  while (probed().length === before) {
+    if (Date.now() > deadline) throw new Error(`the process did not answer the GC probe:\n${server.output().slice(-2000)}`);
+    await sleep(10);
   }
-  return last;
+  const [, , heap, rss, young] = probed().at(-1)!;
+  return { rssMb: residentBytes(server.child.pid!, Number(rss)) / 2 ** 20, heapMb: Number(heap) / 2 ** 20, youngMb: Number(young) / 2 ** 20 };
+}
+
+/**
+ * The memory of the process once idle: GC probes PROBE_GAP_MS apart until V8 has shrunk its young
+ * generation back (boot's allocation grows it to 16–32 MB resident; V8 gives that back at a full GC
+ * once allocation has been low for some seconds, as it does in any idle server) and RSS has stopped
+ * falling (freed pages are returned in the background). The first probe's RSS is kept as well.
+ */
+async function settledMemory(server: Pick<ChildServer, 'child' | 'output'>): Promise<Memory> {
+  const first = await probe(server);
+  const window = [first];
+  const deadline = Date.now() + SETTLE_TIMEOUT_MS;
+  for (;;) {
+    await sleep(PROBE_GAP_MS);
+    window.push(await probe(server));
+    if (window.length > STEADY_PROBES) window.shift();
+    const rss = window.map((m) => m.rssMb);
+    const settled = window.length === STEADY_PROBES && window.every((m) => m.youngMb <= YOUNG_SETTLED_MB) && Math.max(...rss) - Math.min(...rss) < RSS_STEADY_MB;
+    if (settled || Date.now() > deadline) {
+      const last = window.at(-1)!;
+      return { rssMb: last.rssMb, heapMb: last.heapMb, firstRssMb: first.rssMb, settled };
+    }
+  }
+}
+
+/** The note of a memory figure: its heap, the RSS at the first probe, and whether it settled. */
+function memoryNote(m: Memory): string {
+  return `JS heap ${m.heapMb.toFixed(0)} MB, ${m.firstRssMb.toFixed(0)} MB at the first GC probe${m.settled ? '' : `, NOT settled within ${SETTLE_TIMEOUT_MS / 1000} s`}`;
 }
 
 async function timedMedian(repeats: number, run: () => Promise<unknown>): Promise<number> {
@@ -271,9 +308,9 @@ async function measureBackend(context: BenchContext, backend: Backend): Promise<
       await emptyServer.value.kill();
       throw fullServer.reason;
     }
-    const [emptyMemory, idle] = await Promise.all([settledMemory(emptyServer.value, size.probes), settledMemory(fullServer.value, size.probes)]).finally(() => emptyServer.value.kill());
+    const [emptyMemory, idle] = await Promise.all([settledMemory(emptyServer.value), settledMemory(fullServer.value)]).finally(() => emptyServer.value.kill());
     server = fullServer.value;
-    context.log(`${name('idle_rss')} ${idle.rssMb.toFixed(0)} MB (heap ${idle.heapMb.toFixed(0)} MB) vs ${emptyMemory.rssMb.toFixed(0)} MB empty`);
+    context.log(`${name('idle_rss')} ${idle.rssMb.toFixed(0)} MB (${memoryNote(idle)}) vs ${emptyMemory.rssMb.toFixed(0)} MB empty (${memoryNote(emptyMemory)})`);
 
     client = new HttpClient(server.baseURL, { headers: { 'x-api-key': key } });
     const sessions = await pageTimes(client, '/v1/sessions', size);
@@ -291,7 +328,7 @@ async function measureBackend(context: BenchContext, backend: Backend): Promise<
     if (rawCount !== largeEvents) throw new Error(`the raw replay read ${rawCount} events of ${largeEvents}`);
     context.log(`${name('replay')} ${largeEvents} events: list ${replayList.toFixed(0)} ms, SSE ${replaySse.toFixed(0)} ms, raw ${replayRawMs.toFixed(0)} ms`);
 
-    const after = await settledMemory(server, size.probes);
+    const after = await settledMemory(server);
     const note = `${size.sessions} sessions, ${size.events} events, ${largeEvents} in the large one`;
     return [
       { name: name(`sessions.page${PAGE}`), value: sessions.nth, baseline: sessions.first, note: `limit ${size.limit}, median of ${size.repeats}; ${note}` },
@@ -299,8 +336,8 @@ async function measureBackend(context: BenchContext, backend: Backend): Promise<
       { name: name(`events.page${PAGE}`), value: events.nth, baseline: events.first, note: `limit ${size.limit}, median of ${size.repeats}` },
       { name: name('replay.list'), value: replayList, baseline: replayRawMs, note: `${largeEvents} events, pages of ${REPLAY_LIMIT}` },
       { name: name('replay.sse'), value: replaySse, baseline: replayRawMs, note: `${largeEvents} events` },
-      { name: name('idle_rss'), value: idle.rssMb, baseline: emptyMemory.rssMb, note: `JS heap ${idle.heapMb.toFixed(0)} MB (empty: ${emptyMemory.heapMb.toFixed(0)} MB)` },
-      { name: name('rss_after_reads'), value: after.rssMb, baseline: idle.rssMb, note: `JS heap ${after.heapMb.toFixed(0)} MB` },
+      { name: name('idle_rss'), value: idle.rssMb, baseline: emptyMemory.rssMb, note: `${memoryNote(idle)} (empty: ${memoryNote(emptyMemory)})` },
+      { name: name('rss_after_reads'), value: after.rssMb, baseline: idle.rssMb, note: memoryNote(after) },
     ];
   } finally {
     client?.close();
@@ -318,10 +355,10 @@ export const scaleSuite: BenchSuite = {
     const size = SIZES[context.mode];
     if (buildServer()) context.log('scale: built dist/ (the server as it ships)');
     if (size.concurrent) {
-      const [floor, ...perBackend] = await Promise.all([measureFloor(size), ...BACKENDS.map((b) => measureBackend(context, b))]);
+      const [floor, ...perBackend] = await Promise.all([measureFloor(), ...BACKENDS.map((b) => measureBackend(context, b))]);
       return [floor as Measurement, ...(perBackend as Measurement[][]).flat()];
     }
-    const floor = await measureFloor(size);
+    const floor = await measureFloor();
     context.log(`scale.rss_floor: ${floor.value.toFixed(0)} MB importing the boot packages, ${floor.baseline!.toFixed(0)} MB importing nothing`);
     const out: Measurement[] = [floor];
     for (const backend of BACKENDS) out.push(...(await measureBackend(context, backend)));
