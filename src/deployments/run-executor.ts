@@ -3,8 +3,9 @@
  * anything else happens (with the session id and initial event ids chosen up front and the
  * `deployment_run.started` webhook event in the same transaction); the session is then created
  * idempotently with those ids, and the outcome is written under the claim's fencing token with its
- * `deployment_run.succeeded`/`failed` event. A run whose executor died is taken over by whichever
- * instance sees its claim expired (scheduler.ts), and repeating the create finds what was made.
+ * `deployment_run.succeeded`/`failed` event. The claim is renewed while the executor works
+ * (claim-heartbeat.ts), so a slow run is not taken over; a run whose executor died is taken over by
+ * whichever instance sees its claim expired (scheduler.ts), and repeating the create finds what was made.
  *
  * Outcome (SDK: "records session creation success or failure — no session lifecycle tracking"):
  * succeeded = the session exists with its initial events sent; failed = it could not be created,
@@ -23,6 +24,7 @@ import type { WebhookEventType } from '../lib/webhook-event-types.ts';
 import type { SessionService } from '../sessions/session-service.ts';
 import type { SessionCreate } from '../api/schemas/sessions.ts';
 import type { DeploymentRunError, RunErrorType } from '../api/schemas/deployments.ts';
+import { holdClaim } from './claim-heartbeat.ts';
 
 /** Writes a webhook event inside the caller's transaction (the webhooks outbox). */
 export type DeploymentEventSink = (tx: Store, tenantId: string, data: { type: WebhookEventType; id: string }, now: number) => Promise<void>;
@@ -102,7 +104,18 @@ export class RunExecutor {
 
   /** Creates the run's session (idempotently) and records the outcome under `claim`. Returns the row as stored. */
   async execute(run: DeploymentRunTable, claim: RunClaim): Promise<DeploymentRunTable> {
-    await this.stall('claim', run);
+    const heartbeat = holdClaim(this.deps, run.id, claim);
+    try {
+      await this.stall('claim', run);
+      // Lost the claim (here and below): the instance that took the run over finishes it.
+      if (!heartbeat.lost) await this.run(run, claim);
+    } finally {
+      heartbeat.stop();
+    }
+    return (await this.deps.store.deploymentRuns.findAny(run.id))!;
+  }
+
+  private async run(run: DeploymentRunTable, claim: RunClaim): Promise<void> {
     let sessionId: string | null = null;
     let error: DeploymentRunError | null = null;
     try {
@@ -114,13 +127,11 @@ export class RunExecutor {
     await this.stall('session', run);
     const now = this.deps.clock.now();
     await this.deps.store.transaction(async (tx) => {
-      const done = await tx.deploymentRuns.complete(run.id, claim, { state: error ? 'failed' : 'succeeded', session_id: sessionId, error: error && toJson(error), completed_at: now });
-      // Lost the claim: the instance that took the run over records the outcome (the same session).
-      if (!done) return;
+      // Fenced: false when the claim was taken over, whose holder records the outcome (the same session).
+      if (!(await tx.deploymentRuns.complete(run.id, claim, { state: error ? 'failed' : 'succeeded', session_id: sessionId, error: error && toJson(error), completed_at: now }))) return;
       await this.deps.emit(tx, run.tenant_id, { type: error ? 'deployment_run.failed' : 'deployment_run.succeeded', id: run.id }, now);
       if (error && run.trigger_type === 'schedule' && AUTO_PAUSE.has(error.type)) await this.autoPause(tx, run, error, now);
     });
-    return (await this.deps.store.deploymentRuns.findAny(run.id))!;
   }
 
   private async autoPause(tx: Store, run: DeploymentRunTable, error: DeploymentRunError, now: number): Promise<void> {

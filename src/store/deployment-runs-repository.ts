@@ -1,7 +1,7 @@
 /**
  * SQL for deployment runs: the claimed rows the scheduler works from. A run is `pending` while an
- * instance holds its claim (owner + fencing token + expiry); completing or taking over checks the
- * token, so a superseded executor's write changes nothing.
+ * instance holds its claim (owner + fencing token + expiry, renewed while it works); completing,
+ * renewing or taking over checks the token, so a superseded executor's write changes nothing.
  */
 import type { Kysely } from 'kysely';
 import type { Database, DeploymentRunTable } from './schema.ts';
@@ -45,6 +45,14 @@ export class DeploymentRunsRepository {
   /** Finishes a run under its claim; false when the claim was taken over (the new holder finishes it). */
   async complete(id: string, claim: RunClaim, patch: Pick<DeploymentRunTable, 'state' | 'session_id' | 'error' | 'completed_at'>): Promise<boolean> {
     const res = await this.db.updateTable('deployment_runs').set({ ...patch, claim_owner: null, claim_expires_at: null })
+      .where('id', '=', id).where('state', '=', 'pending').where('claim_owner', '=', claim.owner).where('claim_token', '=', claim.token)
+      .executeTakeFirst();
+    return Number(res.numUpdatedRows) === 1;
+  }
+
+  /** Moves the claim's expiry forward while its holder works; false when the claim was taken over (or the run finished). */
+  async renew(id: string, claim: RunClaim, expiresAt: number): Promise<boolean> {
+    const res = await this.db.updateTable('deployment_runs').set({ claim_expires_at: expiresAt })
       .where('id', '=', id).where('state', '=', 'pending').where('claim_owner', '=', claim.owner).where('claim_token', '=', claim.token)
       .executeTakeFirst();
     return Number(res.numUpdatedRows) === 1;
