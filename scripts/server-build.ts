@@ -42,6 +42,11 @@ export function buildServer(options: { force?: boolean } = {}): boolean {
     rmSync(building, { recursive: true, force: true });
     throw new Error(`server-build: tsc -p tsconfig.build.json failed (exit ${res.status ?? res.signal})`);
   }
+  // Another build of the same sources (a concurrent test file) finished first: keep its dist/ in place.
+  if (readStamp(join(SERVER_DIST, STAMP)) === hash) {
+    rmSync(building, { recursive: true, force: true });
+    return true;
+  }
   writeFileSync(join(building, STAMP), `${hash}\n`);
   const old = `${SERVER_DIST}.old-${process.pid}`;
   try {
