@@ -5,12 +5,14 @@
  * wants it. Everything else here is read and written by the webhooks service and its dispatcher.
  * Every query a client can reach is scoped by tenant.
  */
-import type { Kysely } from 'kysely';
+import type { ExpressionBuilder, Kysely } from 'kysely';
 import type { Database, WebhookDeliveryAttemptTable, WebhookDeliveryTable, WebhookTable } from './schema.ts';
 import { parseJson, toJson } from './json.ts';
 import { newId } from '../lib/ids.ts';
 import type { WebhookEventData } from '../lib/webhook-event-types.ts';
 import { decodeCursor, keysetPage, toPage, type Page } from './pagination.ts';
+
+type DeliveryFilter = (eb: ExpressionBuilder<Database, 'webhook_deliveries'>) => ReturnType<ExpressionBuilder<Database, 'webhook_deliveries'>['and']>;
 
 export interface EnqueueOptions {
   /** The transaction's time (the caller's clock), epoch ms: when delivery may start. */
@@ -214,17 +216,29 @@ export class WebhooksRepository {
   // ---- the dispatcher: retention ----
 
   /**
-   * Deletes up to `limit` deliveries that reached a final state (delivered, or failed after the last
-   * retry) with their last change before `cutoff`, their attempts, and their events once no delivery
-   * refers to them (an event another endpoint still has pending stays). Call it in a transaction
-   * (`tx.webhooks`); returns how many deliveries it deleted. A delivery a redeliver made pending again
-   * meanwhile is not deleted: the DELETE tests state and age again on the row itself.
+   * Deletes up to `limit` deliveries with their last change before `cutoff` that reached a final
+   * state (delivered, or failed after the last retry) or are pending for an endpoint that is not
+   * enabled (kept for a re-enable, which resumes them, but no longer than the retention), their
+   * attempts, and their events once no delivery refers to them (an event another endpoint still has
+   * pending stays). Call it in a transaction (`tx.webhooks`); returns how many deliveries it
+   * deleted. A delivery a redeliver made pending again, or whose endpoint was re-enabled, meanwhile
+   * is not deleted: the DELETE tests state, endpoint and age again on the row itself.
    */
   async deleteFinishedBefore(cutoff: number, limit: number): Promise<number> {
-    const finished = ['delivered', 'failed'];
-    const batch = this.db.selectFrom('webhook_deliveries').select('id').where('state', 'in', finished).where('updated_at', '<', cutoff).limit(limit);
-    const deleted = await this.db.deleteFrom('webhook_deliveries').where('id', 'in', batch)
-      .where('state', 'in', finished).where('updated_at', '<', cutoff).returning(['id', 'event_id']).execute();
+    // Two queries, so the finished ones keep their partial index (migration 60).
+    const finished: DeliveryFilter = (eb) => eb.and([eb('state', 'in', ['delivered', 'failed']), eb('updated_at', '<', cutoff)]);
+    const parked: DeliveryFilter = (eb) => eb.and([
+      eb('state', '=', 'pending'), eb('updated_at', '<', cutoff),
+      eb('webhook_id', 'in', eb.selectFrom('webhooks').select('webhooks.id').where('webhooks.status', '!=', 'enabled')),
+    ]);
+    const done = await this.deleteDeliveries(finished, limit);
+    return done < limit ? done + (await this.deleteDeliveries(parked, limit - done)) : done;
+  }
+
+  /** Deletes up to `limit` deliveries matching `where` (tested again on each row), their attempts and events no delivery needs. */
+  private async deleteDeliveries(where: DeliveryFilter, limit: number): Promise<number> {
+    const batch = this.db.selectFrom('webhook_deliveries').select('id').where(where).limit(limit);
+    const deleted = await this.db.deleteFrom('webhook_deliveries').where('id', 'in', batch).where(where).returning(['id', 'event_id']).execute();
     if (deleted.length === 0) return 0;
     // Postgres cascades the attempts; SQLite does when foreign keys are enforced. Either way, none stay.
     await this.db.deleteFrom('webhook_delivery_attempts').where('delivery_id', 'in', deleted.map((d) => d.id)).execute();

@@ -9,8 +9,9 @@
  *     per endpoint, `webhooks.lease_owner/lease_until`, LEASE_TTL_MS), POST its due deliveries in
  *     event order, and record each attempt with its outcome in one transaction. An endpoint's
  *     first failed attempt ends its turn in the pass (one timeout per pass for a dead endpoint);
- *  3. retention: hourly, finished deliveries older than WEBHOOK_RETENTION_DAYS are deleted with
- *     their attempts, and events with their last delivery (retention() below).
+ *  3. retention: hourly, finished deliveries older than WEBHOOK_RETENTION_DAYS (and pending ones
+ *     that old of an endpoint not enabled) are deleted with their attempts, and events with their
+ *     last delivery (retention() below).
  * At-least-once: a crash between a POST and its record sends it again (same webhook-id); nothing is
  * sent that no committed transaction enqueued. Retries follow RETRY_DELAYS_MS; an endpoint whose
  * every attempt failed for DISABLE_AFTER_MS is auto_disabled with the reason. Times come from the

@@ -2,6 +2,8 @@
  * Webhook outbox retention: finished deliveries (delivered, or failed after the last retry) older
  * than the retention are deleted with their attempts, in bounded batches, and an event goes with
  * its last delivery; pending deliveries, recent ones, and events another endpoint still needs stay.
+ * Pending deliveries of an endpoint that is not enabled (kept for a re-enable, which resumes them:
+ * SDK `state`) go once they are older than the retention, as finished ones do.
  * The dispatcher runs the sweep (WEBHOOK_RETENTION_DAYS). Deleting an endpoint deletes the events
  * only it had a delivery of.
  */
@@ -18,10 +20,10 @@ import { AesGcmSecretBox } from '../../src/vault/secret-box.ts';
 const DAY = 86_400_000;
 const TENANT = 't_retention';
 
-function endpoint(id: string): WebhookTable {
+function endpoint(id: string, status = 'disabled'): WebhookTable {
   return {
     id, tenant_id: TENANT, url: 'https://example.com/hook', description: null, event_types: '[]',
-    status: 'disabled', disabled_reason: null, secret: 'sb1.x', previous_secret: null, previous_secret_expires_at: null,
+    status, disabled_reason: null, secret: 'sb1.x', previous_secret: null, previous_secret_expires_at: null,
     failing_since: null, lease_owner: null, lease_until: null, created_at: 1000, updated_at: 1000,
   };
 }
@@ -54,7 +56,8 @@ describe.each(BACKENDS)('webhook outbox retention (%s)', (backend) => {
     db = await createTestDatabase(backend);
     store = await openStore(db.database);
     await store.webhooks.insert(endpoint('whk_a'));
-    await store.webhooks.insert(endpoint('whk_b'));
+    // Enabled: its pending delivery is owed (this store has no dispatcher sending it).
+    await store.webhooks.insert(endpoint('whk_b', 'enabled'));
     await event('event_done', [{ webhook: 'whk_a', state: 'delivered', at: old }, { webhook: 'whk_b', state: 'failed', at: old }]);
     await event('event_shared', [{ webhook: 'whk_a', state: 'delivered', at: old }, { webhook: 'whk_b', state: 'pending', at: old }]);
     await event('event_recent', [{ webhook: 'whk_a', state: 'delivered', at: now - DAY }]);
@@ -72,6 +75,20 @@ describe.each(BACKENDS)('webhook outbox retention (%s)', (backend) => {
     expect(await deliveries()).toEqual(['whdlv_event_recent_whk_a', 'whdlv_event_shared_whk_b']);
     expect(await attempts()).toEqual(['whdlv_event_recent_whk_a', 'whdlv_event_shared_whk_b']);
     // event_shared stays while whk_b's delivery of it is pending.
+    expect(await events()).toEqual(['event_recent', 'event_shared']);
+  });
+
+  it('an endpoint not enabled keeps its pending deliveries for the retention, then loses them like finished ones', async () => {
+    await store.webhooks.insert(endpoint('whk_off'));
+    await store.webhooks.insert(endpoint('whk_auto', 'auto_disabled'));
+    await event('event_off_old', [{ webhook: 'whk_off', state: 'pending', at: old }, { webhook: 'whk_auto', state: 'pending', at: old }]);
+    await event('event_off_recent', [{ webhook: 'whk_off', state: 'pending', at: now - DAY }]);
+    expect(await store.transaction((tx) => tx.webhooks.deleteFinishedBefore(now - 30 * DAY, 10))).toBe(2);
+    // The enabled endpoint's old pending delivery and the recent one of the disabled endpoint stay.
+    expect(await deliveries()).toEqual(['whdlv_event_off_recent_whk_off', 'whdlv_event_recent_whk_a', 'whdlv_event_shared_whk_b']);
+    expect(await attempts()).toEqual(['whdlv_event_off_recent_whk_off', 'whdlv_event_recent_whk_a', 'whdlv_event_shared_whk_b']);
+    expect(await events()).toEqual(['event_off_recent', 'event_recent', 'event_shared']);
+    for (const id of ['whk_off', 'whk_auto']) await store.transaction((tx) => tx.webhooks.delete(TENANT, id));
     expect(await events()).toEqual(['event_recent', 'event_shared']);
   });
 
