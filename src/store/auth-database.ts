@@ -7,6 +7,7 @@
 import BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
 import { preparePrivateDatabaseFile } from '../lib/private-files.ts';
+import { noteDatabaseEndpoint } from './database-busy.ts';
 
 export interface AuthUserRow {
   id: string;
@@ -57,6 +58,7 @@ function openSqlite(path: string): AuthDatabase {
 }
 
 function openPostgres(url: string): AuthDatabase {
+  noteDatabaseEndpoint(url);
   const pool = new pg.Pool({ connectionString: url, max: 5, connectionTimeoutMillis: 5000, application_name: 'oma auth' });
   // An idle client losing its connection must not crash the process; the next query reports it.
   pool.on('error', () => undefined);

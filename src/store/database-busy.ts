@@ -14,6 +14,32 @@ export type DatabaseTrouble = 'busy' | 'unreachable';
 const POSTGRES_CONNECT_TIMEOUTS = new Set(['timeout exceeded when trying to connect', 'Connection terminated due to connection timeout']);
 /** Node's socket errors on connecting to (or talking with) the database server. */
 const SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+
+/**
+ * The Postgres servers this process talks to (noted by the pools that connect to them). A socket
+ * error is the database's only when it names one of them — its port, its Unix socket or its host
+ * name — so a refused connection to S3, a model API or an MCP server is not reported as the
+ * database being down.
+ */
+const databasePorts = new Set<number>();
+const databaseHosts = new Set<string>();
+
+export function noteDatabaseEndpoint(url: string): void {
+  try {
+    const u = new URL(url);
+    databasePorts.add(u.port ? Number(u.port) : 5432);
+    if (u.hostname) databaseHosts.add(decodeURIComponent(u.hostname));
+  } catch {
+    // An unparseable URL fails at connect with its own error; nothing to note.
+  }
+}
+
+function fromDatabaseSocket(err: Error): boolean {
+  const { port, address, hostname } = err as { port?: unknown; address?: unknown; hostname?: unknown };
+  return (typeof port === 'number' && databasePorts.has(port))
+    || (typeof address === 'string' && address.includes('/.s.PGSQL.'))
+    || (typeof hostname === 'string' && databaseHosts.has(hostname));
+}
 /**
  * SQLSTATEs of a server that will not serve this connection: admin_shutdown (pg_terminate_backend,
  * a fast shutdown), crash_shutdown, cannot_connect_now (starting up / shutting down / recovering),
@@ -25,7 +51,8 @@ export function databaseTrouble(err: unknown): DatabaseTrouble | undefined {
   if (!(err instanceof Error)) return undefined;
   const code = (err as { code?: unknown }).code;
   if ((typeof code === 'string' && code.startsWith('SQLITE_BUSY')) || POSTGRES_CONNECT_TIMEOUTS.has(err.message)) return 'busy';
-  if (typeof code === 'string' && (SOCKET_CODES.has(code) || UNAVAILABLE_SQLSTATES.has(code) || code.startsWith('08'))) return 'unreachable';
+  if (typeof code === 'string' && (UNAVAILABLE_SQLSTATES.has(code) || /^08[0-9A-Z]{3}$/.test(code))) return 'unreachable';
+  if (typeof code === 'string' && SOCKET_CODES.has(code) && fromDatabaseSocket(err)) return 'unreachable';
   // pg's own errors for a connection the server closed carry no code.
   if (code === undefined && /^Connection terminated( unexpectedly)?$/.test(err.message)) return 'unreachable';
   // A database closed to connections (ALTER DATABASE … ALLOW_CONNECTIONS false): 55000 names other states too.

@@ -12,6 +12,7 @@ import { listPostgresTables } from '../catalog.ts';
 import { listenPostgres } from './pg-listener.ts';
 import { appendOnPostgres } from './postgres-append.ts';
 import { POSTGRES_AUTH_EPOCH, READ_AUTH_EPOCH_SQL } from '../auth-epoch.ts';
+import { noteDatabaseEndpoint } from '../database-busy.ts';
 
 const INT8_OID = 20;
 const MIGRATION_LOCK_KEY = 7_307_346_011; // Arbitrary constant shared by every oma instance.
@@ -44,6 +45,7 @@ export function describePostgresUrl(url: string): string {
 
 export function createPostgresDialect(options: PostgresOptions): StoreDialect {
   const applicationName = applicationNameFor(options.instanceId);
+  noteDatabaseEndpoint(options.url);
   const pool = new pg.Pool({
     connectionString: options.url,
     application_name: applicationName,
